@@ -1,0 +1,117 @@
+//! AWS errors as one readable line: `ecs CreateCluster: AccessDenied: ...`.
+//! The SDK's Debug output is a page of nested structs; nobody should see it.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+#[derive(Debug)]
+pub struct AwsError {
+    pub what: String,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{}: {}: {}", self.what, code, self.message),
+            None => write!(f, "{}: {}", self.what, self.message),
+        }
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+pub fn code_of<E, R>(err: &SdkError<E, R>) -> Option<&str>
+where
+    E: ProvideErrorMetadata,
+{
+    match err {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}
+
+pub fn describe<E, R>(what: &str, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match &err {
+        SdkError::ServiceError(e) => AwsError {
+            what: what.to_string(),
+            code: e.err().code().map(str::to_string),
+            message: e
+                .err()
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| DisplayErrorContext(e.err()).to_string()),
+        },
+        _ if DisplayErrorContext(&err)
+            .to_string()
+            .contains("credentials") =>
+        {
+            AwsError {
+                what: what.to_string(),
+                code: None,
+                message: format!(
+                    "no usable AWS credentials ({}); pass --profile, set AWS_PROFILE, or run `aws sso login`",
+                    causes(&err)
+                ),
+            }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => AwsError {
+            what: what.to_string(),
+            code: None,
+            message: format!(
+                "could not reach AWS ({}); check your network, region and AWS_ENDPOINT_URL",
+                causes(&err)
+            ),
+        },
+        _ => AwsError {
+            what: what.to_string(),
+            code: None,
+            message: one_line(&DisplayErrorContext(&err).to_string()),
+        },
+    }
+}
+
+/// The error's chain of causes by their Display text, without the Debug
+/// dumps `DisplayErrorContext` includes.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        let text = one_line(&e.to_string());
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    let joined = parts.join(": ");
+    if joined.len() > 300 {
+        format!("{}...", &joined[..300])
+    } else {
+        joined
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub trait AwsResultExt<T> {
+    /// Names the call (`"ecs CreateCluster"`) and flattens the error.
+    fn ctx(self, what: &str) -> Result<T, AwsError>;
+}
+
+impl<T, E, R> AwsResultExt<T> for Result<T, SdkError<E, R>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    fn ctx(self, what: &str) -> Result<T, AwsError> {
+        self.map_err(|e| describe(what, e))
+    }
+}

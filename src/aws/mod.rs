@@ -1,0 +1,155 @@
+//! One AWS context per run: a single `SdkConfig` load, one client per
+//! service, and an interceptor that counts every API call so the summary
+//! can say how many calls a command made and whether any of them mutated.
+//!
+//! `AWS_ENDPOINT_URL` needs no code here: aws-config reads it for every
+//! client, which is how the tests point the binary at the emulator.
+
+pub mod errors;
+
+use std::sync::Mutex;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde::Serialize;
+
+pub use errors::{AwsResultExt, code_of};
+
+/// Where credentials and region come from, already resolved by precedence.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub route53_profile: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Aws {
+    pub region: String,
+    pub profile: Option<String>,
+    pub sts: aws_sdk_sts::Client,
+    pub ec2: aws_sdk_ec2::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub route53: aws_sdk_route53::Client,
+}
+
+async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    let region_chain = aws_config::meta::region::RegionProviderChain::first_try(
+        region.map(|r| Region::new(r.to_string())),
+    )
+    .or_default_provider()
+    .or_else(Region::from_static("us-east-1"));
+    loader.region(region_chain).load().await
+}
+
+macro_rules! client {
+    ($krate:ident, $sdk:expr) => {
+        $krate::Client::from_conf(
+            $krate::config::Builder::from($sdk)
+                .interceptor(CallCounter)
+                .build(),
+        )
+    };
+}
+
+impl Aws {
+    pub async fn connect(opts: &AwsOptions) -> Aws {
+        let sdk = load(opts.profile.as_deref(), opts.region.as_deref()).await;
+        let dns_sdk = match &opts.route53_profile {
+            Some(p) if Some(p) != opts.profile.as_ref() => {
+                load(Some(p), opts.region.as_deref()).await
+            }
+            _ => sdk.clone(),
+        };
+        Aws {
+            region: sdk
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".into()),
+            profile: opts.profile.clone(),
+            sts: client!(aws_sdk_sts, &sdk),
+            ec2: client!(aws_sdk_ec2, &sdk),
+            ecr: client!(aws_sdk_ecr, &sdk),
+            ecs: client!(aws_sdk_ecs, &sdk),
+            iam: client!(aws_sdk_iam, &sdk),
+            logs: client!(aws_sdk_cloudwatchlogs, &sdk),
+            route53: client!(aws_sdk_route53, &dns_sdk),
+        }
+    }
+}
+
+static CALLS: Mutex<Vec<ApiCall>> = Mutex::new(Vec::new());
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ApiCall {
+    pub service: String,
+    pub operation: String,
+}
+
+impl ApiCall {
+    /// Read-only calls by AWS's naming convention; everything else changes
+    /// something.
+    pub fn is_mutating(&self) -> bool {
+        !["Describe", "List", "Get", "Filter", "Lookup"]
+            .iter()
+            .any(|p| self.operation.starts_with(p))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CallStats {
+    pub total: usize,
+    pub mutating: Vec<String>,
+}
+
+pub fn call_stats() -> CallStats {
+    let calls = CALLS.lock().expect("call log lock");
+    CallStats {
+        total: calls.len(),
+        mutating: calls
+            .iter()
+            .filter(|c| c.is_mutating())
+            .map(|c| format!("{}:{}", c.service, c.operation))
+            .collect(),
+    }
+}
+
+#[derive(Debug)]
+struct CallCounter;
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    // Not `read_before_execution`: for client-level interceptors that runs
+    // before the operation's config (and so its `Metadata`) is layered in.
+    fn read_before_serialization(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            let call = ApiCall {
+                service: meta.service().to_string(),
+                operation: meta.name().to_string(),
+            };
+            tracing::debug!(service = %call.service, operation = %call.operation, "aws call");
+            CALLS.lock().expect("call log lock").push(call);
+        }
+        Ok(())
+    }
+}

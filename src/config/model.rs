@@ -1,0 +1,326 @@
+//! The config file's schema: every key App::FargateStack reads or writes, so
+//! that an existing config loads unchanged. Unknown keys are rejected (with a
+//! suggestion) because a misspelt key silently ignored is a resource silently
+//! misconfigured.
+//!
+//! These types are only ever *read*. Write-back never serialises them: it
+//! patches the user's text (see `writeback`), which is how comments survive.
+
+// Every key of the schema is declared so that configs load unchanged, even
+// those this version only carries through (queue, bucket, alb, ...).
+#![allow(dead_code)]
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer};
+use serde_yaml::Value;
+
+/// A scalar that users write either as a number or as a string
+/// (`account: 123456789012`, `cpu: "1 vCPU"`, `memory: 2 GB`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar(pub String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Scalar(s)),
+            Value::Number(n) => Ok(Scalar(n.to_string())),
+            Value::Bool(b) => Ok(Scalar(b.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a string or a number, found {}",
+                value_kind(&other)
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub fn value_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Sequence(_) => "a list",
+        Value::Mapping(_) => "a mapping",
+        Value::Tagged(_) => "a tagged value",
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub app: Option<App>,
+    pub account: Option<Scalar>,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub route53_profile: Option<String>,
+    pub config_name: Option<String>,
+    pub id: Option<String>,
+    pub last_updated: Option<Scalar>,
+    pub vpc_id: Option<String>,
+    pub subnets: Option<Subnets>,
+    pub domain: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub cluster: Option<Cluster>,
+    pub role: Option<Role>,
+    pub task_role: Option<Role>,
+    pub events_role: Option<Role>,
+    pub log_group: Option<LogGroup>,
+    pub security_groups: Option<SecurityGroups>,
+    pub alb: Option<Alb>,
+    pub route53: Option<Route53>,
+    pub queue: Option<Queue>,
+    pub dlq: Option<Queue>,
+    pub bucket: Option<Bucket>,
+    #[serde(default)]
+    pub tasks: IndexMap<String, Task>,
+    /// Legacy (POD and early examples).
+    pub default_log_group: Option<String>,
+    /// Legacy.
+    pub task_definition_arn: Option<String>,
+    /// The original writes `redirect_80` under a top-level `arn` key by
+    /// mistake; configs it wrote must still load.
+    pub arn: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    pub name: Option<Scalar>,
+    pub version: Option<Scalar>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Subnets {
+    #[serde(default)]
+    pub public: Vec<String>,
+    #[serde(default)]
+    pub private: Vec<String>,
+    #[serde(default)]
+    pub isolated: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    pub name: Option<String>,
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LogGroup {
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    pub retention_days: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroups {
+    pub fargate: Option<SecurityGroup>,
+    pub alb: Option<SecurityGroup>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    pub group_name: Option<String>,
+    pub group_id: Option<String>,
+    /// The ALB group is sometimes written with `name`.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Alb {
+    pub arn: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub port: Option<u16>,
+    pub redirect_80: Option<bool>,
+    pub create: Option<bool>,
+    pub waf: Option<Waf>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Waf {
+    pub enabled: Option<Value>,
+    pub managed_rules: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub id: Option<String>,
+    pub arn: Option<String>,
+    pub lock_token: Option<String>,
+    pub md5: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Route53 {
+    pub profile: Option<String>,
+    pub zone_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    pub name: Option<String>,
+    pub max_receive_count: Option<u32>,
+    pub visibility_timeout: Option<u32>,
+    pub maximum_message_size: Option<u32>,
+    pub delay_seconds: Option<u32>,
+    pub receive_message_wait_time_seconds: Option<u32>,
+    pub message_retention_period: Option<u32>,
+    pub permissions: Option<QueuePermissions>,
+    pub url: Option<String>,
+    pub arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct QueuePermissions {
+    pub profile: Option<String>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    pub name: Option<String>,
+    pub readonly: Option<bool>,
+    pub paths: Option<Vec<String>>,
+    pub policy: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskType {
+    Task,
+    Daemon,
+    Http,
+    Https,
+}
+
+impl TaskType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskType::Task => "task",
+            TaskType::Daemon => "daemon",
+            TaskType::Http => "http",
+            TaskType::Https => "https",
+        }
+    }
+
+    pub fn is_http(self) -> bool {
+        matches!(self, TaskType::Http | TaskType::Https)
+    }
+}
+
+/// `command: "echo hi"` (the original's form) or `command: [echo, hi]`.
+#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[serde(untagged)]
+pub enum Command {
+    Line(String),
+    Args(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Task {
+    #[serde(rename = "type")]
+    pub kind: Option<TaskType>,
+    pub image: Option<String>,
+    pub name: Option<String>,
+    pub family: Option<String>,
+    pub size: Option<String>,
+    pub cpu: Option<Scalar>,
+    pub memory: Option<Scalar>,
+    pub command: Option<Command>,
+    pub environment: Option<IndexMap<String, Option<Scalar>>>,
+    pub secrets: Option<Vec<String>>,
+    pub schedule: Option<String>,
+    pub efs: Option<Efs>,
+    pub port: Option<u16>,
+    pub container_port: Option<u16>,
+    pub host_port: Option<u16>,
+    pub health_check: Option<HealthCheck>,
+    pub target_group_name: Option<String>,
+    pub target_group_arn: Option<String>,
+    pub arn: Option<String>,
+    pub image_digest: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub desired_count: Option<u32>,
+    pub tags: Option<IndexMap<String, Option<Scalar>>>,
+    pub event_bus_name: Option<String>,
+    pub autoscaling: Option<Autoscaling>,
+    /// Legacy per-task log group.
+    pub log_group: Option<LogGroup>,
+    /// Legacy.
+    pub task_definition_arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Efs {
+    pub id: Option<String>,
+    pub path: Option<String>,
+    pub mount_point: Option<String>,
+    pub readonly: Option<Value>,
+    pub authorize_ingress: Option<Value>,
+    pub arn: Option<String>,
+    pub security_groups: Option<Value>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheck {
+    pub enabled: Option<Value>,
+    pub path: Option<String>,
+    pub port: Option<Scalar>,
+    pub interval_seconds: Option<u32>,
+    pub timeout_seconds: Option<u32>,
+    pub healthy_threshold_count: Option<u32>,
+    pub unhealthy_threshold_count: Option<u32>,
+    pub matcher: Option<Scalar>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscaling {
+    pub cpu: Option<u32>,
+    pub requests: Option<u32>,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
+    pub scale_out_cooldown: Option<u32>,
+    pub scale_in_cooldown: Option<u32>,
+    pub policy_name: Option<String>,
+    pub policy_arn: Option<String>,
+    pub scheduled: Option<IndexMap<String, ScheduledAction>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledAction {
+    pub start_time: Option<Scalar>,
+    pub end_time: Option<Scalar>,
+    pub days: Option<Scalar>,
+    pub min_capacity: Option<Scalar>,
+    pub max_capacity: Option<Scalar>,
+}

@@ -1,0 +1,542 @@
+//! The validated, defaulted meaning of a config: names, sizes, images,
+//! environment. Everything the planner needs that does not come from AWS.
+//! Building it makes no network call, and every rule that can reject input
+//! lives here so that bad input fails before AWS is touched.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::model::{Command, Config, TaskType};
+use super::{ConfigError, schedule, sizes};
+
+/// CloudWatch Logs' allowed retention periods (days).
+pub const RETENTION_DAYS: &[i64] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+pub const DEFAULT_RETENTION_DAYS: i64 = 14;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StackSpec {
+    pub app: String,
+    pub log_group: String,
+    pub retention_days: i64,
+    pub cluster: String,
+    pub security_group: String,
+    pub execution_role: String,
+    pub execution_policy: String,
+    pub task_role: String,
+    pub task_policy: String,
+    pub tasks: Vec<TaskSpec>,
+    /// Config sections this version keeps but does not act on yet.
+    pub unhandled: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskSpec {
+    /// The key under `tasks:`; also the ECS service name.
+    pub key: String,
+    pub kind: TaskType,
+    /// Container name.
+    pub name: String,
+    pub family: String,
+    pub image: ImageRef,
+    pub cpu: u32,
+    pub memory: u32,
+    pub size: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub environment: Vec<(String, String)>,
+    pub container_port: Option<u16>,
+    pub schedule: Option<String>,
+    pub desired_count: Option<u32>,
+}
+
+/// An image as written in the config, split into its parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImageRef {
+    pub written: String,
+    /// Registry host, when the name has one (`123.dkr.ecr...`, `ghcr.io`).
+    pub registry: Option<String>,
+    /// Repository path without registry and tag (`helloworld`, `library/nginx`).
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl ImageRef {
+    pub fn parse(text: &str) -> ImageRef {
+        let written = text.trim().to_string();
+        let (rest, digest) = match written.split_once('@') {
+            Some((r, d)) => (r.to_string(), Some(d.to_string())),
+            None => (written.clone(), None),
+        };
+        // A first component with a dot or a colon (or `localhost`) is a host.
+        let (registry, path) = match rest.split_once('/') {
+            Some((first, tail))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                (Some(first.to_string()), tail.to_string())
+            }
+            _ => (None, rest.clone()),
+        };
+        let (repository, tag) = match path.rsplit_once(':') {
+            Some((r, t)) if !t.contains('/') => (r.to_string(), Some(t.to_string())),
+            _ => (path.clone(), None),
+        };
+        ImageRef {
+            written,
+            registry,
+            repository,
+            tag,
+            digest,
+        }
+    }
+
+    pub fn tag_or_latest(&self) -> &str {
+        self.tag.as_deref().unwrap_or("latest")
+    }
+
+    /// `(account, region)` when the registry is an ECR registry.
+    pub fn ecr_registry(&self) -> Option<(String, String)> {
+        let host = self.registry.as_deref()?;
+        let mut parts = host.split('.');
+        let account = parts.next()?;
+        let (dkr, ecr, region) = (parts.next()?, parts.next()?, parts.next()?);
+        (dkr == "dkr"
+            && ecr == "ecr"
+            && account.len() == 12
+            && account.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| (account.to_string(), region.to_string()))
+    }
+}
+
+pub fn camel(app: &str) -> String {
+    app.split(['-', '_'])
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+pub fn valid_app_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+fn valid_family(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
+    let err = |key: &str, problem: String| ConfigError::new(path, key, problem);
+
+    let app = config
+        .app
+        .as_ref()
+        .and_then(|a| a.name.as_ref())
+        .map(|n| n.0.clone())
+        .ok_or_else(|| {
+            err("app.name", "missing: every stack needs an app name".into())
+                .hint("add `app:` with `name: my-app` at the top of the file")
+        })?;
+    if !valid_app_name(&app) {
+        return Err(err("app.name", format!("`{app}` is not a valid app name"))
+            .hint("use only lower-case letters, digits, `-` and `_`"));
+    }
+    let camel = camel(&app);
+
+    let log_group = config
+        .log_group
+        .as_ref()
+        .and_then(|l| l.name.clone())
+        .or_else(|| config.default_log_group.clone())
+        .unwrap_or_else(|| format!("/ecs/app-fargatestack/{app}"));
+    let retention_days = config
+        .log_group
+        .as_ref()
+        .and_then(|l| l.retention_days)
+        .unwrap_or(DEFAULT_RETENTION_DAYS);
+    if !RETENTION_DAYS.contains(&retention_days) {
+        let nearest = RETENTION_DAYS
+            .iter()
+            .min_by_key(|d| (*d - retention_days).abs())
+            .copied()
+            .unwrap_or(DEFAULT_RETENTION_DAYS);
+        return Err(err(
+            "log_group.retention_days",
+            format!("{retention_days} is not a retention period CloudWatch Logs allows"),
+        )
+        .hint(format!(
+            "use one of {} (nearest: {nearest})",
+            join(RETENTION_DAYS)
+        )));
+    }
+
+    let role = |r: &Option<super::model::Role>, default_role: String, default_policy: String| {
+        let r = r.as_ref();
+        (
+            r.and_then(|r| r.name.clone()).unwrap_or(default_role),
+            r.and_then(|r| r.policy_name.clone())
+                .unwrap_or(default_policy),
+        )
+    };
+    let (execution_role, execution_policy) = role(
+        &config.role,
+        format!("Fargate{camel}Role"),
+        format!("Fargate{camel}Policy"),
+    );
+    let (task_role, task_policy) = role(
+        &config.task_role,
+        format!("Fargate{camel}TaskRole"),
+        format!("Fargate{camel}TaskPolicy"),
+    );
+
+    let cluster = config
+        .cluster
+        .as_ref()
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| format!("{app}-cluster"));
+    let security_group = config
+        .security_groups
+        .as_ref()
+        .and_then(|s| s.fargate.as_ref())
+        .and_then(|f| f.group_name.clone())
+        .unwrap_or_else(|| format!("{app}-sg"));
+
+    if config.tasks.is_empty() {
+        return Err(err("tasks", "no tasks are defined".into())
+            .hint("add a task under `tasks:` with at least `image:`"));
+    }
+
+    let mut unhandled = Vec::new();
+    for (present, what) in [
+        (config.queue.is_some(), "queue (SQS queue)"),
+        (config.dlq.is_some(), "dlq (SQS dead-letter queue)"),
+        (config.bucket.is_some(), "bucket (S3 bucket access)"),
+        (config.alb.is_some(), "alb (load balancer)"),
+        (
+            config.route53.as_ref().is_some_and(|r| r.zone_id.is_some()),
+            "route53 (DNS records)",
+        ),
+        (
+            config.events_role.is_some(),
+            "events_role (EventBridge role)",
+        ),
+        (
+            config.certificate_arn.is_some(),
+            "certificate_arn (ACM certificate)",
+        ),
+    ] {
+        if present {
+            unhandled.push(what.to_string());
+        }
+    }
+
+    let mut tasks = Vec::new();
+    for (key, t) in &config.tasks {
+        let tkey = |k: &str| format!("tasks.{key}.{k}");
+        if !valid_family(key) {
+            return Err(err(
+                &format!("tasks.{key}"),
+                format!("`{key}` is not a valid task name"),
+            )
+            .hint(
+                "use letters, digits, `-` and `_` (it becomes the ECS family and service name)",
+            ));
+        }
+        let kind = t.kind.unwrap_or(TaskType::Task);
+        let image = t
+            .image
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                err(&tkey("image"), "missing: every task needs an image".into()).hint(
+                    "add `image: REPOSITORY[:TAG]` (an ECR repository name or a full image URI)",
+                )
+            })?;
+        let family = t.family.clone().unwrap_or_else(|| key.clone());
+        if !valid_family(&family) {
+            return Err(err(
+                &tkey("family"),
+                format!("`{family}` is not a valid task definition family"),
+            )
+            .hint("use letters, digits, `-` and `_`"));
+        }
+
+        if let Some(s) = &t.schedule {
+            schedule::validate(s).map_err(|m| err(&tkey("schedule"), m))?;
+        }
+
+        let default_size = match kind {
+            TaskType::Http | TaskType::Https | TaskType::Daemon => "medium",
+            TaskType::Task if t.schedule.is_some() => "medium",
+            TaskType::Task => "tiny",
+        };
+        let size_name = t.size.clone();
+        let preset = match &size_name {
+            Some(s) => Some(sizes::preset(s).ok_or_else(|| {
+                let names: Vec<String> = sizes::PRESETS.iter().map(|p| p.0.to_string()).collect();
+                let e = err(&tkey("size"), format!("`{s}` is not a size"));
+                match super::suggest(s, &names) {
+                    Some(n) => e.hint(format!("did you mean `{n}`? (one of {})", names.join(", "))),
+                    None => e.hint(format!(
+                        "use one of {}, or set `cpu` and `memory`",
+                        names.join(", ")
+                    )),
+                }
+            })?),
+            None => None,
+        };
+        let base =
+            preset.unwrap_or_else(|| sizes::preset(default_size).expect("default size exists"));
+        let cpu = match &t.cpu {
+            Some(c) => sizes::parse_cpu(&c.0).ok_or_else(|| {
+                err(&tkey("cpu"), format!("`{c}` is not a CPU value"))
+                    .hint("write CPU units (256, 512, 1024, ...) or vCPUs (`0.5 vCPU`)")
+            })?,
+            None => base.0,
+        };
+        let memory = match &t.memory {
+            Some(m) => sizes::parse_memory(&m.0).ok_or_else(|| {
+                err(&tkey("memory"), format!("`{m}` is not a memory size"))
+                    .hint("write MiB (2048) or a size with a unit (`2 GB`)")
+            })?,
+            None => base.1,
+        };
+        match sizes::memory_options(cpu) {
+            None => {
+                return Err(err(
+                    &tkey("cpu"),
+                    format!("{cpu} is not a CPU value Fargate offers"),
+                )
+                .hint(format!("use one of {}", join(sizes::CPU_VALUES))));
+            }
+            Some(options) if !options.contains(&memory) => {
+                let (lo, hi) = (options[0], options[options.len() - 1]);
+                return Err(err(
+                    &tkey("memory"),
+                    format!("{memory} MiB is not valid with cpu {cpu} on Fargate"),
+                )
+                .hint(format!(
+                    "with cpu {cpu} use {lo} to {hi} MiB in steps of {} MiB, or pick a `size`",
+                    options.get(1).map_or(lo, |n| n - lo)
+                )));
+            }
+            _ => {}
+        }
+        let size = if t.cpu.is_some() || t.memory.is_some() {
+            sizes::preset_for(cpu, memory).map(str::to_string)
+        } else {
+            Some(size_name.unwrap_or_else(|| default_size.to_string()))
+        };
+
+        let command = match &t.command {
+            None => None,
+            Some(Command::Args(a)) => Some(a.clone()),
+            Some(Command::Line(line)) => Some(shell_words::split(line).map_err(|e| {
+                err(
+                    &tkey("command"),
+                    format!("cannot split `{line}` into arguments: {e}"),
+                )
+                .hint("balance the quotes, or write the command as a list")
+            })?),
+        };
+        let mut environment: Vec<(String, String)> = t
+            .environment
+            .iter()
+            .flatten()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        environment.sort();
+
+        let container_port = kind
+            .is_http()
+            .then(|| t.container_port.or(t.port).unwrap_or(80));
+
+        for (present, what) in [
+            (t.secrets.is_some(), "secrets (Secrets Manager injection)"),
+            (t.efs.is_some(), "efs (EFS mount)"),
+            (t.schedule.is_some(), "schedule (EventBridge rule)"),
+            (t.autoscaling.is_some(), "autoscaling"),
+            (
+                kind.is_http(),
+                "http service (ALB, target group, listener, DNS)",
+            ),
+        ] {
+            if present {
+                unhandled.push(format!("tasks.{key}: {what}"));
+            }
+        }
+
+        tasks.push(TaskSpec {
+            key: key.clone(),
+            kind,
+            name: t.name.clone().unwrap_or_else(|| key.clone()),
+            family,
+            image: ImageRef::parse(image),
+            cpu,
+            memory,
+            size,
+            command,
+            environment,
+            container_port,
+            schedule: t.schedule.clone(),
+            desired_count: t.desired_count,
+        });
+    }
+
+    Ok(StackSpec {
+        app,
+        log_group,
+        retention_days,
+        cluster,
+        security_group,
+        execution_role,
+        execution_policy,
+        task_role,
+        task_policy,
+        tasks,
+        unhandled,
+    })
+}
+
+fn join<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str) -> Result<StackSpec, String> {
+        let loaded =
+            super::super::parse(Path::new("f.yml"), text.to_string()).map_err(|e| e.to_string())?;
+        build(Path::new("f.yml"), &loaded.config).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn names_follow_the_original() {
+        let s = spec("app:\n  name: test-daemon\ntasks:\n  d:\n    type: daemon\n    image: x\n")
+            .unwrap();
+        assert_eq!(s.execution_role, "FargateTestDaemonRole");
+        assert_eq!(s.execution_policy, "FargateTestDaemonPolicy");
+        assert_eq!(s.task_role, "FargateTestDaemonTaskRole");
+        assert_eq!(s.cluster, "test-daemon-cluster");
+        assert_eq!(s.security_group, "test-daemon-sg");
+        assert_eq!(s.log_group, "/ecs/app-fargatestack/test-daemon");
+        assert_eq!((s.tasks[0].cpu, s.tasks[0].memory), (1024, 2048));
+        assert_eq!(s.tasks[0].size.as_deref(), Some("medium"));
+    }
+
+    #[test]
+    fn plain_task_is_tiny_and_memory_strings_work() {
+        let s = spec("app:\n  name: a\ntasks:\n  t:\n    image: x\n").unwrap();
+        assert_eq!((s.tasks[0].cpu, s.tasks[0].memory), (256, 512));
+        let s =
+            spec("app:\n  name: a\ntasks:\n  t:\n    image: x\n    cpu: 1024\n    memory: 2 GB\n")
+                .unwrap();
+        assert_eq!(s.tasks[0].size.as_deref(), Some("medium"));
+        let s =
+            spec("app:\n  name: a\ntasks:\n  t:\n    image: x\n    cpu: 1024\n    memory: 3 GB\n")
+                .unwrap();
+        assert_eq!(s.tasks[0].size, None);
+    }
+
+    #[test]
+    fn rejects() {
+        let cases = [
+            (
+                "app:\n  name: Bad_Name\ntasks:\n  t:\n    image: x\n",
+                "app.name",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    type: task\n",
+                "tasks.t.image",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    image: x\n    cpu: 256\n    memory: 4096\n",
+                "tasks.t.memory",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    image: x\n    cpu: 300\n",
+                "tasks.t.cpu",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    image: x\n    size: huge\n",
+                "tasks.t.size",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    image: x\n    schedule: cron(0 2 * *)\n",
+                "tasks.t.schedule",
+            ),
+            (
+                "app:\n  name: a\nlog_group:\n  retention_days: 10\ntasks:\n  t:\n    image: x\n",
+                "log_group.retention_days",
+            ),
+            ("app:\n  name: a\n", "tasks"),
+        ];
+        for (text, key) in cases {
+            let e = spec(text).expect_err(text);
+            assert!(e.contains(&format!("`{key}`")), "{text} -> {e}");
+        }
+    }
+
+    #[test]
+    fn command_line_is_split() {
+        let s =
+            spec("app:\n  name: a\ntasks:\n  t:\n    image: x\n    command: echo 'hello world'\n")
+                .unwrap();
+        assert_eq!(
+            s.tasks[0].command.as_deref().unwrap(),
+            ["echo", "hello world"]
+        );
+    }
+
+    #[test]
+    fn image_refs() {
+        let i = ImageRef::parse("helloworld");
+        assert_eq!(
+            (
+                i.registry.as_deref(),
+                i.repository.as_str(),
+                i.tag.as_deref()
+            ),
+            (None, "helloworld", None)
+        );
+        let i = ImageRef::parse("helloworld:v2");
+        assert_eq!(i.tag.as_deref(), Some("v2"));
+        let i = ImageRef::parse("123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web:1.0");
+        assert_eq!(i.repository, "app/web");
+        assert_eq!(
+            i.ecr_registry(),
+            Some(("123456789012".into(), "us-east-1".into()))
+        );
+        let i = ImageRef::parse("localhost:5000/x");
+        assert_eq!(
+            (i.registry.as_deref(), i.tag.as_deref()),
+            (Some("localhost:5000"), None)
+        );
+        assert_eq!(camel("my_cool-app"), "MyCoolApp");
+    }
+}

@@ -1,0 +1,80 @@
+//! Discovery: what the account already has. Everything here is read-only,
+//! and independent look-ups run concurrently. The result is an `Observed`
+//! snapshot that the pure planner compares with the config.
+
+pub mod images;
+pub mod network;
+
+use std::collections::HashMap;
+
+use crate::aws::{Aws, AwsResultExt};
+use crate::resources::{cluster, iam_role, log_group, security_group, task_definition};
+
+pub use images::ResolvedImage;
+pub use network::Network;
+
+/// Account-level facts the names and ARNs are built from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Identity {
+    pub account: String,
+    pub partition: String,
+    pub region: String,
+}
+
+impl Identity {
+    pub fn arn(&self, service: &str, regional: bool, resource: &str) -> String {
+        let region = if regional { self.region.as_str() } else { "" };
+        format!(
+            "arn:{}:{service}:{region}:{}:{resource}",
+            self.partition, self.account
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    pub log_group: Option<log_group::Observed>,
+    pub execution_role: Option<iam_role::Observed>,
+    pub task_role: Option<iam_role::Observed>,
+    pub cluster: Option<cluster::Observed>,
+    pub security_group: Option<security_group::Observed>,
+    /// Latest active revision per family, if any.
+    pub task_definitions: HashMap<String, Option<task_definition::Observed>>,
+}
+
+pub async fn identity(aws: &Aws, cached_account: Option<&str>) -> anyhow::Result<Identity> {
+    if let Some(account) = cached_account {
+        return Ok(Identity {
+            account: account.to_string(),
+            partition: partition_of_region(&aws.region),
+            region: aws.region.clone(),
+        });
+    }
+    let me = aws
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .ctx("sts GetCallerIdentity")?;
+    let account = me.account().unwrap_or_default().to_string();
+    let partition = me
+        .arn()
+        .and_then(|a| a.split(':').nth(1))
+        .map(str::to_string)
+        .unwrap_or_else(|| partition_of_region(&aws.region));
+    Ok(Identity {
+        account,
+        partition,
+        region: aws.region.clone(),
+    })
+}
+
+fn partition_of_region(region: &str) -> String {
+    if region.starts_with("cn-") {
+        "aws-cn".into()
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov".into()
+    } else {
+        "aws".into()
+    }
+}

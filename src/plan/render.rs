@@ -1,0 +1,185 @@
+//! The plan as a person reads it, and as JSON.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::{Action, Plan};
+use crate::aws::CallStats;
+use crate::discovery::{Identity, Network};
+use crate::output::{Style, table};
+
+#[derive(Debug, Serialize)]
+pub struct Header<'a> {
+    pub command: &'a str,
+    pub app: &'a str,
+    pub account: &'a str,
+    pub profile: Option<&'a str>,
+    pub region: &'a str,
+    pub vpc_id: &'a str,
+    pub subnets: &'a Network,
+    pub config: String,
+    pub cache: bool,
+    pub dry_run: bool,
+}
+
+impl<'a> Header<'a> {
+    pub fn new(
+        command: &'a str,
+        app: &'a str,
+        id: &'a Identity,
+        profile: Option<&'a str>,
+        network: &'a Network,
+        config: String,
+        cache: bool,
+        dry_run: bool,
+    ) -> Self {
+        Header {
+            command,
+            app,
+            account: &id.account,
+            profile,
+            region: &id.region,
+            vpc_id: &network.vpc_id,
+            subnets: network,
+            config,
+            cache,
+            dry_run,
+        }
+    }
+}
+
+pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {}",
+        style.bold(&format!("fargate-stack {}:", header.command)),
+        header.app
+    );
+    let kv = |out: &mut String, k: &str, v: &str| {
+        let _ = writeln!(out, "  {:<9} {v}", k);
+    };
+    kv(&mut out, "account", header.account);
+    kv(
+        &mut out,
+        "profile",
+        header.profile.unwrap_or("(default chain)"),
+    );
+    kv(&mut out, "region", header.region);
+    kv(&mut out, "vpc", header.vpc_id);
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    kv(
+        &mut out,
+        "subnets",
+        &format!(
+            "public: {}; private: {}",
+            list(&header.subnets.public),
+            list(&header.subnets.private)
+        ),
+    );
+    kv(&mut out, "config", &header.config);
+    kv(&mut out, "cache", if header.cache { "on" } else { "off" });
+    kv(
+        &mut out,
+        "dry-run",
+        if header.dry_run { "yes" } else { "no" },
+    );
+    out.push('\n');
+
+    for s in &plan.steps {
+        let (mark, verdict) = match s.action {
+            Action::Create => (style.green("+"), style.green("will be created")),
+            Action::Update => (style.yellow("~"), style.yellow("will be updated")),
+            Action::Exists => (style.dim("="), style.dim("exists")),
+        };
+        let _ = writeln!(
+            out,
+            "{mark} {:<21} {:<40} {verdict}",
+            s.kind.label(),
+            s.name
+        );
+        for c in &s.changes {
+            let _ = writeln!(
+                out,
+                "      {}: {} -> {}",
+                c.field,
+                style.red(&c.before),
+                style.green(&c.after)
+            );
+        }
+        if let Some(diff) = &s.diff {
+            for line in diff.lines() {
+                let painted = match line.chars().next() {
+                    Some('+') if !line.starts_with("+++") => style.green(line),
+                    Some('-') if !line.starts_with("---") => style.red(line),
+                    _ => style.dim(line),
+                };
+                let _ = writeln!(out, "      {painted}");
+            }
+        }
+    }
+    if !plan.not_handled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot handled by this version (kept in the config, no resources made):"
+        );
+        for n in &plan.not_handled {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
+
+pub fn resources_table(plan: &Plan) -> String {
+    let mut t = table(&["Resource", "Name or ARN", "Action"]);
+    for s in &plan.steps {
+        let action = match s.action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Exists => "exists",
+        };
+        t.add_row(vec![
+            s.kind.label().to_string(),
+            s.value.clone(),
+            action.to_string(),
+        ]);
+    }
+    format!("Required Resources\n{t}\n")
+}
+
+pub fn timings_table(timings: &[(String, f64)]) -> String {
+    let mut sorted = timings.to_vec();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut t = table(&["Step", "Seconds"]);
+    for (name, secs) in sorted {
+        t.add_row(vec![name, format!("{secs:.3}")]);
+    }
+    format!("Timings\n{t}\n")
+}
+
+pub fn summary(plan: &Plan, calls: &CallStats, seconds: f64, applied: bool) -> String {
+    let (c, u, e) = (
+        plan.count(Action::Create),
+        plan.count(Action::Update),
+        plan.count(Action::Exists),
+    );
+    let verbs = if applied {
+        ("created", "updated")
+    } else {
+        ("to create", "to update")
+    };
+    format!(
+        "{c} {}, {u} {}, {e} unchanged; {} API calls ({} mutating) in {seconds:.2}s",
+        verbs.0,
+        verbs.1,
+        calls.total,
+        calls.mutating.len()
+    )
+}
