@@ -21,20 +21,22 @@ fn header<'a>(
     settings: &Settings,
     dry_run: bool,
 ) -> Header<'a> {
-    Header::new(
+    Header {
         command,
-        &stack.spec.app,
-        &stack.id,
-        stack.aws.profile.as_deref(),
-        &stack.network,
-        format!(
+        app: &stack.spec.app,
+        account: &stack.id.account,
+        profile: stack.aws.profile.as_deref(),
+        region: &stack.id.region,
+        vpc_id: &stack.network.vpc_id,
+        subnets: &stack.network,
+        config: format!(
             "{} (from {})",
             stack.loaded.path.display(),
             settings.config_source
         ),
-        stack.cached,
+        cache: stack.cached,
         dry_run,
-    )
+    }
 }
 
 async fn prepare(settings: &Settings) -> Result<(Stack, Desired, Plan)> {

@@ -301,10 +301,9 @@ pub fn state_updates(stack: &Stack, registered: &[String]) -> Vec<Update> {
             u.push(Update::new(&["tasks", k, "arn"], td.arn.as_str()));
         }
         let digest = stack.images.get(&t.key).and_then(|i| i.digest.as_deref());
-        if let Some(d) = digest {
-            if ct.image_digest.is_none() || registered.contains(&t.key) {
-                u.push(Update::new(&["tasks", k, "image_digest"], d));
-            }
+        if let Some(d) = digest.filter(|_| ct.image_digest.is_none() || registered.contains(&t.key))
+        {
+            u.push(Update::new(&["tasks", k, "image_digest"], d));
         }
     }
     u

@@ -128,16 +128,13 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
     }
     let mut out = lines.join("\n");
     out.push('\n');
-    if ok {
-        if let Ok(v) = serde_yaml::from_str::<Value>(&out) {
-            if same(&v, &desired) {
-                return Patched {
-                    text: out,
-                    lossless: true,
-                    changed,
-                };
-            }
-        }
+    let verified = ok && serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired));
+    if verified {
+        return Patched {
+            text: out,
+            lossless: true,
+            changed,
+        };
     }
     let text = serde_yaml::to_string(&desired).expect("a YAML value serialises");
     Patched {

@@ -144,8 +144,8 @@ mod tests {
             }),
             task_definitions: d
                 .task_definitions
-                .iter()
-                .map(|(_, td)| {
+                .values()
+                .map(|td| {
                     (
                         td.family.clone(),
                         Some(task_definition::Observed {
@@ -183,7 +183,7 @@ mod tests {
         let s = spec(DAEMON);
         let d = desired(&s, &id(), &images(&s));
         let before = converged(&s, &d);
-        let s2 = spec(&DAEMON.replace("hello", "bonjour"));
+        let s2 = spec(&DAEMON.replace("GREETING: hello", "GREETING: bonjour"));
         let d2 = desired(&s2, &id(), &images(&s2));
         let p = build(&s2, &id(), &d2, &before);
         let changed: Vec<_> = p
@@ -207,7 +207,7 @@ mod tests {
                 .diff
                 .as_ref()
                 .unwrap()
-                .contains("-      \"GREETING\": \"hello\"")
+                .contains("-        \"GREETING\": \"hello\"")
         );
     }
 

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Action, Plan};
 use crate::aws::CallStats;
-use crate::discovery::{Identity, Network};
+use crate::discovery::Network;
 use crate::output::{Style, table};
 
 #[derive(Debug, Serialize)]
@@ -21,32 +21,6 @@ pub struct Header<'a> {
     pub config: String,
     pub cache: bool,
     pub dry_run: bool,
-}
-
-impl<'a> Header<'a> {
-    pub fn new(
-        command: &'a str,
-        app: &'a str,
-        id: &'a Identity,
-        profile: Option<&'a str>,
-        network: &'a Network,
-        config: String,
-        cache: bool,
-        dry_run: bool,
-    ) -> Self {
-        Header {
-            command,
-            app,
-            account: &id.account,
-            profile,
-            region: &id.region,
-            vpc_id: &network.vpc_id,
-            subnets: network,
-            config,
-            cache,
-            dry_run,
-        }
-    }
 }
 
 pub fn text(header: &Header, plan: &Plan, style: Style) -> String {

@@ -1,0 +1,144 @@
+//! Bad input fails before any AWS call (the binary points at a closed port,
+//! so an AWS call would fail with exit 1, not 2), with one line naming the
+//! file, the key and the fix, and the file untouched.
+
+use crate::support::*;
+
+const CASES: &[(&str, &str, &str)] = &[
+    ("malformed.yml", "not valid YAML", "fix the syntax"),
+    (
+        "misspelt-key.yml",
+        "`tasks.web.imag`",
+        "did you mean `image`",
+    ),
+    ("bad-type.yml", "`tasks.web.desired_count`", "wrong type"),
+    (
+        "bad-cpu-memory.yml",
+        "`tasks.web.memory`",
+        "with cpu 256 use 512 to 2048 MiB",
+    ),
+    ("no-image.yml", "`tasks.web.image`", "add `image:"),
+    ("bad-app-name.yml", "`app.name`", "lower-case letters"),
+    ("bad-schedule.yml", "`tasks.job.schedule`", "takes 6"),
+    (
+        "unknown-size.yml",
+        "`tasks.web.size`",
+        "tiny, small, medium",
+    ),
+    ("empty.yml", "the file is empty", "create-stack"),
+    (
+        "bad-retention.yml",
+        "`log_group.retention_days`",
+        "nearest: 7",
+    ),
+    (
+        "bad-task-type.yml",
+        "`tasks.web.type`",
+        "did you mean `daemon`",
+    ),
+];
+
+#[test]
+fn each_bad_config_fails_clearly_and_leaves_the_file_alone() {
+    let w = Workdir::new(None);
+    for (file, key, hint) in CASES {
+        let text = std::fs::read_to_string(repo_root().join("tests/data/bad").join(file)).unwrap();
+        w.write(file, &text);
+        for command in ["plan", "apply"] {
+            let run = w.run(&[command, "-c", file, "--force", "--log-level", "error"]);
+            assert_eq!(
+                run.code, 2,
+                "{command} {file}: exit {}\n{}",
+                run.code, run.stderr
+            );
+            let lines: Vec<&str> = run.stderr.lines().collect();
+            assert_eq!(
+                lines.len(),
+                1,
+                "{command} {file}: one line expected:\n{}",
+                run.stderr
+            );
+            let line = lines[0];
+            assert!(
+                line.starts_with(&format!("error: {file}")),
+                "{file}: names the file: {line}"
+            );
+            assert!(line.contains(key), "{file}: names {key}: {line}");
+            assert!(line.contains(hint), "{file}: says {hint}: {line}");
+            assert_eq!(w.read(file), text, "{file}: must be untouched");
+            assert!(!w.path(&format!("{file}.bak")).exists());
+            assert!(run.stdout.is_empty(), "{file}: nothing on stdout");
+        }
+    }
+}
+
+#[test]
+fn missing_config_file_says_how_to_make_one() {
+    let w = Workdir::new(None);
+    let run = w.run(&["plan"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("fargate-stack.yml"), "{}", run.stderr);
+    assert!(run.stderr.contains("create-stack"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_command_and_option_are_usage_errors() {
+    let w = Workdir::new(None);
+    assert_eq!(w.run(&["plna"]).code, 2);
+    assert_eq!(w.run(&["plan", "--bogus"]).code, 2);
+    let run = w.run(&["plan", "--output", "yaml"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn apply_with_no_update_is_refused() {
+    let w = Workdir::new(None);
+    let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("daemon.yml", &text);
+    let run = w.run(&["apply", "-c", "daemon.yml", "--no-update", "--force"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--no-update"), "{}", run.stderr);
+}
+
+#[test]
+fn every_command_help_has_an_example() {
+    let w = Workdir::new(None);
+    for cmd in [
+        "plan",
+        "apply",
+        "create-stack",
+        "state",
+        "reset-history",
+        "version",
+    ] {
+        let run = w.run(&[cmd, "--help"]).ok();
+        assert!(
+            run.stdout.contains("Example"),
+            "{cmd} --help lacks an example:\n{}",
+            run.stdout
+        );
+    }
+    let run = w.run(&["--help"]).ok();
+    for opt in [
+        "--config",
+        "--profile",
+        "--region",
+        "--route53-profile",
+        "--dryrun",
+        "--no-update",
+        "--no-cache",
+        "--force",
+        "--log-level",
+        "--no-log-time",
+        "--no-color",
+        "--output",
+        "--version",
+    ] {
+        assert!(run.stdout.contains(opt), "--help lacks {opt}");
+    }
+    let v = w.run(&["-v"]).ok();
+    assert!(v.stdout.starts_with("fargate-stack "), "{}", v.stdout);
+    // global options after the subcommand
+    let v = w.run(&["version", "--no-color"]).ok();
+    assert!(v.stdout.starts_with("fargate-stack "));
+}

@@ -1,0 +1,115 @@
+//! VPC eligibility: IGW *and* NAT; one is used, several or none are errors.
+
+use crate::support::*;
+
+#[test]
+fn a_vpc_with_an_igw_but_no_nat_is_not_eligible() {
+    let moto = Moto::start();
+    let seed = moto.seed("none");
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("d.yml", &text);
+    let run = w.run(&["plan", "-c", "d.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&seed.vpc_id), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no available NAT gateway"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.read("d.yml"), text);
+}
+
+#[test]
+fn several_eligible_vpcs_need_a_choice() {
+    let moto = Moto::start();
+    let seed = moto.seed("two");
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("d.yml", &text);
+    let run = w.run(&["plan", "-c", "d.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&seed.vpc_id)
+            && run.stderr.contains(seed.second_vpc_id.as_deref().unwrap()),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("set `vpc_id`"), "{}", run.stderr);
+
+    // Choosing one with vpc_id works, and its subnets are used.
+    w.write(
+        "d.yml",
+        &format!("vpc_id: {}\n{text}", seed.second_vpc_id.as_deref().unwrap()),
+    );
+    w.run(&["plan", "-c", "d.yml"]).ok();
+    let cfg = w.yaml("d.yml");
+    assert_eq!(list_at(&cfg, &["subnets", "private"]).len(), 2);
+    assert!(
+        !list_at(&cfg, &["subnets", "private"])
+            .iter()
+            .any(|s| seed.private.contains(s))
+    );
+}
+
+#[test]
+fn a_configured_vpc_that_does_not_exist_is_an_error() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("d.yml", &format!("vpc_id: vpc-0000000000000000f\n{text}"));
+    let run = w.run(&["plan", "-c", "d.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("vpc-0000000000000000f does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_ecr_tag_that_does_not_exist_is_an_error() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "d.yml",
+        "app:\n  name: x\ntasks:\n  w:\n    image: helloworld:nope\n",
+    );
+    let run = w.run(&["plan", "-c", "d.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("tag `nope` not found in ECR repository `helloworld`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn cache_skips_discovery_and_no_cache_redoes_it() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("d.yml", &text);
+    w.run(&["plan", "-c", "d.yml"]).ok();
+    moto.clear_calls();
+    w.run(&["plan", "-c", "d.yml"]).ok();
+    let calls = moto.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("DescribeVpcs") || c.contains("GetCallerIdentity")),
+        "cached: {calls:?}"
+    );
+    moto.clear_calls();
+    w.run(&["plan", "-c", "d.yml", "--no-cache"]).ok();
+    let calls = moto.calls();
+    assert!(
+        calls.iter().any(|c| c.contains("DescribeVpcs"))
+            && calls.iter().any(|c| c.contains("GetCallerIdentity")),
+        "{calls:?}"
+    );
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real binary against a moto server (one per test,
+//! on a free port, through scripts/moto_server.py). All tests compile into
+//! this one binary to keep build time down.
+
+mod support;
+
+mod bad_input;
+mod create_stack;
+mod discovery;
+mod lifecycle;
+mod state;

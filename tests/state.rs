@@ -1,0 +1,30 @@
+//! state / reset-history: the saved default config.
+
+use crate::support::*;
+
+#[test]
+fn state_saves_the_default_config_and_reset_forgets_it() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let run = w.run(&["state", "daemon.yml"]).ok();
+    assert!(run.stdout.contains("daemon.yml"));
+    let saved: serde_json::Value =
+        serde_json::from_str(&w.read(".fargatestack/defaults.json")).unwrap();
+    let path = saved["config"].as_str().unwrap();
+    assert!(std::path::Path::new(path).is_absolute(), "{path}");
+
+    // Now `plan` without --config uses it.
+    let run = w.run(&["plan"]).ok();
+    assert!(run.stdout.contains("hello-daemon"), "{}", run.stdout);
+    let show = w.run(&["state"]).ok();
+    assert!(show.stdout.contains("defaults.json"), "{}", show.stdout);
+
+    w.run(&["reset-history"]).ok();
+    let run = w.run(&["plan"]);
+    assert_eq!(run.code, 2, "no default config any more: {}", run.stderr);
+
+    // A file that does not exist cannot become the default.
+    assert_eq!(w.run(&["state", "missing.yml"]).code, 2);
+}

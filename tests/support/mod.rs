@@ -1,0 +1,299 @@
+//! Test harness: a moto server per test, a seeded account, the binary, and
+//! SDK clients to check what really exists.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fargate-stack");
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> String {
+    std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub endpoint: String,
+    pub call_log: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Seed {
+    pub account: String,
+    pub vpc_id: String,
+    pub public: Vec<String>,
+    pub private: Vec<String>,
+    pub isolated: Vec<String>,
+    pub image_digest: String,
+    pub second_vpc_id: Option<String>,
+}
+
+impl Moto {
+    /// Starts a fresh server. Panics (never skips) when moto is missing.
+    pub fn start() -> Moto {
+        let mut last_log = String::new();
+        for _ in 0..3 {
+            let dir = tempfile::tempdir().unwrap();
+            let call_log = dir.path().join("calls.log");
+            let port = free_port();
+            let child = Command::new(python())
+                .arg(repo_root().join("scripts/moto_server.py"))
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_CALL_LOG", &call_log)
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(
+                    std::fs::File::create(dir.path().join("moto.log")).unwrap(),
+                ))
+                .spawn()
+                .expect("cannot start python3 for the moto server");
+            let mut moto = Moto {
+                child,
+                port,
+                endpoint: format!("http://127.0.0.1:{port}"),
+                call_log,
+                dir,
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if moto.child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                if http_status(port, "GET", "/moto-api/") == Some(200) {
+                    return moto;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            last_log =
+                std::fs::read_to_string(moto.dir.path().join("moto.log")).unwrap_or_default();
+        }
+        panic!(
+            "the moto server did not start; is moto[server] installed? Run scripts/install-test-deps.sh\n{last_log}"
+        );
+    }
+
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_MAX_ATTEMPTS", "1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    pub fn seed(&self, variant: &str) -> Seed {
+        let out = Command::new(python())
+            .arg(repo_root().join("scripts/seed_moto.py"))
+            .args(["--variant", variant])
+            .envs(self.env())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "seeding failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Calls recorded by the server since the last `clear_calls`.
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.call_log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn clear_calls(&self) {
+        std::fs::write(&self.call_log, "").unwrap();
+    }
+
+    pub fn mutating_calls(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| {
+                let op = c.split_whitespace().nth(1).unwrap_or("");
+                !["Describe", "List", "Get", "Filter", "Lookup"]
+                    .iter()
+                    .any(|p| op.starts_with(p))
+            })
+            .collect()
+    }
+
+    pub fn post(&self, path: &str) -> Option<u16> {
+        http_status(self.port, "POST", path)
+    }
+
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sts::config::Credentials::new(
+                "testing", "testing", None, None, "tests",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// A working directory with the binary pointed at `moto` (or at nothing).
+pub struct Workdir {
+    pub dir: tempfile::TempDir,
+    env: Vec<(&'static str, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl Workdir {
+    pub fn new(moto: Option<&Moto>) -> Workdir {
+        let env = match moto {
+            Some(m) => m.env(),
+            // Nothing listens on port 9: any AWS call would fail with exit 1.
+            None => vec![
+                ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()),
+                ("AWS_ACCESS_KEY_ID", "testing".into()),
+                ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+                ("AWS_REGION", "us-east-1".into()),
+                ("AWS_MAX_ATTEMPTS", "1".into()),
+                ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ],
+        };
+        Workdir {
+            dir: tempfile::tempdir().unwrap(),
+            env,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.path(name)).unwrap()
+    }
+
+    pub fn yaml(&self, name: &str) -> serde_yaml::Value {
+        serde_yaml::from_str(&self.read(name)).unwrap()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = Command::new(BIN)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
+    }
+}
+
+pub fn copy_example(w: &Workdir, example: &str) -> PathBuf {
+    let text = std::fs::read_to_string(repo_root().join("examples").join(example)).unwrap();
+    w.write(example, &text)
+}
+
+pub fn str_at<'a>(v: &'a serde_yaml::Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        cur = &cur[*p];
+    }
+    cur.as_str()
+        .unwrap_or_else(|| panic!("{path:?} is not a string: {cur:?}"))
+}
+
+pub fn list_at(v: &serde_yaml::Value, path: &[&str]) -> Vec<String> {
+    let mut cur = v;
+    for p in path {
+        cur = &cur[*p];
+    }
+    cur.as_sequence()
+        .map(|s| s.iter().map(|x| x.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}
