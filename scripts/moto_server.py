@@ -12,6 +12,17 @@ Nothing in moto's files is changed; the patches are applied at start-up:
 3. A call log: with MOTO_CALL_LOG=FILE, every request appends one line
    "service Operation", so tests can prove independently of the binary that a
    command made no mutating call.
+4. Container emulation (moto runs no containers). Tests describe outcomes
+   with POST /_fargate_stack/outcome and a JSON body:
+     {"family": "report", "exit_code": 3, "log_lines": ["a", "b"],
+      "started": true, "stop_code": "...", "stopped_reason": "..."}
+     {"service": "web", "rollout": "failed" | "stable", "stopped_reason": "..."}
+   A task of that family then reports those values when it stops, and its
+   log lines are written at RunTask into the stream the awslogs driver would
+   use (<prefix>/<container>/<task-id>). A service's deployment completes
+   (the default) or fails as the circuit breaker would report it, with a
+   stopped task carrying the reason. Tasks otherwise move one state per
+   DescribeTasks call, as stock moto does (see its state manager).
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
 """
@@ -23,9 +34,18 @@ import sys
 import threading
 import urllib.parse
 
+import hashlib
+import time
+
 import moto.server as moto_server
 
 _log_lock = threading.Lock()
+_state_lock = threading.Lock()
+OUTCOMES = {"tasks": {}, "services": {}}
+TASKS = {}  # task arn -> {"family", "created", "stopped_at"}
+SERVICE_EVENTS = {}  # service arn -> {"key": ..., "events": [...]}
+MATERIALIZED = set()
+DEPLOYMENT_CONFIG = {}  # (cluster, service) -> deploymentConfiguration as sent
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
 
@@ -72,6 +92,194 @@ def _fix_ecs_numbers(node):
             _fix_ecs_numbers(item)
 
 
+def _region_of(environ):
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in auth:
+        scope = auth.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 3:
+            return scope[2]
+    return "us-east-1"
+
+
+def _backends(region):
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ecs.models import ecs_backends
+    from moto.logs.models import logs_backends
+
+    return ecs_backends[DEFAULT_ACCOUNT_ID][region], logs_backends[DEFAULT_ACCOUNT_ID][region]
+
+
+def _family_of(task_definition_arn):
+    return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+
+
+def _on_run_task(doc, region):
+    ecs, logs = _backends(region)
+    now = time.time()
+    for task in doc.get("tasks", []):
+        arn = task["taskArn"]
+        family = _family_of(task["taskDefinitionArn"])
+        with _state_lock:
+            TASKS[arn] = {"family": family, "created": now}
+        outcome = OUTCOMES["tasks"].get(family, {})
+        lines = outcome.get("log_lines") or []
+        if not lines or not outcome.get("started", True):
+            continue
+        td = ecs.describe_task_definition(task["taskDefinitionArn"])
+        for container in td.container_definitions:
+            options = (container.get("logConfiguration") or {}).get("options") or {}
+            group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
+            if not group or not prefix:
+                continue
+            stream = "%s/%s/%s" % (prefix, container["name"], arn.rsplit("/", 1)[-1])
+            logs.ensure_log_stream(group, stream)
+            base = int(now * 1000)
+            logs.put_log_events(group, stream, [{"timestamp": base + i, "message": line} for i, line in enumerate(lines)])
+
+
+def _on_describe_tasks(doc):
+    now = time.time()
+    for task in doc.get("tasks", []):
+        arn = task["taskArn"]
+        with _state_lock:
+            info = TASKS.setdefault(arn, {"family": _family_of(task["taskDefinitionArn"]), "created": now})
+        outcome = OUTCOMES["tasks"].get(info["family"], {})
+        started = outcome.get("started", True)
+        task["createdAt"] = info["created"]
+        last = task.get("lastStatus")
+        containers = task.get("containers", [])
+        if last != "STOPPED":
+            if not started:
+                task["lastStatus"] = "PENDING"
+                for c in containers:
+                    c["lastStatus"] = "PENDING"
+                    c.pop("exitCode", None)
+            else:
+                task["startedAt"] = info["created"] + 1
+                for c in containers:
+                    c["lastStatus"] = "RUNNING"
+                    c.pop("exitCode", None)
+            continue
+        user_stopped = bool(task.get("stoppedReason"))
+        info.setdefault("stopped_at", now)
+        task["desiredStatus"] = "STOPPED"
+        task["stoppedAt"] = info["stopped_at"]
+        if started:
+            task["startedAt"] = info["created"] + 1
+            task["stopCode"] = outcome.get("stop_code", "UserInitiated" if user_stopped else "EssentialContainerExited")
+            task["stoppedReason"] = task.get("stoppedReason") or outcome.get("stopped_reason", "Essential container in task exited")
+            for c in containers:
+                c["lastStatus"] = "STOPPED"
+                c["exitCode"] = 137 if user_stopped and "exit_code" not in outcome else outcome.get("exit_code", 0)
+        else:
+            reason = outcome.get("stopped_reason", "CannotPullContainerError: pull image manifest has been retried 5 time(s)")
+            task["stopCode"] = outcome.get("stop_code", "TaskFailedToStart")
+            task["stoppedReason"] = task.get("stoppedReason") or reason
+            for c in containers:
+                c["lastStatus"] = "STOPPED"
+                c.pop("exitCode", None)
+                c["reason"] = reason
+
+
+def _event(service_name, message, when):
+    eid = hashlib.md5(("%s|%s|%s" % (service_name, message, when)).encode()).hexdigest()
+    return {"id": "%s-%s-%s-%s-%s" % (eid[:8], eid[8:12], eid[12:16], eid[16:20], eid[20:32]), "createdAt": when, "message": message}
+
+
+def _remember_deployment_config(body):
+    # moto 5.2.1 drops CreateService's deploymentConfiguration; keep it here.
+    try:
+        req = json.loads(body or b"{}")
+    except ValueError:
+        return
+    if "deploymentConfiguration" in req:
+        cluster = (req.get("cluster") or "default").rsplit("/", 1)[-1]
+        with _state_lock:
+            DEPLOYMENT_CONFIG[(cluster, req.get("serviceName"))] = req["deploymentConfiguration"]
+
+
+def _add_deployment_config(svc):
+    key = (svc.get("clusterArn", "").rsplit("/", 1)[-1], svc.get("serviceName"))
+    if "deploymentConfiguration" not in svc and key in DEPLOYMENT_CONFIG:
+        svc["deploymentConfiguration"] = DEPLOYMENT_CONFIG[key]
+
+
+def _on_describe_services(doc, region):
+    for svc in doc.get("services", []):
+        _add_deployment_config(svc)
+        name = svc["serviceName"]
+        outcome = OUTCOMES["services"].get(name, {"rollout": "stable"})
+        deployments = svc.get("deployments") or []
+        if not deployments:
+            continue
+        primary = dict(deployments[0])
+        desired = svc.get("desiredCount", 0)
+        primary["taskDefinition"] = svc.get("taskDefinition", primary.get("taskDefinition"))
+        primary["desiredCount"] = desired
+        key = (primary.get("id"), desired, primary["taskDefinition"], outcome.get("rollout"))
+        when = primary.get("updatedAt") or time.time()
+        with _state_lock:
+            state = SERVICE_EVENTS.setdefault(svc["serviceArn"], {"key": None, "events": []})
+            new_events = []
+            if state["key"] != key:
+                state["key"] = key
+                if outcome.get("rollout") == "failed":
+                    new_events = [
+                        _event(name, "(service %s) has started 1 tasks: (task %s)." % (name, primary.get("id", "")[-8:]), when),
+                        _event(name, "(service %s) (deployment %s) deployment failed: tasks failed to start." % (name, primary.get("id")), when + 0.001),
+                        _event(name, "(service %s) (deployment %s) deployment circuit breaker: rolling back." % (name, primary.get("id")), when + 0.002),
+                    ]
+                else:
+                    if desired:
+                        new_events.append(_event(name, "(service %s) has started %d tasks." % (name, desired), when))
+                    new_events.append(_event(name, "(service %s) has reached a steady state." % name, when + 0.001))
+                state["events"] = list(reversed(new_events)) + state["events"]
+            svc["events"] = list(state["events"])
+        if outcome.get("rollout") == "failed":
+            primary.update({"rolloutState": "FAILED", "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
+                            "runningCount": 0, "pendingCount": 0, "failedTasks": 1})
+            svc["runningCount"], svc["pendingCount"] = 0, 0
+            _materialize_failed_task(svc, outcome, region)
+        else:
+            primary.update({"rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment %s completed." % primary.get("id"),
+                            "runningCount": desired, "pendingCount": 0, "failedTasks": 0})
+            svc["runningCount"], svc["pendingCount"] = desired, 0
+        svc["deployments"] = [primary]
+
+
+def _materialize_failed_task(svc, outcome, region):
+    """A failed rollout leaves a stopped task behind that says why."""
+    key = (svc["serviceArn"], svc.get("deployments", [{}])[0].get("id"))
+    with _state_lock:
+        if key in MATERIALIZED:
+            return
+        MATERIALIZED.add(key)
+    ecs, _ = _backends(region)
+    cluster = svc["clusterArn"].rsplit("/", 1)[-1]
+    tasks = ecs.run_task(cluster, svc["taskDefinition"], 1, None, "ecs-svc/" + svc["serviceName"], None, "FARGATE",
+                         svc.get("networkConfiguration"), group="service:" + svc["serviceName"])
+    reason = outcome.get("stopped_reason", "CannotPullContainerError: pull image manifest has been retried 5 time(s)")
+    for t in tasks:
+        with _state_lock:
+            TASKS[t.task_arn] = {"family": _family_of(svc["taskDefinition"]), "created": time.time()}
+        ecs.stop_task(cluster, t.task_arn, reason)
+
+
+def _control(environ, start_response, body):
+    try:
+        req = json.loads(body or b"{}")
+    except ValueError:
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"error": "body must be JSON"}']
+    with _state_lock:
+        if "family" in req:
+            OUTCOMES["tasks"][req.pop("family")] = req
+        elif "service" in req:
+            OUTCOMES["services"][req.pop("service")] = req
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"ok": true}']
+
+
 class Middleware:
     def __init__(self, app):
         self.app = app
@@ -89,9 +297,12 @@ class Middleware:
         if length:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)
+        if environ.get("PATH_INFO") == "/_fargate_stack/outcome":
+            return _control(environ, start_response, body)
         service = _service_of(environ)
+        operation = _operation_of(environ, body)
         if self.call_log and not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            line = "%s %s\n" % (service, _operation_of(environ, body))
+            line = "%s %s\n" % (service, operation)
             with _log_lock, open(self.call_log, "a") as f:
                 f.write(line)
         if service != "ecs":
@@ -111,10 +322,21 @@ class Middleware:
                 chunks.close()
         try:
             doc = json.loads(payload)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict):
+            ok = captured["status"].startswith("200")
+            if ok and operation == "RunTask":
+                _on_run_task(doc, _region_of(environ))
+            elif ok and operation in ("DescribeTasks", "StopTask"):
+                _on_describe_tasks(doc if operation == "DescribeTasks" else {"tasks": [doc.get("task", {})]})
+            elif ok and operation == "DescribeServices":
+                _on_describe_services(doc, _region_of(environ))
+            elif ok and operation == "CreateService":
+                _remember_deployment_config(body)
+                _add_deployment_config(doc.get("service", {}))
             _fix_ecs_numbers(doc)
             payload = json.dumps(doc).encode()
-        except ValueError:
-            pass
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(payload))))
         start_response(captured["status"], headers)

@@ -75,7 +75,8 @@ def seed_ecr(ecr):
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
         "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "0" * 64},
-        "layers": [],
+        # moto derives the digest from the layer digests only.
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": "sha256:" + "a" * 64}],
     })
     ecr.put_image(repositoryName="helloworld", imageManifest=manifest, imageTag="latest")
     image = ecr.describe_images(repositoryName="helloworld", imageIds=[{"imageTag": "latest"}])["imageDetails"][0]

@@ -60,7 +60,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let own_interrupt = commands::handles_interrupt(&cli);
     let result = runtime.block_on(async {
+        if own_interrupt {
+            return commands::run(cli).await;
+        }
         tokio::select! {
             r = commands::run(cli) => r,
             _ = tokio::signal::ctrl_c() => {

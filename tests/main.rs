@@ -8,4 +8,5 @@ mod bad_input;
 mod create_stack;
 mod discovery;
 mod lifecycle;
+mod operations;
 mod state;

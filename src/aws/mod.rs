@@ -39,7 +39,6 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     /// Built from the Route 53 profile when one is given.
-    #[allow(dead_code)]
     pub route53: aws_sdk_route53::Client,
 }
 

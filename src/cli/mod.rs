@@ -123,6 +123,10 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value = "text")]
     pub output: Format,
 
+    /// How often commands that wait poll AWS (`2s`, `500ms`, or seconds)
+    #[arg(long, visible_alias = "log-poll-time", global = true, value_name = "DURATION", default_value = "2s", value_parser = parse_duration)]
+    pub poll_time: std::time::Duration,
+
     /// Print the version
     #[arg(short = 'v', long = "version", action = ArgAction::Version)]
     pub version: Option<bool>,
@@ -179,7 +183,194 @@ pub enum Command {
     )]
     ResetHistory,
 
+    /// Create the ECS service for a daemon task and wait until it is stable
+    #[command(
+        name = "create-service",
+        visible_alias = "deploy-service",
+        after_help = "Examples:\n  fargate-stack create-service            # the stack's only daemon, desired_count or 1\n  fargate-stack create-service worker 2\n  fargate-stack create-service worker --no-wait\n\nRefuses when the image tag now points at another digest than the one recorded (--force to go ahead)."
+    )]
+    CreateService(ServiceCount),
+
+    /// Set a service's desired count (default 1) and wait until it is stable
+    #[command(
+        name = "start-service",
+        after_help = "Examples:\n  fargate-stack start-service\n  fargate-stack start-service worker 3"
+    )]
+    StartService(ServiceCount),
+
+    /// Set a service's desired count to 0
+    #[command(
+        name = "stop-service",
+        after_help = "Example:\n  fargate-stack stop-service worker"
+    )]
+    StopService(ServiceName),
+
+    /// Point a service at the newest task definition revision and wait
+    #[command(
+        name = "update-service",
+        after_help = "Example:\n  fargate-stack apply && fargate-stack update-service worker"
+    )]
+    UpdateService(ServiceWait),
+
+    /// Force a new deployment of a service (same task definition) and wait
+    #[command(
+        after_help = "Example:\n  fargate-stack redeploy worker    # e.g. to pull a new image for the same tag"
+    )]
+    Redeploy(ServiceWait),
+
+    /// Delete a service (the cluster, roles and task definitions are kept)
+    #[command(
+        name = "delete-service",
+        visible_alias = "remove-service",
+        after_help = "Example:\n  fargate-stack delete-service worker"
+    )]
+    DeleteService(ServiceName),
+
+    /// Show services: counts, deployments, recent events and tasks
+    #[command(
+        after_help = "Examples:\n  fargate-stack status\n  fargate-stack status worker --max-events 10 --output json"
+    )]
+    Status {
+        /// Service (default: every service of the stack)
+        service: Option<String>,
+        /// How many recent service events to show
+        #[arg(short = 'm', long)]
+        max_events: Option<usize>,
+    },
+
+    /// Run a one-off task, stream its logs, and exit with its exit code
+    #[command(
+        name = "run-task",
+        after_help = "Examples:\n  fargate-stack run-task report\n  fargate-stack run-task report --no-wait          # print the task id and return\n  fargate-stack run-task report --task-timeout 10m\n  fargate-stack run-task report --subnet-id subnet-0abc   # a public subnet gets a public IP\n\nExit code: the essential container's exit code; 1 when the task never started or the wait timed out."
+    )]
+    RunTask {
+        /// Task (default: the stack's only task of type `task`)
+        task: Option<String>,
+        /// Subnet to run in (default: the first private subnet)
+        #[arg(long)]
+        subnet_id: Option<String>,
+        #[command(flatten)]
+        wait: WaitFlags,
+        /// Longest to wait for the task to stop (`600`, `10m`, `1h`)
+        #[arg(short = 't', long, value_name = "DURATION", default_value = "5h", value_parser = parse_duration)]
+        task_timeout: std::time::Duration,
+    },
+
+    /// Stop running tasks: by id, ARN, or task name (all of that task's)
+    #[command(
+        name = "stop-task",
+        after_help = "Examples:\n  fargate-stack stop-task report\n  fargate-stack stop-task 0f3c1b2a9d8e4f5a6b7c8d9e0f1a2b3c"
+    )]
+    StopTask {
+        /// Task id, task ARN, or task name
+        target: Option<String>,
+    },
+
+    /// List the cluster's running (or stopped) tasks
+    #[command(
+        name = "list-tasks",
+        after_help = "Examples:\n  fargate-stack list-tasks\n  fargate-stack list-tasks stopped --output json"
+    )]
+    ListTasks {
+        /// `stopped` to list stopped tasks instead
+        which: Option<String>,
+    },
+
+    /// Show a task's CloudWatch logs, optionally following them
+    #[command(
+        after_help = "Examples:\n  fargate-stack logs worker 1h\n  fargate-stack logs worker 2026-11-24T10:00:00Z 2026-11-24T11:00:00Z\n  fargate-stack logs worker 5m --follow --filter ERROR\n\nSTART and END are durations ago (`5m`, `2h`, `1d`) or RFC 3339 times. Default start: 5m."
+    )]
+    Logs {
+        /// Task (default: the stack's only task)
+        task: Option<String>,
+        /// From when (`5m`, `2h`, `1d`, or an RFC 3339 time)
+        start: Option<String>,
+        /// Until when (same forms; default now)
+        end: Option<String>,
+        /// Keep printing new lines until interrupted
+        #[arg(long, visible_alias = "log-wait")]
+        follow: bool,
+        /// CloudWatch Logs filter pattern
+        #[arg(long, value_name = "PATTERN")]
+        filter: Option<String>,
+    },
+
+    /// Register a task definition revision from the config and record it
+    #[command(
+        name = "register-task-definition",
+        visible_alias = "register-task",
+        after_help = "Example:\n  fargate-stack register-task-definition report"
+    )]
+    RegisterTaskDefinition {
+        /// Task (default: the stack's only task)
+        task: Option<String>,
+    },
+
+    /// Summary of the stack: cluster, VPC, roles, and each task
+    #[command(after_help = "Example:\n  fargate-stack tasks")]
+    Tasks,
+
+    /// List Route 53 hosted zones for a domain
+    #[command(
+        name = "list-zones",
+        after_help = "Example:\n  fargate-stack list-zones example.com"
+    )]
+    ListZones {
+        /// Domain, e.g. example.com
+        domain: String,
+    },
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version")]
     Version,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WaitFlags {
+    /// Wait until done (default)
+    #[arg(short = 'w', long, overrides_with = "no_wait")]
+    pub wait: bool,
+    /// Return at once
+    #[arg(long, overrides_with = "wait")]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServiceWait {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+    /// Longest to wait for the service to become stable
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServiceCount {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+    /// Desired count
+    pub count: Option<u32>,
+    #[command(flatten)]
+    pub wait: WaitFlags,
+    /// Longest to wait for the service to become stable
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServiceName {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+}
+
+/// `600` (seconds), `10m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(s)
+        .map_err(|e| format!("`{s}` is not a duration ({e}); write seconds (`600`) or `10m`, `1h`"))
 }

@@ -2,10 +2,16 @@
 //! command line, the saved defaults and the environment are merged; commands
 //! never look at clap structs.
 
+pub mod context;
 pub mod create_stack;
+pub mod logs;
 pub mod plan;
+pub mod services;
 pub mod stack;
 pub mod state;
+pub mod status;
+pub mod tasks;
+pub mod zones;
 
 use std::path::PathBuf;
 
@@ -28,6 +34,7 @@ pub struct Settings {
     pub cli_profile: Option<String>,
     pub cli_region: Option<String>,
     pub route53_profile: Option<String>,
+    pub poll_time: std::time::Duration,
     pub defaults: Defaults,
 }
 
@@ -53,6 +60,7 @@ impl Settings {
             cli_profile: g.profile.clone(),
             cli_region: g.region.clone(),
             route53_profile: g.route53_profile.clone(),
+            poll_time: g.poll_time,
             defaults,
         })
     }
@@ -77,6 +85,11 @@ impl Settings {
     }
 }
 
+/// Commands that treat Ctrl-C as their normal end (and exit 0) themselves.
+pub fn handles_interrupt(cli: &Cli) -> bool {
+    matches!(cli.command, Some(Command::Logs { follow: true, .. }))
+}
+
 /// Runs a command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::resolve(&cli.global)?;
@@ -93,6 +106,53 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::State { file }) => state::state(&settings, file.as_deref()),
         Some(Command::ResetHistory) => state::reset(),
+        Some(Command::CreateService(a)) => services::create(&settings, &a).await,
+        Some(Command::StartService(a)) => services::start(&settings, &a).await,
+        Some(Command::StopService(a)) => services::stop(&settings, &a).await,
+        Some(Command::UpdateService(a)) => services::update(&settings, &a).await,
+        Some(Command::Redeploy(a)) => services::redeploy(&settings, &a).await,
+        Some(Command::DeleteService(a)) => services::delete(&settings, &a).await,
+        Some(Command::Status {
+            service,
+            max_events,
+        }) => status::run(&settings, service.as_deref(), max_events).await,
+        Some(Command::RunTask {
+            task,
+            subnet_id,
+            wait,
+            task_timeout,
+        }) => {
+            let args = tasks::RunArgs {
+                task: task.as_deref(),
+                subnet_id: subnet_id.as_deref(),
+                wait: !wait.no_wait,
+                timeout: task_timeout,
+            };
+            tasks::run_task(&settings, args).await
+        }
+        Some(Command::StopTask { target }) => tasks::stop_task(&settings, target.as_deref()).await,
+        Some(Command::ListTasks { which }) => tasks::list_tasks(&settings, which.as_deref()).await,
+        Some(Command::Logs {
+            task,
+            start,
+            end,
+            follow,
+            filter,
+        }) => {
+            let args = logs::LogArgs {
+                task: task.as_deref(),
+                start: start.as_deref(),
+                end: end.as_deref(),
+                follow,
+                filter: filter.as_deref(),
+            };
+            logs::run(&settings, args).await
+        }
+        Some(Command::RegisterTaskDefinition { task }) => {
+            tasks::register(&settings, task.as_deref()).await
+        }
+        Some(Command::Tasks) => tasks::summary(&settings).await,
+        Some(Command::ListZones { domain }) => zones::run(&settings, &domain).await,
         Some(Command::Version) => {
             println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));
             Ok(0)

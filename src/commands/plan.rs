@@ -76,7 +76,7 @@ fn print_json(
 pub async fn plan(settings: &Settings) -> Result<u8> {
     let start = Instant::now();
     let (stack, _desired, plan) = prepare(settings).await?;
-    let written = stack::write_back(settings, &stack, stack::state_updates(&stack, &[]))?;
+    let written = stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
     let seconds = start.elapsed().as_secs_f64();
     match settings.format {
@@ -145,7 +145,8 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
     }
 
     if !plan.has_changes() || dry_run {
-        let written = stack::write_back(settings, &stack, stack::state_updates(&stack, &[]))?;
+        let written =
+            stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
         let seconds = start.elapsed().as_secs_f64();
         if text {
             print!("{}", render::resources_table(&plan));
@@ -200,7 +201,11 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         })
         .collect();
     // Record what was created even when a later step failed.
-    let written = stack::write_back(settings, &stack, stack::state_updates(&stack, &registered));
+    let written = stack::write_back(
+        settings,
+        &stack.loaded,
+        stack::state_updates(&stack, &registered),
+    );
     let mut timings = stack.timings.clone();
     timings.extend(report.timings.iter().cloned());
     let seconds = start.elapsed().as_secs_f64();

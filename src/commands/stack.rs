@@ -314,13 +314,12 @@ pub fn state_updates(stack: &Stack, registered: &[String]) -> Vec<Update> {
 /// changed, so a no-op run leaves the file byte-for-byte alone.
 pub fn write_back(
     settings: &Settings,
-    stack: &Stack,
+    loaded: &Loaded,
     mut updates: Vec<Update>,
 ) -> Result<Vec<String>> {
     if !settings.update {
         return Ok(vec![]);
     }
-    let loaded = &stack.loaded;
     let first = writeback::patch(&loaded.text, &loaded.value, &updates);
     if first.changed.is_empty() {
         return Ok(vec![]);

@@ -45,13 +45,18 @@ fn free_port() -> u16 {
 }
 
 fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
+    http_request(port, method, path, "")
+}
+
+fn http_request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
-    )
-    .ok()?;
+    let head = format!(
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body.as_bytes()).ok()?;
     let mut buf = [0u8; 64];
     let n = s.read(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf[..n]);
@@ -163,8 +168,33 @@ impl Moto {
             .collect()
     }
 
-    pub fn post(&self, path: &str) -> Option<u16> {
-        http_status(self.port, "POST", path)
+    /// Describes how the emulated containers of a family, or a service's
+    /// rollout, turn out (see scripts/moto_server.py).
+    pub fn outcome(&self, body: serde_json::Value) {
+        assert_eq!(
+            http_request(
+                self.port,
+                "POST",
+                "/_fargate_stack/outcome",
+                &body.to_string()
+            ),
+            Some(200)
+        );
+    }
+
+    /// Keeps tasks RUNNING: moto otherwise moves a task one state per DescribeTasks.
+    pub fn freeze_tasks(&self) {
+        let body = serde_json::json!({"model_name": "ecs::task", "transition": {"progression": "manual", "times": 100000}});
+        let status = http_request(
+            self.port,
+            "POST",
+            "/moto-api/state-manager/set-transition",
+            &body.to_string(),
+        );
+        assert!(
+            matches!(status, Some(200..=201)),
+            "state manager answered {status:?}"
+        );
     }
 
     pub async fn sdk(&self) -> aws_config::SdkConfig {
@@ -250,18 +280,21 @@ impl Workdir {
         serde_yaml::from_str(&self.read(name)).unwrap()
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
-        let out: Output = Command::new(BIN)
-            .args(args)
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(BIN);
+        c.args(args)
             .current_dir(self.dir.path())
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out: Output = self.command(args).output().unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into(),

@@ -1,0 +1,471 @@
+//! ECS services: create, start, stop, update, redeploy, delete, and the
+//! wait that follows a change. The wait reports success only when the
+//! deployment completed; a failed rollout or a circuit-breaker rollback is a
+//! failure with the stopped tasks' reasons (peers report success there).
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    DesiredStatus, LaunchType, NetworkConfiguration, Service,
+};
+
+use super::Settings;
+use super::context::{Candidates, Ctx, short_id};
+use crate::aws::AwsResultExt;
+use crate::cli::{ServiceCount, ServiceName, ServiceWait, WaitFlags};
+use crate::error::UserError;
+use crate::output::Progress;
+
+/// `create-service 2` with one candidate means a count, not a name.
+fn name_and_count(args: &ServiceCount) -> (Option<String>, Option<u32>) {
+    match (&args.service, args.count) {
+        (Some(s), None) if s.parse::<u32>().is_ok() => (None, s.parse().ok()),
+        (s, c) => (s.clone(), c),
+    }
+}
+
+fn waits(w: &WaitFlags) -> bool {
+    !w.no_wait
+}
+
+pub async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Service>> {
+    let out = ctx
+        .aws
+        .ecs
+        .describe_services()
+        .cluster(ctx.cluster())
+        .services(name)
+        .send()
+        .await
+        .ctx("ecs DescribeServices")?;
+    Ok(out
+        .services()
+        .iter()
+        .find(|s| s.status() != Some("INACTIVE"))
+        .cloned())
+}
+
+async fn require(ctx: &Ctx, name: &str) -> Result<Service> {
+    describe(ctx, name).await?.ok_or_else(|| {
+        UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}`", ctx.cluster())).into()
+    })
+}
+
+fn event_ids(s: Option<&Service>) -> HashSet<String> {
+    s.map(|s| {
+        s.events()
+            .iter()
+            .filter_map(|e| e.id().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let (name, count) = name_and_count(args);
+    let task = ctx.pick(name.as_deref(), Candidates::Services)?;
+    let count = count.or(task.desired_count).unwrap_or(1);
+    let task_def = ctx.recorded_task_arn(task)?;
+    let sg = ctx.security_group_id()?;
+    let (subnets, public_ip) = ctx.task_subnets()?;
+    ctx.check_image_digest(task, settings.force).await?;
+    if let Some(existing) = describe(&ctx, &task.key).await? {
+        let status = existing.status().unwrap_or("ACTIVE");
+        return Err(UserError::new(format!(
+            "service `{}` already exists in cluster {} (status {status}); use `fargate-stack update-service {}` to deploy a new revision, or `start-service` to change its count",
+            task.key,
+            ctx.cluster(),
+            task.key
+        ))
+        .into());
+    }
+    if settings.dry_run {
+        println!(
+            "dry run: would create service {} in {} with {count} task(s) of {task_def}",
+            task.key,
+            ctx.cluster()
+        );
+        return Ok(0);
+    }
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .set_subnets(Some(subnets))
+                .security_groups(sg)
+                .assign_public_ip(if public_ip {
+                    AssignPublicIp::Enabled
+                } else {
+                    AssignPublicIp::Disabled
+                })
+                .build()?,
+        )
+        .build();
+    let deployment = DeploymentConfiguration::builder()
+        .maximum_percent(200)
+        .minimum_healthy_percent(100)
+        .deployment_circuit_breaker(
+            DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(true)
+                .build(),
+        )
+        .build();
+    ctx.aws
+        .ecs
+        .create_service()
+        .cluster(ctx.cluster())
+        .service_name(&task.key)
+        .task_definition(&task_def)
+        .desired_count(count as i32)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network)
+        .deployment_configuration(deployment)
+        .set_tags(Some(crate::resources::cluster::ecs_tags(&ctx.spec.app)))
+        .send()
+        .await
+        .ctx("ecs CreateService")?;
+    tracing::info!(
+        "created service {} ({count} task(s), {})",
+        task.key,
+        short_id(&task_def)
+    );
+    finish(
+        &ctx,
+        settings,
+        &task.key,
+        Some(task_def),
+        HashSet::new(),
+        waits(&args.wait),
+        args.timeout,
+    )
+    .await
+}
+
+pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let (name, count) = name_and_count(args);
+    let task = ctx.pick(name.as_deref(), Candidates::Services)?;
+    let count = count.unwrap_or(1);
+    let before = require(&ctx, &task.key).await?;
+    if settings.dry_run {
+        println!(
+            "dry run: would set {} to {count} task(s) (now {})",
+            task.key,
+            before.desired_count()
+        );
+        return Ok(0);
+    }
+    set_count(&ctx, &task.key, count).await?;
+    finish(
+        &ctx,
+        settings,
+        &task.key,
+        None,
+        event_ids(Some(&before)),
+        waits(&args.wait),
+        args.timeout,
+    )
+    .await
+}
+
+async fn set_count(ctx: &Ctx, name: &str, count: u32) -> Result<()> {
+    ctx.aws
+        .ecs
+        .update_service()
+        .cluster(ctx.cluster())
+        .service(name)
+        .desired_count(count as i32)
+        .send()
+        .await
+        .ctx("ecs UpdateService")?;
+    tracing::info!("service {name}: desired count set to {count}");
+    Ok(())
+}
+
+pub async fn stop(settings: &Settings, args: &ServiceName) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    let before = require(&ctx, &task.key).await?;
+    if settings.dry_run {
+        println!(
+            "dry run: would set {} to 0 tasks (now {})",
+            task.key,
+            before.desired_count()
+        );
+        return Ok(0);
+    }
+    set_count(&ctx, &task.key, 0).await?;
+    println!(
+        "service {} stopped (desired count 0; was {})",
+        task.key,
+        before.desired_count()
+    );
+    Ok(0)
+}
+
+/// Newest ACTIVE revision of a family.
+async fn latest_revision(ctx: &Ctx, family: &str) -> Result<String> {
+    let out = ctx
+        .aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(family)
+        .send()
+        .await
+        .ctx("ecs DescribeTaskDefinition")?;
+    Ok(out
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .unwrap_or_default()
+        .to_string())
+}
+
+pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    let before = require(&ctx, &task.key).await?;
+    let latest = latest_revision(&ctx, &task.family).await?;
+    let current = before.task_definition().unwrap_or_default().to_string();
+    if current == latest {
+        println!(
+            "service {} already runs {}; nothing to update",
+            task.key,
+            short_id(&latest)
+        );
+        return Ok(0);
+    }
+    let mut t = crate::output::table(&["Service", "From", "To"]);
+    t.add_row(vec![
+        task.key.clone(),
+        short_id(&current).to_string(),
+        short_id(&latest).to_string(),
+    ]);
+    println!("{t}");
+    if settings.dry_run {
+        println!("dry run: nothing changed");
+        return Ok(0);
+    }
+    ctx.aws
+        .ecs
+        .update_service()
+        .cluster(ctx.cluster())
+        .service(&task.key)
+        .task_definition(&latest)
+        .send()
+        .await
+        .ctx("ecs UpdateService")?;
+    finish(
+        &ctx,
+        settings,
+        &task.key,
+        Some(latest),
+        event_ids(Some(&before)),
+        waits(&args.wait),
+        args.timeout,
+    )
+    .await
+}
+
+pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    let before = require(&ctx, &task.key).await?;
+    if settings.dry_run {
+        println!("dry run: would force a new deployment of {}", task.key);
+        return Ok(0);
+    }
+    ctx.aws
+        .ecs
+        .update_service()
+        .cluster(ctx.cluster())
+        .service(&task.key)
+        .force_new_deployment(true)
+        .send()
+        .await
+        .ctx("ecs UpdateService")?;
+    tracing::info!("service {}: new deployment started", task.key);
+    finish(
+        &ctx,
+        settings,
+        &task.key,
+        None,
+        event_ids(Some(&before)),
+        waits(&args.wait),
+        args.timeout,
+    )
+    .await
+}
+
+pub async fn delete(settings: &Settings, args: &ServiceName) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    require(&ctx, &task.key).await?;
+    if settings.dry_run {
+        println!("dry run: would delete service {}", task.key);
+        return Ok(0);
+    }
+    ctx.aws
+        .ecs
+        .delete_service()
+        .cluster(ctx.cluster())
+        .service(&task.key)
+        .force(true)
+        .send()
+        .await
+        .ctx("ecs DeleteService")?;
+    println!(
+        "service {} deleted; the cluster, roles and task definitions are kept",
+        task.key
+    );
+    Ok(0)
+}
+
+async fn finish(
+    ctx: &Ctx,
+    settings: &Settings,
+    name: &str,
+    target: Option<String>,
+    seen: HashSet<String>,
+    wait: bool,
+    timeout: Duration,
+) -> Result<u8> {
+    if !wait {
+        println!(
+            "service {name}: change submitted (not waiting; see `fargate-stack status {name}`)"
+        );
+        return Ok(0);
+    }
+    let svc = wait_stable(ctx, name, target, seen, timeout, settings.poll_time).await?;
+    println!(
+        "service {name} is stable: {}/{} running ({})",
+        svc.running_count(),
+        svc.desired_count(),
+        short_id(svc.task_definition().unwrap_or_default())
+    );
+    Ok(0)
+}
+
+/// Polls until the service's deployment completes, printing new events and
+/// state changes as they happen.
+pub async fn wait_stable(
+    ctx: &Ctx,
+    name: &str,
+    target: Option<String>,
+    mut seen: HashSet<String>,
+    timeout: Duration,
+    poll: Duration,
+) -> Result<Service> {
+    let progress = Progress::new();
+    let start = Instant::now();
+    let result = loop {
+        let svc = require(ctx, name).await?;
+        let mut fresh: Vec<_> = svc
+            .events()
+            .iter()
+            .filter(|e| e.id().is_some_and(|id| !seen.contains(id)))
+            .collect();
+        fresh.reverse(); // ECS lists newest first
+        for e in &fresh {
+            seen.insert(e.id().unwrap_or_default().to_string());
+            progress.event(&format!("event: {}", e.message().unwrap_or_default()));
+        }
+        let deployments = svc.deployments();
+        let primary = deployments
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .or(deployments.first());
+        let rollout = primary
+            .and_then(|d| d.rollout_state())
+            .map(|r| r.as_str().to_string());
+        progress.state(&format!(
+            "service {name}: rollout {}, running {}/{} (pending {}), {} deployment(s)",
+            rollout.as_deref().unwrap_or("-"),
+            svc.running_count(),
+            svc.desired_count(),
+            svc.pending_count(),
+            deployments.len()
+        ));
+        let rolled_back = svc.events().iter().any(|e| {
+            e.id()
+                .is_some_and(|id| fresh.iter().any(|f| f.id() == Some(id)))
+                && e.message().is_some_and(|m| m.contains("rolling back"))
+        });
+        if rollout.as_deref() == Some("FAILED") || rolled_back {
+            let reason = primary
+                .and_then(|d| d.rollout_state_reason())
+                .unwrap_or("the deployment failed")
+                .to_string();
+            break Err(failure(ctx, name, &svc, &reason).await);
+        }
+        let on_target = target
+            .as_deref()
+            .is_none_or(|t| primary.and_then(|d| d.task_definition()) == Some(t));
+        let complete = rollout.as_deref().is_none_or(|r| r == "COMPLETED");
+        if deployments.len() <= 1
+            && complete
+            && on_target
+            && svc.running_count() == svc.desired_count()
+            && svc.pending_count() == 0
+        {
+            break Ok(svc);
+        }
+        if start.elapsed() > timeout {
+            break Err(anyhow::anyhow!(
+                "service {name} was not stable after {}; it may still settle: check `fargate-stack status {name}`",
+                humantime::format_duration(timeout)
+            ));
+        }
+        tokio::time::sleep(poll).await;
+    };
+    progress.finish();
+    result
+}
+
+/// Explains a failed rollout: the stopped tasks' reasons and the last events.
+async fn failure(ctx: &Ctx, name: &str, svc: &Service, reason: &str) -> anyhow::Error {
+    eprintln!("service {name}: deployment failed: {reason}");
+    let stopped = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(ctx.cluster())
+        .service_name(name)
+        .desired_status(DesiredStatus::Stopped)
+        .send()
+        .await;
+    let arns = stopped.map(|l| l.task_arns().to_vec()).unwrap_or_default();
+    let described = match arns.is_empty() {
+        true => None,
+        false => ctx
+            .aws
+            .ecs
+            .describe_tasks()
+            .cluster(ctx.cluster())
+            .set_tasks(Some(arns))
+            .send()
+            .await
+            .ok(),
+    };
+    let group = format!("service:{name}");
+    for t in described
+        .iter()
+        .flat_map(|d| d.tasks())
+        .filter(|t| t.group() == Some(group.as_str()))
+        .take(5)
+    {
+        eprintln!(
+            "  stopped task {}: {}: {}",
+            short_id(t.task_arn().unwrap_or_default()),
+            t.stop_code().map(|c| c.as_str()).unwrap_or("-"),
+            t.stopped_reason().unwrap_or("-")
+        );
+    }
+    for e in svc.events().iter().take(5) {
+        eprintln!("  event: {}", e.message().unwrap_or_default());
+    }
+    anyhow::anyhow!("service {name}: deployment failed: {reason}")
+}

@@ -1,0 +1,248 @@
+//! `status`: what each service is doing now, and whether its tasks run the
+//! newest task definition and the image digest the tag points at.
+
+use anyhow::Result;
+use aws_sdk_ecs::types::{Service, Task};
+use serde_json::json;
+
+use super::Settings;
+use super::context::{Candidates, Ctx, fmt_time, short_id};
+use super::services::describe;
+use crate::aws::AwsResultExt;
+use crate::config::spec::TaskSpec;
+use crate::discovery::images;
+use crate::output::{Format, table};
+
+struct ServiceStatus<'a> {
+    task: &'a TaskSpec,
+    service: Option<Service>,
+    tasks: Vec<Task>,
+    latest_revision: Option<String>,
+    current_digest: Option<String>,
+}
+
+async fn tasks_of(ctx: &Ctx, name: &str) -> Result<Vec<Task>> {
+    let list = ctx
+        .aws
+        .ecs
+        .list_tasks()
+        .cluster(ctx.cluster())
+        .service_name(name)
+        .send()
+        .await
+        .ctx("ecs ListTasks")?;
+    if list.task_arns().is_empty() {
+        return Ok(vec![]);
+    }
+    let out = ctx
+        .aws
+        .ecs
+        .describe_tasks()
+        .cluster(ctx.cluster())
+        .set_tasks(Some(list.task_arns().to_vec()))
+        .send()
+        .await
+        .ctx("ecs DescribeTasks")?;
+    let group = format!("service:{name}");
+    Ok(out
+        .tasks()
+        .iter()
+        .filter(|t| t.group() == Some(group.as_str()))
+        .cloned()
+        .collect())
+}
+
+async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> {
+    let Some(service) = describe(ctx, &task.key).await? else {
+        return Ok(ServiceStatus {
+            task,
+            service: None,
+            tasks: vec![],
+            latest_revision: None,
+            current_digest: None,
+        });
+    };
+    let id = ctx.identity().await?;
+    let (tasks, latest, digest) = tokio::try_join!(
+        tasks_of(ctx, &task.key),
+        async {
+            let out = ctx
+                .aws
+                .ecs
+                .describe_task_definition()
+                .task_definition(&task.family)
+                .send()
+                .await
+                .ctx("ecs DescribeTaskDefinition")?;
+            Ok::<_, anyhow::Error>(
+                out.task_definition()
+                    .and_then(|t| t.task_definition_arn())
+                    .map(str::to_string),
+            )
+        },
+        async {
+            Ok::<_, anyhow::Error>(
+                images::resolve(&ctx.aws, &id, &task.image, None)
+                    .await
+                    .ok()
+                    .and_then(|i| i.digest),
+            )
+        },
+    )?;
+    Ok(ServiceStatus {
+        task,
+        service: Some(service),
+        tasks,
+        latest_revision: latest,
+        current_digest: digest,
+    })
+}
+
+fn revision_note(arn: &str, latest: Option<&str>) -> String {
+    match latest {
+        Some(l) if l == arn => "current".into(),
+        Some(l) => format!("behind ({} < {})", short_id(arn), short_id(l)),
+        None => short_id(arn).to_string(),
+    }
+}
+
+fn digest_note(t: &Task, current: Option<&str>) -> String {
+    let running = t.containers().first().and_then(|c| c.image_digest());
+    match (running, current) {
+        (Some(r), Some(c)) if r == c => "current".into(),
+        (Some(r), Some(_)) => format!("behind ({})", &r[..r.len().min(19)]),
+        (Some(r), None) => r[..r.len().min(19)].to_string(),
+        (None, _) => "-".into(),
+    }
+}
+
+pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usize>) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let max_events = max_events
+        .or(settings.defaults.max_events.map(|m| m as usize))
+        .unwrap_or(5);
+    let chosen: Vec<&TaskSpec> = match name {
+        Some(_) => vec![ctx.pick(name, Candidates::Services)?],
+        None => ctx
+            .spec
+            .tasks
+            .iter()
+            .filter(|t| !matches!(t.kind, crate::config::model::TaskType::Task))
+            .collect(),
+    };
+    let statuses = futures::future::try_join_all(chosen.iter().map(|t| gather(&ctx, t))).await?;
+
+    if settings.format == Format::Json {
+        let doc: Vec<serde_json::Value> = statuses
+            .iter()
+            .map(|s| match &s.service {
+                None => json!({"service": s.task.key, "exists": false}),
+                Some(svc) => json!({
+                    "service": s.task.key,
+                    "exists": true,
+                    "status": svc.status(),
+                    "running": svc.running_count(),
+                    "pending": svc.pending_count(),
+                    "desired": svc.desired_count(),
+                    "task_definition": svc.task_definition(),
+                    "deployments": svc.deployments().iter().map(|d| json!({
+                        "id": d.id(), "status": d.status(), "task_definition": d.task_definition(),
+                        "rollout_state": d.rollout_state().map(|r| r.as_str()), "rollout_state_reason": d.rollout_state_reason(),
+                        "running": d.running_count(), "pending": d.pending_count(), "desired": d.desired_count(), "failed": d.failed_tasks(),
+                    })).collect::<Vec<_>>(),
+                    "events": svc.events().iter().take(max_events).map(|e| json!({"at": fmt_time(e.created_at()), "message": e.message()})).collect::<Vec<_>>(),
+                    "tasks": s.tasks.iter().map(|t| json!({
+                        "id": short_id(t.task_arn().unwrap_or_default()),
+                        "last_status": t.last_status(),
+                        "started_at": fmt_time(t.started_at()),
+                        "task_definition": revision_note(t.task_definition_arn().unwrap_or_default(), s.latest_revision.as_deref()),
+                        "image_digest": digest_note(t, s.current_digest.as_deref()),
+                    })).collect::<Vec<_>>(),
+                }),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(0);
+    }
+
+    if statuses.is_empty() {
+        println!(
+            "{}: the stack has no services (daemon, http or https tasks)",
+            ctx.path()
+        );
+    }
+    for s in &statuses {
+        let Some(svc) = &s.service else {
+            println!(
+                "service {}: not created (run `fargate-stack create-service {}`)\n",
+                s.task.key, s.task.key
+            );
+            continue;
+        };
+        println!(
+            "service {}: {}  running {} / pending {} / desired {}  ({})",
+            s.task.key,
+            svc.status().unwrap_or("-"),
+            svc.running_count(),
+            svc.pending_count(),
+            svc.desired_count(),
+            short_id(svc.task_definition().unwrap_or_default())
+        );
+        let mut d = table(&[
+            "Deployment",
+            "Status",
+            "Task definition",
+            "Rollout",
+            "Running",
+            "Desired",
+        ]);
+        for dep in svc.deployments() {
+            d.add_row(vec![
+                dep.id().unwrap_or_default().to_string(),
+                dep.status().unwrap_or_default().to_string(),
+                short_id(dep.task_definition().unwrap_or_default()).to_string(),
+                dep.rollout_state()
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_else(|| "-".into()),
+                dep.running_count().to_string(),
+                dep.desired_count().to_string(),
+            ]);
+        }
+        println!("{d}");
+        if max_events > 0 && !svc.events().is_empty() {
+            println!("Last {} event(s):", svc.events().len().min(max_events));
+            for e in svc.events().iter().take(max_events) {
+                println!(
+                    "  {}  {}",
+                    fmt_time(e.created_at()),
+                    e.message().unwrap_or_default()
+                );
+            }
+        }
+        let mut t = table(&[
+            "Task",
+            "Status",
+            "Started",
+            "Task definition",
+            "Image digest",
+        ]);
+        for task in &s.tasks {
+            t.add_row(vec![
+                short_id(task.task_arn().unwrap_or_default()).to_string(),
+                task.last_status().unwrap_or("-").to_string(),
+                fmt_time(task.started_at()),
+                revision_note(
+                    task.task_definition_arn().unwrap_or_default(),
+                    s.latest_revision.as_deref(),
+                ),
+                digest_note(task, s.current_digest.as_deref()),
+            ]);
+        }
+        if s.tasks.is_empty() {
+            println!("Tasks: none\n");
+        } else {
+            println!("Task Status\n{t}\n");
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,551 @@
+//! Running the stack: services, one-off tasks, status and logs, against the
+//! emulator. moto runs no containers; the launcher's outcome hook says how a
+//! family's tasks or a service's rollout turn out (scripts/moto_server.py).
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::json;
+
+use crate::support::*;
+
+const FAST: &[&str] = &["--poll-time", "100ms"];
+
+fn with(args: &[&str], extra: &[&str]) -> Vec<String> {
+    args.iter().chain(extra).map(|s| s.to_string()).collect()
+}
+
+fn run(w: &Workdir, args: &[&str]) -> Run {
+    let owned = with(args, FAST);
+    let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
+    w.run(&refs)
+}
+
+/// A seeded account with the daemon and task examples applied.
+fn applied() -> (Moto, Seed, Workdir) {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    copy_example(&w, "task.yml");
+    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    (moto, seed, w)
+}
+
+async fn service(moto: &Moto, name: &str) -> aws_sdk_ecs::types::Service {
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let out = ecs
+        .describe_services()
+        .cluster("hello-daemon-cluster")
+        .services(name)
+        .send()
+        .await
+        .unwrap();
+    out.services()[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_lifecycle() {
+    let (moto, _seed, w) = applied();
+    let cfg = w.yaml("daemon.yml");
+
+    let created = run(&w, &["create-service", "-c", "daemon.yml"]).ok();
+    assert!(
+        created
+            .stdout
+            .contains("service worker is stable: 1/1 running (worker:1)"),
+        "{}",
+        created.stdout
+    );
+    assert!(
+        created.stderr.contains("has reached a steady state"),
+        "events are shown: {}",
+        created.stderr
+    );
+    let svc = service(&moto, "worker").await;
+    assert_eq!(svc.desired_count(), 1);
+    assert_eq!(svc.launch_type().map(|l| l.as_str()), Some("FARGATE"));
+    let net = svc
+        .network_configuration()
+        .unwrap()
+        .awsvpc_configuration()
+        .unwrap();
+    assert_eq!(
+        net.subnets(),
+        list_at(&cfg, &["subnets", "private"]).as_slice()
+    );
+    assert_eq!(
+        net.security_groups(),
+        [str_at(&cfg, &["security_groups", "fargate", "group_id"])]
+    );
+    assert_eq!(net.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"));
+    let dc = svc.deployment_configuration().unwrap();
+    assert_eq!(
+        (dc.minimum_healthy_percent(), dc.maximum_percent()),
+        (Some(100), Some(200))
+    );
+    let cb = dc.deployment_circuit_breaker().unwrap();
+    assert!(cb.enable() && cb.rollback());
+
+    let again = run(&w, &["create-service", "-c", "daemon.yml"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("update-service"), "{}", again.stderr);
+
+    run(&w, &["start-service", "-c", "daemon.yml", "worker", "3"]).ok();
+    assert_eq!(service(&moto, "worker").await.desired_count(), 3);
+
+    let status = w
+        .run(&["status", "-c", "daemon.yml", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(status[0]["service"], "worker");
+    assert_eq!(status[0]["desired"], 3);
+    assert_eq!(status[0]["running"], 3);
+    assert_eq!(status[0]["deployments"][0]["rollout_state"], "COMPLETED");
+    assert!(!status[0]["events"].as_array().unwrap().is_empty());
+    let text = w
+        .run(&["status", "-c", "daemon.yml", "--max-events", "1"])
+        .ok();
+    assert!(
+        text.stdout.contains("running 3 / pending 0 / desired 3"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Last 1 event(s)"), "{}", text.stdout);
+
+    run(&w, &["stop-service", "-c", "daemon.yml"]).ok();
+    assert_eq!(service(&moto, "worker").await.desired_count(), 0);
+
+    // A new revision, then update-service moves the service to it.
+    let text = w
+        .read("daemon.yml")
+        .replace("GREETING: hello", "GREETING: bonjour");
+    w.write("daemon.yml", &text);
+    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    let updated = run(&w, &["update-service", "-c", "daemon.yml"]).ok();
+    assert!(
+        updated.stdout.contains("worker:1") && updated.stdout.contains("worker:2"),
+        "{}",
+        updated.stdout
+    );
+    assert!(
+        service(&moto, "worker")
+            .await
+            .task_definition()
+            .unwrap()
+            .ends_with("worker:2")
+    );
+    let same = run(&w, &["update-service", "-c", "daemon.yml"]).ok();
+    assert!(same.stdout.contains("nothing to update"), "{}", same.stdout);
+
+    run(&w, &["redeploy", "-c", "daemon.yml", "worker"]).ok();
+
+    let before = w.read("daemon.yml");
+    run(&w, &["delete-service", "-c", "daemon.yml"]).ok();
+    assert_ne!(service(&moto, "worker").await.status(), Some("ACTIVE"));
+    assert_eq!(
+        w.read("daemon.yml"),
+        before,
+        "the config keeps its infrastructure"
+    );
+    let status = w.run(&["status", "-c", "daemon.yml"]).ok();
+    assert!(status.stdout.contains("not created"), "{}", status.stdout);
+    assert_eq!(run(&w, &["start-service", "-c", "daemon.yml"]).code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_rollout_exits_nonzero_and_says_why() {
+    let (moto, _seed, w) = applied();
+    moto.outcome(json!({"service": "worker", "rollout": "failed", "stopped_reason": "CannotPullContainerError: ref not found"}));
+    let run = run(&w, &["create-service", "-c", "daemon.yml"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("deployment failed"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("CannotPullContainerError: ref not found"),
+        "the stopped task's reason: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("circuit breaker"), "{}", run.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_moved_image_tag_blocks_create_service_and_run_task_unless_forced() {
+    let (moto, seed, w) = applied();
+    let ecr = aws_sdk_ecr::Client::new(&moto.sdk().await);
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": format!("sha256:{}", "1".repeat(64))},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": format!("sha256:{}", "b".repeat(64))}]});
+    ecr.put_image()
+        .repository_name("helloworld")
+        .image_manifest(manifest.to_string())
+        .image_tag("latest")
+        .send()
+        .await
+        .unwrap();
+    let refused = run(&w, &["create-service", "-c", "daemon.yml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("now points at") && refused.stderr.contains(&seed.image_digest),
+        "{}",
+        refused.stderr
+    );
+    let refused = run(&w, &["run-task", "-c", "task.yml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    run(&w, &["create-service", "-c", "daemon.yml", "--force"]).ok();
+    // Recording the new image clears the check.
+    w.run(&["register-task-definition", "-c", "task.yml", "report"])
+        .ok();
+    run(&w, &["run-task", "-c", "task.yml"]).ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_task_streams_logs_and_returns_the_exit_code() {
+    let (moto, _seed, w) = applied();
+    moto.outcome(json!({"family": "report", "exit_code": 3, "log_lines": ["starting report", "wrote 42 rows"]}));
+    let r = run(&w, &["run-task", "-c", "task.yml"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.stdout, "starting report\nwrote 42 rows\n");
+    assert!(
+        r.stderr.contains("-> STOPPED"),
+        "transitions are shown: {}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("exited with code 3"), "{}", r.stderr);
+
+    moto.outcome(json!({"family": "report", "exit_code": 0, "log_lines": ["ok"]}));
+    let r = run(&w, &["run-task", "-c", "task.yml", "report"]).ok();
+    assert_eq!(r.stdout, "ok\n");
+
+    // --no-wait prints the id of a task that exists.
+    let r = run(&w, &["run-task", "-c", "task.yml", "--no-wait"]).ok();
+    let id = r.stdout.trim();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let t = ecs
+        .describe_tasks()
+        .cluster("hello-task-cluster")
+        .tasks(id)
+        .send()
+        .await
+        .unwrap();
+    let t = &t.tasks()[0];
+    assert!(t.task_definition_arn().unwrap().ends_with("report:1"));
+    assert_eq!(t.group(), Some("family:report"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_task_that_never_starts_fails_with_its_reason() {
+    let (moto, _seed, w) = applied();
+    moto.outcome(json!({"family": "report", "started": false, "stopped_reason": "CannotPullContainerError: manifest unknown"}));
+    let r = run(&w, &["run-task", "-c", "task.yml"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("TaskFailedToStart"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("CannotPullContainerError: manifest unknown"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_task_timeout_subnets_and_bad_durations() {
+    let (moto, seed, w) = applied();
+    moto.freeze_tasks();
+    let r = run(&w, &["run-task", "-c", "task.yml", "--task-timeout", "1"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("still RUNNING after 1s") && r.stderr.contains("stop-task"),
+        "{}",
+        r.stderr
+    );
+    let r = w.run(&["run-task", "-c", "task.yml", "--task-timeout", "soon"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = w.run(&[
+        "run-task",
+        "-c",
+        "task.yml",
+        "--subnet-id",
+        "subnet-nothere",
+        "--no-wait",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not one of the stack's subnets"),
+        "{}",
+        r.stderr
+    );
+    w.run(&[
+        "run-task",
+        "-c",
+        "task.yml",
+        "--subnet-id",
+        &seed.public[0],
+        "--no-wait",
+    ])
+    .ok();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_and_stop_tasks() {
+    let (moto, _seed, w) = applied();
+    moto.freeze_tasks();
+    let a = w
+        .run(&["run-task", "-c", "task.yml", "--no-wait"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let b = w
+        .run(&["run-task", "-c", "task.yml", "--no-wait"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let listed = w
+        .run(&["list-tasks", "-c", "task.yml", "--output", "json"])
+        .ok()
+        .json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&a.as_str()) && ids.contains(&b.as_str()),
+        "{listed:#}"
+    );
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["task"] == "report" && t["status"] == "RUNNING")
+    );
+    let table = w.run(&["list-tasks", "-c", "task.yml"]).ok();
+    assert!(
+        table.stdout.contains("Task Name") && table.stdout.contains(&a),
+        "{}",
+        table.stdout
+    );
+
+    w.run(&["stop-task", "-c", "task.yml", &a]).ok();
+    let stopped = w
+        .run(&[
+            "list-tasks",
+            "-c",
+            "task.yml",
+            "stopped",
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    let s: Vec<&serde_json::Value> = stopped
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == a.as_str())
+        .collect();
+    assert_eq!(s.len(), 1, "{stopped:#}");
+    assert_eq!(
+        s[0]["stopped_reason"],
+        "stopped with fargate-stack stop-task"
+    );
+    // By task name: every running task of that family.
+    let r = w.run(&["stop-task", "-c", "task.yml", "report"]).ok();
+    assert!(r.stdout.contains(&b), "{}", r.stdout);
+    let running = w
+        .run(&["list-tasks", "-c", "task.yml", "--output", "json"])
+        .ok()
+        .json();
+    assert!(running.as_array().unwrap().is_empty(), "{running:#}");
+    assert_eq!(w.run(&["list-tasks", "-c", "task.yml", "sideways"]).code, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_windows_filters_and_follow() {
+    let (moto, _seed, w) = applied();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk().await);
+    let group = "/ecs/app-fargatestack/hello-task";
+    let stream = "hello-task/report/0123456789abcdef0123456789abcdef";
+    logs.create_log_stream()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .send()
+        .await
+        .unwrap();
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let event = |ago_ms: i64, msg: &str| {
+        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(now - ago_ms)
+            .message(msg)
+            .build()
+            .unwrap()
+    };
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .log_events(event(2 * 3_600_000, "old line"))
+        .log_events(event(600_000, "ERROR recent failure"))
+        .log_events(event(300_000, "recent ok"))
+        .send()
+        .await
+        .unwrap();
+
+    let recent = w.run(&["logs", "-c", "task.yml", "report", "30m"]).ok();
+    assert!(
+        !recent.stdout.contains("old line") && recent.stdout.contains("recent ok"),
+        "{}",
+        recent.stdout
+    );
+    assert!(
+        recent.stdout.contains("0123456789abcdef0123456789abcdef"),
+        "each line names its stream: {}",
+        recent.stdout
+    );
+    let all = w.run(&["logs", "-c", "task.yml", "report", "3h"]).ok();
+    assert_eq!(all.stdout.lines().count(), 3, "{}", all.stdout);
+    assert!(all.stdout.find("old line").unwrap() < all.stdout.find("recent ok").unwrap());
+    let filtered = w
+        .run(&[
+            "logs", "-c", "task.yml", "report", "3h", "--filter", "ERROR",
+        ])
+        .ok();
+    assert_eq!(filtered.stdout.lines().count(), 1, "{}", filtered.stdout);
+    let window = w
+        .run(&["logs", "-c", "task.yml", "report", "3h", "1h"])
+        .ok();
+    assert_eq!(window.stdout.lines().count(), 1, "{}", window.stdout);
+    assert_eq!(
+        w.run(&["logs", "-c", "task.yml", "report", "yesterday"])
+            .code,
+        2
+    );
+
+    // --follow prints what arrives, and Ctrl-C ends it cleanly.
+    let mut child = w
+        .command(&[
+            "logs",
+            "-c",
+            "task.yml",
+            "report",
+            "30m",
+            "--follow",
+            "--poll-time",
+            "200ms",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let later = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    logs.put_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(later)
+                .message("arrived while following")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "logs --follow did not end on Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("recent ok") && text.contains("arrived while following"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("recent ok").count(),
+        1,
+        "no line twice: {text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn register_summary_zones_and_name_inference() {
+    let (moto, _seed, w) = applied();
+    w.run(&["register-task-definition", "-c", "task.yml"]).ok();
+    assert!(str_at(&w.yaml("task.yml"), &["tasks", "report", "arn"]).ends_with("report:2"));
+    w.run(&["register-task", "-c", "task.yml", "report"]).ok();
+    assert!(str_at(&w.yaml("task.yml"), &["tasks", "report", "arn"]).ends_with("report:3"));
+
+    let summary = w.run(&["tasks", "-c", "daemon.yml"]).ok();
+    for want in [
+        "hello-daemon-cluster",
+        "FargateHelloDaemonRole",
+        "worker",
+        "daemon",
+        "small",
+    ] {
+        assert!(summary.stdout.contains(want), "{want}: {}", summary.stdout);
+    }
+
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    r53.create_hosted_zone()
+        .name("example.com")
+        .caller_reference("t1")
+        .send()
+        .await
+        .unwrap();
+    r53.create_hosted_zone()
+        .name("other.org")
+        .caller_reference("t2")
+        .send()
+        .await
+        .unwrap();
+    let zones = w
+        .run(&["list-zones", "example.com", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(zones.as_array().unwrap().len(), 1, "{zones:#}");
+    assert_eq!(zones[0]["name"], "example.com.");
+    let table = w.run(&["list-zones", "example.com"]).ok();
+    assert!(table.stdout.contains("Zone Id"), "{}", table.stdout);
+
+    // Two daemons: a command without a name lists them.
+    w.write("two.yml", "app:\n  name: two\ntasks:\n  a:\n    type: daemon\n    image: helloworld\n  b:\n    type: daemon\n    image: helloworld\n");
+    let r = w.run(&["start-service", "-c", "two.yml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("a, b"), "{}", r.stderr);
+    let r = w.run(&["status", "-c", "two.yml", "nope"]);
+    assert_eq!(r.code, 2);
+
+    let help = w.run(&["help", "run-task"]).ok();
+    assert!(
+        help.stdout.contains("--task-timeout") && help.stdout.contains("Example"),
+        "{}",
+        help.stdout
+    );
+}
