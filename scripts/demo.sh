@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole workflow against a local AWS emulator it starts itself:
-# create-stack -> plan -> apply -> apply again -> change -> plan -> apply.
+# create-stack -> plan -> apply -> apply again -> change -> plan -> apply,
+# then a service (create-service, status) and a one-off task (run-task, logs).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,12 +15,25 @@ work=$(mktemp -d)
 cd "$work"
 step() { echo; echo "== \$ fargate-stack $*"; "$bin" "$@"; }
 
-step create-stack demo daemon:web image:helloworld env:GREETING=hello
+step create-stack demo daemon:web image:helloworld env:GREETING=hello task:report image:helloworld
 step plan -c demo.yml
 step apply -c demo.yml --force
 step apply -c demo.yml --force
 echo; echo "== the config now records what was discovered and created:"; cat demo.yml
+
+step create-service -c demo.yml web
+step status -c demo.yml
+
 sed -i 's/GREETING: hello/GREETING: bonjour/' demo.yml
 step plan -c demo.yml
 step apply -c demo.yml --force
+step update-service -c demo.yml web
+
+# The emulator runs no containers; tell it what the report task prints and
+# how it exits, as a real container would.
+moto_outcome '{"family": "report", "exit_code": 0, "log_lines": ["report: 42 rows", "report: done"]}'
+step run-task -c demo.yml report --poll-time 200ms
+step list-tasks -c demo.yml stopped
+step logs -c demo.yml report 10m
+step tasks -c demo.yml
 echo; echo "== demo finished; files are in $work"

@@ -14,3 +14,9 @@ for _ in $(seq 200); do
   sleep 0.1
 done
 SEED_JSON=$("$MOTO_PYTHON" "$root/scripts/seed_moto.py")
+# Tells the emulator how a family's containers (or a service's rollout) turn
+# out, since moto runs no containers: moto_outcome '{"family": "report", ...}'.
+moto_outcome() {
+  "$MOTO_PYTHON" -c "import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + '/_fargate_stack/outcome', data=sys.argv[2].encode(), method='POST'))" \
+    "$AWS_ENDPOINT_URL" "$1"
+}

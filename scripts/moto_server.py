@@ -181,8 +181,8 @@ def _on_describe_tasks(doc):
                 c["reason"] = reason
 
 
-def _event(service_name, message, when):
-    eid = hashlib.md5(("%s|%s|%s" % (service_name, message, when)).encode()).hexdigest()
+def _event(service_name, message, when, salt=""):
+    eid = hashlib.md5(("%s|%s|%s|%s" % (service_name, message, when, salt)).encode()).hexdigest()
     return {"id": "%s-%s-%s-%s-%s" % (eid[:8], eid[8:12], eid[12:16], eid[16:20], eid[20:32]), "createdAt": when, "message": message}
 
 
@@ -223,6 +223,7 @@ def _on_describe_services(doc, region):
             new_events = []
             if state["key"] != key:
                 state["key"] = key
+                when = max(when, time.time())
                 if outcome.get("rollout") == "failed":
                     new_events = [
                         _event(name, "(service %s) has started 1 tasks: (task %s)." % (name, primary.get("id", "")[-8:]), when),
