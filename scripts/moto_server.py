@@ -119,9 +119,10 @@ def _on_run_task(doc, region):
     for task in doc.get("tasks", []):
         arn = task["taskArn"]
         family = _family_of(task["taskDefinitionArn"])
+        outcome = dict(OUTCOMES["tasks"].get(family, {}))
         with _state_lock:
-            TASKS[arn] = {"family": family, "created": now}
-        outcome = OUTCOMES["tasks"].get(family, {})
+            # The outcome is fixed when the task starts, as a container's would be.
+            TASKS[arn] = {"family": family, "created": now, "outcome": outcome}
         lines = outcome.get("log_lines") or []
         if not lines or not outcome.get("started", True):
             continue
@@ -143,7 +144,7 @@ def _on_describe_tasks(doc):
         arn = task["taskArn"]
         with _state_lock:
             info = TASKS.setdefault(arn, {"family": _family_of(task["taskDefinitionArn"]), "created": now})
-        outcome = OUTCOMES["tasks"].get(info["family"], {})
+        outcome = info.get("outcome", OUTCOMES["tasks"].get(info["family"], {}))
         started = outcome.get("started", True)
         task["createdAt"] = info["created"]
         last = task.get("lastStatus")
@@ -262,7 +263,8 @@ def _materialize_failed_task(svc, outcome, region):
     reason = outcome.get("stopped_reason", "CannotPullContainerError: pull image manifest has been retried 5 time(s)")
     for t in tasks:
         with _state_lock:
-            TASKS[t.task_arn] = {"family": _family_of(svc["taskDefinition"]), "created": time.time()}
+            TASKS[t.task_arn] = {"family": _family_of(svc["taskDefinition"]), "created": time.time(),
+                                 "outcome": {"started": False, "stopped_reason": reason}}
         ecs.stop_task(cluster, t.task_arn, reason)
 
 
