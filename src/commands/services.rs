@@ -172,12 +172,20 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     .await
 }
 
-async fn set_count(ctx: &Ctx, name: &str, count: u32) -> Result<()> {
+/// An UpdateService request for one of the stack's services.
+fn update_request(
+    ctx: &Ctx,
+    name: &str,
+) -> aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder {
     ctx.aws
         .ecs
         .update_service()
         .cluster(ctx.cluster())
         .service(name)
+}
+
+async fn set_count(ctx: &Ctx, name: &str, count: u32) -> Result<()> {
+    update_request(ctx, name)
         .desired_count(count as i32)
         .send()
         .await
@@ -249,11 +257,7 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         println!("dry run: nothing changed");
         return Ok(0);
     }
-    ctx.aws
-        .ecs
-        .update_service()
-        .cluster(ctx.cluster())
-        .service(&task.key)
+    update_request(&ctx, &task.key)
         .task_definition(&latest)
         .send()
         .await
@@ -278,11 +282,7 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         println!("dry run: would force a new deployment of {}", task.key);
         return Ok(0);
     }
-    ctx.aws
-        .ecs
-        .update_service()
-        .cluster(ctx.cluster())
-        .service(&task.key)
+    update_request(&ctx, &task.key)
         .force_new_deployment(true)
         .send()
         .await

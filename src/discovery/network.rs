@@ -16,6 +16,19 @@ use serde::Serialize;
 use crate::aws::{Aws, AwsResultExt};
 use crate::error::UserError;
 
+/// Every item of a paginated EC2 describe call.
+macro_rules! all_items {
+    ($request:expr, $what:literal) => {
+        $request
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .ctx($what)
+    };
+}
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Network {
     pub vpc_id: String,
@@ -46,26 +59,16 @@ pub async fn discover(aws: &Aws, configured_vpc: Option<&str>) -> Result<Network
     };
     let (subnets, tables) = tokio::try_join!(
         async {
-            aws.ec2
-                .describe_subnets()
-                .filters(vpc_filter(&vpc_id))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .ctx("ec2 DescribeSubnets")
+            all_items!(
+                aws.ec2.describe_subnets().filters(vpc_filter(&vpc_id)),
+                "ec2 DescribeSubnets"
+            )
         },
         async {
-            aws.ec2
-                .describe_route_tables()
-                .filters(vpc_filter(&vpc_id))
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .ctx("ec2 DescribeRouteTables")
+            all_items!(
+                aws.ec2.describe_route_tables().filters(vpc_filter(&vpc_id)),
+                "ec2 DescribeRouteTables"
+            )
         },
     )?;
     let network = classify(&vpc_id, &subnets, &tables);
@@ -97,36 +100,14 @@ async fn verify_vpc(aws: &Aws, vpc: &str) -> Result<()> {
 
 async fn find_eligible_vpc(aws: &Aws) -> Result<String> {
     let (vpcs, igws, nats) = tokio::try_join!(
+        async { all_items!(aws.ec2.describe_vpcs(), "ec2 DescribeVpcs") },
         async {
-            aws.ec2
-                .describe_vpcs()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .ctx("ec2 DescribeVpcs")
+            all_items!(
+                aws.ec2.describe_internet_gateways(),
+                "ec2 DescribeInternetGateways"
+            )
         },
-        async {
-            aws.ec2
-                .describe_internet_gateways()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .ctx("ec2 DescribeInternetGateways")
-        },
-        async {
-            aws.ec2
-                .describe_nat_gateways()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .ctx("ec2 DescribeNatGateways")
-        },
+        async { all_items!(aws.ec2.describe_nat_gateways(), "ec2 DescribeNatGateways") },
     )?;
     let with_igw: HashSet<String> = igws
         .iter()
