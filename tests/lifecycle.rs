@@ -461,6 +461,46 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     no_mutations(&moto, "a refused apply");
 }
 
+/// On a terminal apply asks; `n` changes nothing, `y` applies. `script`
+/// (util-linux, essential on Debian) provides the terminal.
+#[test]
+fn apply_on_a_terminal_asks_first() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let ask = |answer: &str| {
+        let cmd = format!("{BIN} apply -c daemon.yml --log-level warn");
+        let mut child = w
+            .program("script", &["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    moto.clear_calls();
+    let no = ask("n\n");
+    assert!(
+        no.contains("Apply 7 change(s) to account 123456789012? [y/N]"),
+        "{no}"
+    );
+    assert!(no.contains("apply cancelled"), "{no}");
+    no_mutations(&moto, "a declined apply");
+    let yes = ask("y\n");
+    assert!(yes.contains("7 created"), "{yes}");
+    assert!(!moto.mutating_calls().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn public_image_is_used_as_written_without_ecr_permissions() {
     let moto = Moto::start();

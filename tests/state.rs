@@ -28,3 +28,32 @@ fn state_saves_the_default_config_and_reset_forgets_it() {
     // A file that does not exist cannot become the default.
     assert_eq!(w.run(&["state", "missing.yml"]).code, 2);
 }
+
+#[test]
+fn the_environment_names_the_config_when_nothing_else_does() {
+    let w = Workdir::new(None);
+    // Bad on purpose: the error proves which file was read, before any AWS call.
+    w.write(
+        "from-env.yml",
+        "app:\n  name: x\ntasks:\n  t:\n    imag: y\n",
+    );
+    let out = w
+        .command(&["plan"])
+        .env("FARGATE_STACK_CONFIG", "from-env.yml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("from-env.yml") && err.contains("did you mean `image`"),
+        "{err}"
+    );
+    // --config wins over the environment.
+    w.write("flag.yml", "app:\n  name: x\ntasks: {}\n");
+    let out = w
+        .command(&["plan", "-c", "flag.yml"])
+        .env("FARGATE_STACK_CONFIG", "from-env.yml")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("flag.yml"));
+}
