@@ -259,6 +259,24 @@ async fn run_task_timeout_subnets_and_bad_durations() {
         "{}",
         r.stderr
     );
+    // Ctrl-C while waiting: exit 130, and the task is left running (said so).
+    let child = w
+        .command(&["run-task", "-c", "task.yml", "--poll-time", "100ms"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("keeps running") && err.contains("stop-task"),
+        "{err}"
+    );
     let r = w.run(&["run-task", "-c", "task.yml", "--task-timeout", "soon"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = w.run(&[

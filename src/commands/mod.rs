@@ -85,9 +85,13 @@ impl Settings {
     }
 }
 
-/// Commands that treat Ctrl-C as their normal end (and exit 0) themselves.
+/// Commands that handle Ctrl-C themselves (logs --follow ends with 0;
+/// run-task says the task keeps running).
 pub fn handles_interrupt(cli: &Cli) -> bool {
-    matches!(cli.command, Some(Command::Logs { follow: true, .. }))
+    matches!(
+        cli.command,
+        Some(Command::Logs { follow: true, .. }) | Some(Command::RunTask { .. })
+    )
 }
 
 /// Runs a command; returns the process exit code.

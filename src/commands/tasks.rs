@@ -128,6 +128,8 @@ async fn wait_for_task(
 ) -> Result<u8> {
     let progress = Progress::new();
     let start = Instant::now();
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
     let mut last_status = String::new();
     let mut token: Option<String> = None;
     let task_id = short_id(arn).to_string();
@@ -167,7 +169,14 @@ async fn wait_for_task(
                 humantime::format_duration(timeout)
             ));
         }
-        tokio::time::sleep(poll).await;
+        tokio::select! {
+            _ = &mut interrupt => {
+                progress.finish();
+                eprintln!("interrupted; task {task_id} keeps running: stop it with `fargate-stack stop-task {task_id}`, follow it with `fargate-stack logs --follow`");
+                return Ok(130);
+            }
+            _ = tokio::time::sleep(poll) => {}
+        }
     };
     progress.finish();
     let t = outcome?;
