@@ -21,8 +21,12 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    log lines are written at RunTask into the stream the awslogs driver would
    use (<prefix>/<container>/<task-id>). A service's deployment completes
    (the default) or fails as the circuit breaker would report it, with a
-   stopped task carrying the reason. Tasks otherwise move one state per
-   DescribeTasks call, as stock moto does (see its state manager).
+   stopped task carrying the reason. A completed rollout keeps the service's
+   desired number of tasks RUNNING, of its current task definition and with
+   the image digest the tag had when they started (replaced on update, as
+   ECS would). Other tasks move one state per DescribeTasks call, as stock
+   moto does (see its state manager). Tasks also get the cpu and memory of
+   their task definition, which moto leaves out.
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
 """
@@ -46,6 +50,7 @@ TASKS = {}  # task arn -> {"family", "created", "stopped_at"}
 SERVICE_EVENTS = {}  # service arn -> {"key": ..., "events": [...]}
 MATERIALIZED = set()
 DEPLOYMENT_CONFIG = {}  # (cluster, service) -> deploymentConfiguration as sent
+SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
 
@@ -113,20 +118,45 @@ def _family_of(task_definition_arn):
     return task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
 
 
+def _image_digest(image_uri):
+    """The digest an ECR image URI's tag points at now, if it is in moto's ECR."""
+    try:
+        from moto.ecr.models import ecr_backends
+
+        host, path = image_uri.split("/", 1)
+        parts = host.split(".")
+        repo, _, tag = path.partition(":")
+        images = ecr_backends[parts[0]][parts[3]].describe_images(repo, image_ids=[{"imageTag": tag or "latest"}])
+        for image in images:
+            return image.get_image_digest()
+    except Exception:
+        return None
+    return None
+
+
+def _task_info(ecs, task_definition_arn, now, **extra):
+    td = ecs.describe_task_definition(task_definition_arn)
+    image = td.container_definitions[0].get("image", "") if td.container_definitions else ""
+    info = {"family": _family_of(task_definition_arn), "created": now, "task_definition": task_definition_arn,
+            "cpu": td.cpu, "memory": td.memory, "digest": _image_digest(image)}
+    info.update(extra)
+    return info, td
+
+
 def _on_run_task(doc, region):
     ecs, logs = _backends(region)
     now = time.time()
     for task in doc.get("tasks", []):
         arn = task["taskArn"]
         family = _family_of(task["taskDefinitionArn"])
+        # The outcome is fixed when the task starts, as a container's would be.
         outcome = dict(OUTCOMES["tasks"].get(family, {}))
+        info, td = _task_info(ecs, task["taskDefinitionArn"], now, outcome=outcome)
         with _state_lock:
-            # The outcome is fixed when the task starts, as a container's would be.
-            TASKS[arn] = {"family": family, "created": now, "outcome": outcome}
+            TASKS.setdefault(arn, info)
         lines = outcome.get("log_lines") or []
         if not lines or not outcome.get("started", True):
             continue
-        td = ecs.describe_task_definition(task["taskDefinitionArn"])
         for container in td.container_definitions:
             options = (container.get("logConfiguration") or {}).get("options") or {}
             group, prefix = options.get("awslogs-group"), options.get("awslogs-stream-prefix")
@@ -147,8 +177,21 @@ def _on_describe_tasks(doc):
         outcome = info.get("outcome", OUTCOMES["tasks"].get(info["family"], {}))
         started = outcome.get("started", True)
         task["createdAt"] = info["created"]
+        for key in ("cpu", "memory"):
+            if info.get(key) and not task.get(key):
+                task[key] = str(info[key])
         last = task.get("lastStatus")
         containers = task.get("containers", [])
+        for c in containers:
+            if info.get("digest"):
+                c["imageDigest"] = info["digest"]
+        if info.get("pinned") and not task.get("stoppedReason"):
+            task["lastStatus"], task["desiredStatus"] = "RUNNING", "RUNNING"
+            task["startedAt"] = info["created"] + 1
+            for c in containers:
+                c["lastStatus"] = "RUNNING"
+                c.pop("exitCode", None)
+            continue
         if last != "STOPPED":
             if not started:
                 task["lastStatus"] = "PENDING"
@@ -246,7 +289,36 @@ def _on_describe_services(doc, region):
             primary.update({"rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment %s completed." % primary.get("id"),
                             "runningCount": desired, "pendingCount": 0, "failedTasks": 0})
             svc["runningCount"], svc["pendingCount"] = desired, 0
+            _keep_service_tasks(svc, desired if svc.get("status") == "ACTIVE" else 0, region)
         svc["deployments"] = [primary]
+
+
+def _keep_service_tasks(svc, desired, region):
+    """A completed deployment: `desired` RUNNING tasks of the current revision."""
+    ecs, _ = _backends(region)
+    cluster = svc["clusterArn"].rsplit("/", 1)[-1]
+    name, td_arn = svc["serviceName"], svc["taskDefinition"]
+    with _state_lock:
+        current = list(SERVICE_TASKS.get(svc["serviceArn"], []))
+    keep, retire = [], []
+    for arn in current:
+        if TASKS.get(arn, {}).get("task_definition") == td_arn and len(keep) < desired:
+            keep.append(arn)
+        else:
+            retire.append(arn)
+    for arn in retire:
+        with _state_lock:
+            TASKS[arn]["outcome"] = {"stop_code": "ServiceSchedulerInitiated", "exit_code": 0}
+        ecs.stop_task(cluster, arn, "Task stopped by the deployment of %s" % td_arn.rsplit("/", 1)[-1])
+    while len(keep) < desired:
+        for t in ecs.run_task(cluster, td_arn, 1, None, "ecs-svc/" + name, None, "FARGATE",
+                              svc.get("networkConfiguration"), group="service:" + name):
+            info, _ = _task_info(ecs, td_arn, time.time(), pinned=True)
+            with _state_lock:
+                TASKS[t.task_arn] = info
+            keep.append(t.task_arn)
+    with _state_lock:
+        SERVICE_TASKS[svc["serviceArn"]] = keep
 
 
 def _materialize_failed_task(svc, outcome, region):

@@ -567,3 +567,101 @@ async fn register_summary_zones_and_name_inference() {
         help.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_says_whether_service_tasks_are_current() {
+    let (moto, _seed, w) = applied();
+    run(&w, &["create-service", "-c", "daemon.yml", "worker", "2"]).ok();
+    let tasks_of = |w: &Workdir| {
+        w.run(&["status", "-c", "daemon.yml", "--output", "json"])
+            .ok()
+            .json()[0]["tasks"]
+            .clone()
+    };
+    let tasks = tasks_of(&w);
+    assert_eq!(tasks.as_array().unwrap().len(), 2, "{tasks:#}");
+    for t in tasks.as_array().unwrap() {
+        assert_eq!(t["last_status"], "RUNNING");
+        assert_eq!(t["task_definition"], "current");
+        assert_eq!(t["image_digest"], "current");
+    }
+    let text = w.run(&["status", "-c", "daemon.yml"]).ok();
+    assert!(
+        text.stdout.contains("Task Status") && text.stdout.contains("current"),
+        "{}",
+        text.stdout
+    );
+
+    // The tag moves: the running tasks' image is behind.
+    let ecr = aws_sdk_ecr::Client::new(&moto.sdk().await);
+    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": format!("sha256:{}", "2".repeat(64))},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": format!("sha256:{}", "c".repeat(64))}]});
+    ecr.put_image()
+        .repository_name("helloworld")
+        .image_manifest(manifest.to_string())
+        .image_tag("latest")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tasks_of(&w)[0]["image_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("behind")
+    );
+
+    // A new revision: the running tasks' task definition is behind.
+    let text = w
+        .read("daemon.yml")
+        .replace("GREETING: hello", "GREETING: hi");
+    w.write("daemon.yml", &text);
+    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    assert_eq!(
+        tasks_of(&w)[0]["task_definition"],
+        "behind (worker:1 < worker:2)"
+    );
+
+    // update-service replaces them: current again, the old ones stopped.
+    run(&w, &["update-service", "-c", "daemon.yml", "--force"]).ok();
+    let tasks = tasks_of(&w);
+    assert_eq!(tasks.as_array().unwrap().len(), 2, "{tasks:#}");
+    assert!(
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["task_definition"] == "current" && t["image_digest"] == "current"),
+        "{tasks:#}"
+    );
+    let stopped = w
+        .run(&[
+            "list-tasks",
+            "-c",
+            "daemon.yml",
+            "stopped",
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    let replaced = stopped
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["stop_code"] == "ServiceSchedulerInitiated")
+        .count();
+    assert_eq!(replaced, 2, "{stopped:#}");
+    let running = w
+        .run(&["list-tasks", "-c", "daemon.yml", "--output", "json"])
+        .ok()
+        .json();
+    assert!(
+        running
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["task"] == "worker" && t["cpu"] == "512" && t["memory"] == "1024"),
+        "{running:#}"
+    );
+}

@@ -28,6 +28,7 @@ async fn tasks_of(ctx: &Ctx, name: &str) -> Result<Vec<Task>> {
         .list_tasks()
         .cluster(ctx.cluster())
         .service_name(name)
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
         .send()
         .await
         .ctx("ecs ListTasks")?;
