@@ -5,10 +5,11 @@
 //! missing they say to run `apply`.
 
 use anyhow::Result;
+use aws_sdk_ecs::types::{DesiredStatus, Task};
 
 use super::Settings;
 use super::stack;
-use crate::aws::Aws;
+use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::TaskType;
 use crate::config::spec::TaskSpec;
 use crate::config::{Loaded, StackSpec};
@@ -186,6 +187,76 @@ impl Ctx {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// Which tasks `Ctx::list_task_arns` asks ECS for.
+pub enum TaskFilter<'a> {
+    All,
+    Family(&'a str),
+    Service(&'a str),
+}
+
+impl Ctx {
+    /// Every task ARN in the cluster with that desired status, all pages.
+    pub async fn list_task_arns(
+        &self,
+        status: DesiredStatus,
+        filter: TaskFilter<'_>,
+    ) -> Result<Vec<String>> {
+        let (family, service) = match filter {
+            TaskFilter::All => (None, None),
+            TaskFilter::Family(f) => (Some(f.to_string()), None),
+            TaskFilter::Service(s) => (None, Some(s.to_string())),
+        };
+        let mut arns = Vec::new();
+        let mut pages = self
+            .aws
+            .ecs
+            .list_tasks()
+            .cluster(self.cluster())
+            .desired_status(status)
+            .set_family(family)
+            .set_service_name(service)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            arns.extend(page.ctx("ecs ListTasks")?.task_arns().iter().cloned());
+        }
+        Ok(arns)
+    }
+
+    /// The tasks behind ARNs, 100 per call (DescribeTasks' limit).
+    pub async fn describe_tasks(&self, arns: Vec<String>) -> Result<Vec<Task>> {
+        let mut tasks = Vec::new();
+        for chunk in arns.chunks(100) {
+            let out = self
+                .aws
+                .ecs
+                .describe_tasks()
+                .cluster(self.cluster())
+                .set_tasks(Some(chunk.to_vec()))
+                .send()
+                .await
+                .ctx("ecs DescribeTasks")?;
+            tasks.extend(out.tasks().iter().cloned());
+        }
+        Ok(tasks)
+    }
+
+    /// A service's tasks with that desired status. The group check keeps
+    /// the answer right where ListTasks ignores `serviceName` (moto does).
+    pub async fn service_tasks(&self, name: &str, status: DesiredStatus) -> Result<Vec<Task>> {
+        let arns = self
+            .list_task_arns(status, TaskFilter::Service(name))
+            .await?;
+        let group = format!("service:{name}");
+        Ok(self
+            .describe_tasks(arns)
+            .await?
+            .into_iter()
+            .filter(|t| t.group() == Some(group.as_str()))
+            .collect())
     }
 }
 

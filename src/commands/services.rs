@@ -428,35 +428,12 @@ pub async fn wait_stable(
 /// Explains a failed rollout: the stopped tasks' reasons and the last events.
 async fn failure(ctx: &Ctx, name: &str, svc: &Service, reason: &str) -> anyhow::Error {
     eprintln!("service {name}: deployment failed: {reason}");
+    // Best effort: the failure itself is what the user must see.
     let stopped = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(ctx.cluster())
-        .service_name(name)
-        .desired_status(DesiredStatus::Stopped)
-        .send()
-        .await;
-    let arns = stopped.map(|l| l.task_arns().to_vec()).unwrap_or_default();
-    let described = match arns.is_empty() {
-        true => None,
-        false => ctx
-            .aws
-            .ecs
-            .describe_tasks()
-            .cluster(ctx.cluster())
-            .set_tasks(Some(arns))
-            .send()
-            .await
-            .ok(),
-    };
-    let group = format!("service:{name}");
-    for t in described
-        .iter()
-        .flat_map(|d| d.tasks())
-        .filter(|t| t.group() == Some(group.as_str()))
-        .take(5)
-    {
+        .service_tasks(name, DesiredStatus::Stopped)
+        .await
+        .unwrap_or_default();
+    for t in stopped.iter().take(5) {
         eprintln!(
             "  stopped task {}: {}: {}",
             short_id(t.task_arn().unwrap_or_default()),

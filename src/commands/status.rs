@@ -21,38 +21,6 @@ struct ServiceStatus<'a> {
     current_digest: Option<String>,
 }
 
-async fn tasks_of(ctx: &Ctx, name: &str) -> Result<Vec<Task>> {
-    let list = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(ctx.cluster())
-        .service_name(name)
-        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
-        .send()
-        .await
-        .ctx("ecs ListTasks")?;
-    if list.task_arns().is_empty() {
-        return Ok(vec![]);
-    }
-    let out = ctx
-        .aws
-        .ecs
-        .describe_tasks()
-        .cluster(ctx.cluster())
-        .set_tasks(Some(list.task_arns().to_vec()))
-        .send()
-        .await
-        .ctx("ecs DescribeTasks")?;
-    let group = format!("service:{name}");
-    Ok(out
-        .tasks()
-        .iter()
-        .filter(|t| t.group() == Some(group.as_str()))
-        .cloned()
-        .collect())
-}
-
 async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> {
     let Some(service) = describe(ctx, &task.key).await? else {
         return Ok(ServiceStatus {
@@ -65,7 +33,7 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
     };
     let id = ctx.identity().await?;
     let (tasks, latest, digest) = tokio::try_join!(
-        tasks_of(ctx, &task.key),
+        ctx.service_tasks(&task.key, aws_sdk_ecs::types::DesiredStatus::Running),
         async {
             let out = ctx
                 .aws

@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::{
 use serde_json::json;
 
 use super::Settings;
-use super::context::{Candidates, Ctx, elapsed_since, fmt_time, short_id};
+use super::context::{Candidates, Ctx, TaskFilter, elapsed_since, fmt_time, short_id};
 use super::stack;
 use crate::aws::{AwsResultExt, code_of};
 use crate::config::writeback::Update;
@@ -256,40 +256,6 @@ async fn print_new_logs(
     }
 }
 
-async fn describe_all(ctx: &Ctx, arns: Vec<String>) -> Result<Vec<Task>> {
-    let mut tasks = Vec::new();
-    for chunk in arns.chunks(100) {
-        let out = ctx
-            .aws
-            .ecs
-            .describe_tasks()
-            .cluster(ctx.cluster())
-            .set_tasks(Some(chunk.to_vec()))
-            .send()
-            .await
-            .ctx("ecs DescribeTasks")?;
-        tasks.extend(out.tasks().iter().cloned());
-    }
-    Ok(tasks)
-}
-
-async fn list(ctx: &Ctx, status: DesiredStatus, family: Option<&str>) -> Result<Vec<String>> {
-    let mut arns = Vec::new();
-    let mut pages = ctx
-        .aws
-        .ecs
-        .list_tasks()
-        .cluster(ctx.cluster())
-        .desired_status(status)
-        .set_family(family.map(str::to_string))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        arns.extend(page.ctx("ecs ListTasks")?.task_arns().iter().cloned());
-    }
-    Ok(arns)
-}
-
 fn family_of(t: &Task) -> String {
     let arn = t.task_definition_arn().unwrap_or_default();
     short_id(arn)
@@ -309,11 +275,12 @@ pub async fn stop_task(settings: &Settings, target: Option<&str>) -> Result<u8> 
         Some(t) if is_id(t) => vec![t.to_string()],
         other => {
             let task = ctx.pick(other, Candidates::Any)?;
-            let running = describe_all(
-                &ctx,
-                list(&ctx, DesiredStatus::Running, Some(&task.family)).await?,
-            )
-            .await?;
+            let running = ctx
+                .describe_tasks(
+                    ctx.list_task_arns(DesiredStatus::Running, TaskFilter::Family(&task.family))
+                        .await?,
+                )
+                .await?;
             running
                 .iter()
                 .filter(|t| t.last_status() != Some("STOPPED"))
@@ -374,13 +341,19 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
     };
     // ECS keeps a task's desired status RUNNING until it is asked to stop, so
     // a task that stopped by itself can be listed under either.
-    let mut arns = list(&ctx, DesiredStatus::Running, None).await?;
+    let mut arns = ctx
+        .list_task_arns(DesiredStatus::Running, TaskFilter::All)
+        .await?;
     if stopped {
-        arns.extend(list(&ctx, DesiredStatus::Stopped, None).await?);
+        arns.extend(
+            ctx.list_task_arns(DesiredStatus::Stopped, TaskFilter::All)
+                .await?,
+        );
         arns.sort();
         arns.dedup();
     }
-    let tasks: Vec<Task> = describe_all(&ctx, arns)
+    let tasks: Vec<Task> = ctx
+        .describe_tasks(arns)
         .await?
         .into_iter()
         .filter(|t| (t.last_status() == Some("STOPPED")) == stopped)
