@@ -335,15 +335,22 @@ pub struct WaitFlags {
     pub no_wait: bool,
 }
 
+/// Whether and how long a service command waits for the rollout.
 #[derive(Debug, Args, Clone)]
-pub struct ServiceWait {
-    /// Service (default: the stack's only daemon or http service)
-    pub service: Option<String>,
+pub struct StableWait {
     #[command(flatten)]
     pub wait: WaitFlags,
     /// Longest to wait for the service to become stable
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServiceWait {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+    #[command(flatten)]
+    pub waiting: StableWait,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -353,10 +360,7 @@ pub struct ServiceCount {
     /// Desired count
     pub count: Option<u32>,
     #[command(flatten)]
-    pub wait: WaitFlags,
-    /// Longest to wait for the service to become stable
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
-    pub timeout: std::time::Duration,
+    pub waiting: StableWait,
 }
 
 #[derive(Debug, Args, Clone)]

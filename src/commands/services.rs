@@ -15,7 +15,7 @@ use aws_sdk_ecs::types::{
 use super::Settings;
 use super::context::{Candidates, Ctx, short_id};
 use crate::aws::AwsResultExt;
-use crate::cli::{ServiceCount, ServiceName, ServiceWait, WaitFlags};
+use crate::cli::{ServiceCount, ServiceName, ServiceWait, StableWait};
 use crate::error::UserError;
 use crate::output::Progress;
 
@@ -25,10 +25,6 @@ fn name_and_count(args: &ServiceCount) -> (Option<String>, Option<u32>) {
         (Some(s), None) if s.parse::<u32>().is_ok() => (None, s.parse().ok()),
         (s, c) => (s.clone(), c),
     }
-}
-
-fn waits(w: &WaitFlags) -> bool {
-    !w.no_wait
 }
 
 pub async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Service>> {
@@ -139,8 +135,7 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         &task.key,
         Some(task_def),
         HashSet::new(),
-        waits(&args.wait),
-        args.timeout,
+        &args.waiting,
     )
     .await
 }
@@ -166,8 +161,7 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         &task.key,
         None,
         event_ids(Some(&before)),
-        waits(&args.wait),
-        args.timeout,
+        &args.waiting,
     )
     .await
 }
@@ -268,8 +262,7 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         &task.key,
         Some(latest),
         event_ids(Some(&before)),
-        waits(&args.wait),
-        args.timeout,
+        &args.waiting,
     )
     .await
 }
@@ -294,8 +287,7 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         &task.key,
         None,
         event_ids(Some(&before)),
-        waits(&args.wait),
-        args.timeout,
+        &args.waiting,
     )
     .await
 }
@@ -330,16 +322,15 @@ async fn finish(
     name: &str,
     target: Option<String>,
     seen: HashSet<String>,
-    wait: bool,
-    timeout: Duration,
+    waiting: &StableWait,
 ) -> Result<u8> {
-    if !wait {
+    if waiting.wait.no_wait {
         println!(
             "service {name}: change submitted (not waiting; see `fargate-stack status {name}`)"
         );
         return Ok(0);
     }
-    let svc = wait_stable(ctx, name, target, seen, timeout, settings.poll_time).await?;
+    let svc = wait_stable(ctx, name, target, seen, waiting.timeout, settings.poll_time).await?;
     println!(
         "service {name} is stable: {}/{} running ({})",
         svc.running_count(),
