@@ -18,8 +18,26 @@ impl std::fmt::Display for UserError {
 
 impl std::error::Error for UserError {}
 
-/// Exit code for an error: 2 for bad input, 1 otherwise.
+/// Ctrl-C: the command stopped at the user's request (exit 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("interrupted; nothing was changed")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// Exit code for an error: 130 when interrupted, 2 for bad input, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err
+        .chain()
+        .any(|e| e.downcast_ref::<Interrupted>().is_some())
+    {
+        return 130;
+    }
     let user = err.chain().any(|e| {
         e.downcast_ref::<UserError>().is_some()
             || e.downcast_ref::<crate::config::ConfigError>().is_some()

@@ -48,6 +48,13 @@ fn init_logging(g: &cli::Global) {
 }
 
 fn main() -> ExitCode {
+    // `fargate-stack plan | head -1`: a closed pipe ends the process quietly,
+    // as it does for other command-line tools, instead of a panic.
+    // SAFETY: restoring the default disposition of one signal, before any
+    // thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = cli::Cli::parse();
     init_logging(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -21,7 +21,8 @@ async fn daemon_stack_end_to_end() {
         aws_sdk_ec2::Client::new(&sdk),
     );
 
-    // create-stack writes a config with account, region, profile and the resolved image.
+    // create-stack writes a config with account, region and the resolved
+    // image; no `profile:` since none was named (it would override AWS_PROFILE).
     w.run(&[
         "create-stack",
         "test-daemon",
@@ -34,7 +35,7 @@ async fn daemon_stack_end_to_end() {
     let cfg = w.yaml("test-daemon.yml");
     assert_eq!(str_at(&cfg, &["account"]), seed.account);
     assert_eq!(str_at(&cfg, &["region"]), "us-east-1");
-    assert_eq!(str_at(&cfg, &["profile"]), "default");
+    assert!(cfg.get("profile").is_none(), "{cfg:?}");
     assert_eq!(
         str_at(&cfg, &["tasks", "test-daemon", "image"]),
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/helloworld:latest"
@@ -494,7 +495,7 @@ fn apply_on_a_terminal_asks_first() {
         no.contains("Apply 7 change(s) to account 123456789012? [y/N]"),
         "{no}"
     );
-    assert!(no.contains("apply cancelled"), "{no}");
+    assert!(no.contains("cancelled; nothing was changed"), "{no}");
     no_mutations(&moto, "a declined apply");
     let yes = ask("y\n");
     assert!(yes.contains("7 created"), "{yes}");

@@ -164,7 +164,12 @@ async fn service_lifecycle() {
     );
 
     let before = w.read("daemon.yml");
-    run(&w, &["delete-service", "-c", "daemon.yml"]).ok();
+    // Without a terminal it asks for --yes first.
+    let refused = run(&w, &["delete-service", "-c", "daemon.yml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert_eq!(service(&moto, "worker").await.status(), Some("ACTIVE"));
+    run(&w, &["delete-service", "-c", "daemon.yml", "--yes"]).ok();
     assert_ne!(service(&moto, "worker").await.status(), Some("ACTIVE"));
     assert_eq!(
         w.read("daemon.yml"),

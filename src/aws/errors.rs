@@ -61,7 +61,20 @@ where
                 ),
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => AwsError {
+        SdkError::TimeoutError(_) => AwsError {
+            what: what.to_string(),
+            code: None,
+            message: "no answer in time: the endpoint accepted the connection but did not respond (FARGATE_STACK_CALL_TIMEOUT and FARGATE_STACK_CONNECT_TIMEOUT set the limits, in seconds)".to_string(),
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => AwsError {
+            what: what.to_string(),
+            code: None,
+            message: format!(
+                "timed out ({}); check your network, region and AWS_ENDPOINT_URL (FARGATE_STACK_CONNECT_TIMEOUT and FARGATE_STACK_CALL_TIMEOUT set the limits)",
+                causes(&err)
+            ),
+        },
+        SdkError::DispatchFailure(_) => AwsError {
             what: what.to_string(),
             code: None,
             message: format!(

@@ -32,6 +32,7 @@ pub struct AwsOptions {
 pub struct Aws {
     pub region: String,
     pub profile: Option<String>,
+    pub env_profile: Option<String>,
     pub sts: aws_sdk_sts::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub ecr: aws_sdk_ecr::Client,
@@ -42,10 +43,35 @@ pub struct Aws {
     pub route53: aws_sdk_route53::Client,
 }
 
+/// How long a connection and a call may take before the command says which
+/// call hung. Overridable for slow links and for tests.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    let secs = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| *v > 0.0)
+            .map(std::time::Duration::from_secs_f64)
+            .unwrap_or(std::time::Duration::from_secs(default))
+    };
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(secs("FARGATE_STACK_CONNECT_TIMEOUT", 5))
+        .read_timeout(secs("FARGATE_STACK_CALL_TIMEOUT", 30))
+        .operation_attempt_timeout(secs("FARGATE_STACK_CALL_TIMEOUT", 30))
+        .build()
+}
+
 async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
     if let Some(p) = profile {
-        loader = loader.profile_name(p);
+        // A named profile's own credentials, not the environment's: the
+        // default chain reads AWS_ACCESS_KEY_ID first, which would silently
+        // act on another account than the one the profile names.
+        loader = loader.profile_name(p).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build(),
+        );
     }
     let region_chain = aws_config::meta::region::RegionProviderChain::first_try(
         region.map(|r| Region::new(r.to_string())),
@@ -79,7 +105,9 @@ impl Aws {
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "us-east-1".into()),
+            // AWS_PROFILE when nothing else named one: shown, never written back.
             profile: opts.profile.clone(),
+            env_profile: std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()),
             sts: client!(aws_sdk_sts, &sdk),
             ec2: client!(aws_sdk_ec2, &sdk),
             ecr: client!(aws_sdk_ecr, &sdk),

@@ -91,6 +91,10 @@ pub struct Global {
     #[arg(short = 'f', long, global = true)]
     pub force: bool,
 
+    /// Answer yes to confirmation prompts (safety checks still apply)
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+
     /// Log level for messages on stderr
     #[arg(long, global = true, value_enum, default_value = "info")]
     pub log_level: LogLevel,
@@ -201,11 +205,11 @@ pub enum Command {
     /// Set a service's desired count to 0
     #[command(
         name = "stop-service",
-        after_help = "Example:\n  fargate-stack stop-service worker"
+        after_help = "Examples:\n  fargate-stack stop-service worker              # waits until its tasks stopped\n  fargate-stack stop-service worker --no-wait"
     )]
-    StopService(ServiceName),
+    StopService(ServiceWait),
 
-    /// Point a service at the newest task definition revision and wait
+    /// Point a service at the task definition revision this config recorded, and wait
     #[command(
         name = "update-service",
         after_help = "Example:\n  fargate-stack apply && fargate-stack update-service worker"
@@ -222,9 +226,9 @@ pub enum Command {
     #[command(
         name = "delete-service",
         visible_alias = "remove-service",
-        after_help = "Example:\n  fargate-stack delete-service worker"
+        after_help = "Examples:\n  fargate-stack delete-service worker            # asks first on a terminal\n  fargate-stack delete-service worker --yes      # no prompt"
     )]
-    DeleteService(ServiceName),
+    DeleteService(ServiceWait),
 
     /// Show services: counts, deployments, recent events and tasks
     #[command(
@@ -320,9 +324,50 @@ pub enum Command {
         domain: String,
     },
 
+    /// Delete everything the stack owns (asks first); the config stays as a skeleton
+    #[command(
+        after_help = "Examples:\n  fargate-stack destroy --dryrun     # the plan only\n  fargate-stack destroy\n  fargate-stack destroy --force      # no prompt (needed without a terminal)\n\nServices are scaled to 0 and deleted first, then task definitions, the cluster,\nthe security group, policies and roles, the log group. Resources the stack did\nnot create (no fargate-stack tags, not recorded in the config) are kept and listed.\nThe config keeps your keys and comments; the recorded IDs are removed (.bak beside it)."
+    )]
+    Destroy,
+
+    /// Delete one one-off task's resources (its service, task definition family)
+    #[command(
+        name = "delete-task",
+        after_help = "Example:\n  fargate-stack delete-task report\n\nRefuses when it is the stack's only task (use destroy), unless --force."
+    )]
+    DeleteTask(DeleteArgs),
+
+    /// Delete one daemon's resources: its service, then its task definitions
+    #[command(
+        name = "delete-daemon",
+        after_help = "Example:\n  fargate-stack delete-daemon worker\n\nRefuses when it is the stack's only task (use destroy), unless --force."
+    )]
+    DeleteDaemon(DeleteArgs),
+
+    /// Delete one scheduled task's resources
+    #[command(
+        name = "delete-schedule",
+        visible_alias = "delete-scheduled-task",
+        after_help = "Example:\n  fargate-stack delete-schedule nightly"
+    )]
+    DeleteSchedule(DeleteArgs),
+
+    /// Delete one http/https service's resources
+    #[command(
+        name = "delete-http-service",
+        after_help = "Example:\n  fargate-stack delete-http-service web"
+    )]
+    DeleteHttpService(DeleteArgs),
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version")]
     Version,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DeleteArgs {
+    /// Task (default: the stack's only task of that kind)
+    pub task: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -361,12 +406,6 @@ pub struct ServiceCount {
     pub count: Option<u32>,
     #[command(flatten)]
     pub waiting: StableWait,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct ServiceName {
-    /// Service (default: the stack's only daemon or http service)
-    pub service: Option<String>,
 }
 
 /// `600` (seconds), `10m`, `1h30m`, `500ms`.

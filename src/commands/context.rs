@@ -52,7 +52,7 @@ impl Candidates {
 
 impl Ctx {
     pub async fn open(settings: &Settings) -> Result<Ctx> {
-        let (loaded, spec) = stack::load(settings)?;
+        let (loaded, spec) = stack::load_read_only(settings)?;
         let aws = stack::connect(settings, &loaded).await;
         Ok(Ctx { loaded, spec, aws })
     }

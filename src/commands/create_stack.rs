@@ -248,13 +248,10 @@ pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Resul
     root.insert("app".into(), app_map.into());
     root.insert("account".into(), id.account.as_str().into());
     root.insert("region".into(), id.region.as_str().into());
-    root.insert(
-        "profile".into(),
-        opts.profile
-            .clone()
-            .unwrap_or_else(|| "default".into())
-            .into(),
-    );
+    // Only a profile the user named: writing `default` would later override AWS_PROFILE.
+    if let Some(p) = &opts.profile {
+        root.insert("profile".into(), p.as_str().into());
+    }
     if let Some(r) = &settings.route53_profile {
         root.insert("route53_profile".into(), r.as_str().into());
     }
@@ -271,7 +268,7 @@ pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Resul
     );
     print!("{text}");
     if settings.update {
-        write_atomic(&path, &text)?;
+        write_atomic(&path, &text, true)?;
         tracing::info!(
             "wrote {}; next: fargate-stack plan -c {}",
             path.display(),

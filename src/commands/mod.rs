@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod create_stack;
+pub mod destroy;
 pub mod logs;
 pub mod plan;
 pub mod services;
@@ -29,6 +30,7 @@ pub struct Settings {
     pub update: bool,
     pub cache: bool,
     pub force: bool,
+    pub yes: bool,
     pub format: Format,
     pub style: Style,
     pub cli_profile: Option<String>,
@@ -55,6 +57,7 @@ impl Settings {
             update: !g.no_update,
             cache: !g.no_cache,
             force: g.force,
+            yes: g.yes,
             format: g.output,
             style: Style::resolve(g.color_flag()),
             cli_profile: g.profile.clone(),
@@ -63,6 +66,19 @@ impl Settings {
             poll_time: g.poll_time,
             defaults,
         })
+    }
+
+    /// ` -c FILE` when the config was named on the command line, for the
+    /// commands we suggest next.
+    pub fn config_arg(&self) -> String {
+        if self.config_source == "--config" {
+            format!(
+                " -c {}",
+                shell_quote(&self.config_path.display().to_string())
+            )
+        } else {
+            String::new()
+        }
     }
 
     /// Profile: --profile, the saved default, the config's `profile`, then
@@ -85,12 +101,30 @@ impl Settings {
     }
 }
 
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=:@".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Commands that handle Ctrl-C themselves (logs --follow ends with 0;
 /// run-task says the task keeps running).
 pub fn handles_interrupt(cli: &Cli) -> bool {
     matches!(
         cli.command,
-        Some(Command::Logs { follow: true, .. }) | Some(Command::RunTask { .. })
+        Some(Command::Logs { follow: true, .. })
+            | Some(Command::RunTask { .. })
+            | Some(Command::Apply)
+            | Some(Command::Destroy)
+            | Some(Command::DeleteTask(_))
+            | Some(Command::DeleteDaemon(_))
+            | Some(Command::DeleteSchedule(_))
+            | Some(Command::DeleteHttpService(_))
+            | Some(Command::DeleteService(_))
     )
 }
 
@@ -157,6 +191,19 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Tasks) => tasks::summary(&settings).await,
         Some(Command::ListZones { domain }) => zones::run(&settings, &domain).await,
+        Some(Command::Destroy) => destroy::run(&settings, destroy::Target::Everything, None).await,
+        Some(Command::DeleteTask(a)) => {
+            destroy::run(&settings, destroy::Target::Task, a.task.as_deref()).await
+        }
+        Some(Command::DeleteDaemon(a)) => {
+            destroy::run(&settings, destroy::Target::Daemon, a.task.as_deref()).await
+        }
+        Some(Command::DeleteSchedule(a)) => {
+            destroy::run(&settings, destroy::Target::Schedule, a.task.as_deref()).await
+        }
+        Some(Command::DeleteHttpService(a)) => {
+            destroy::run(&settings, destroy::Target::HttpService, a.task.as_deref()).await
+        }
         Some(Command::Version) => {
             println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));
             Ok(0)

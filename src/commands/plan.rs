@@ -1,21 +1,21 @@
 //! `plan` and `apply`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Instant;
 
 use anyhow::Result;
 use serde_json::json;
 
 use super::Settings;
-use super::stack::{self, Stack};
+use super::stack::{self, Scope, Stack};
 use crate::aws::call_stats;
+use crate::config::store::Writer;
 use crate::error::UserError;
 use crate::output::Format;
-use crate::plan::build::{self, Desired};
 use crate::plan::render::{self, Header};
-use crate::plan::{Plan, execute};
+use crate::plan::{Action, Plan, build, execute};
 
-fn header<'a>(
+pub(crate) fn header<'a>(
     command: &'a str,
     stack: &'a Stack,
     settings: &Settings,
@@ -25,7 +25,11 @@ fn header<'a>(
         command,
         app: &stack.spec.app,
         account: &stack.id.account,
-        profile: stack.aws.profile.as_deref(),
+        profile: stack
+            .aws
+            .profile
+            .as_deref()
+            .or(stack.aws.env_profile.as_deref()),
         region: &stack.id.region,
         vpc_id: &stack.network.vpc_id,
         subnets: &stack.network,
@@ -39,12 +43,17 @@ fn header<'a>(
     }
 }
 
-async fn prepare(settings: &Settings) -> Result<(Stack, Desired, Plan)> {
+async fn prepare(settings: &Settings) -> Result<(Stack, Plan)> {
     let (loaded, spec) = stack::load(settings)?;
-    let stack = stack::discover(settings, loaded, spec).await?;
-    let desired = build::desired(&stack.spec, &stack.id, &stack.images);
-    let plan = build::build(&stack.spec, &stack.id, &desired, &stack.observed);
-    Ok((stack, desired, plan))
+    let stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
+    let plan = build::plan(
+        &stack.nodes,
+        &stack.observed,
+        &stack.spec.app,
+        &stack.recorded(),
+        stack.spec.unhandled.clone(),
+    );
+    Ok((stack, plan))
 }
 
 fn print_json(
@@ -60,9 +69,10 @@ fn print_json(
         "plan": plan,
         "applied": applied,
         "summary": {
-            "create": plan.count(crate::plan::Action::Create),
-            "update": plan.count(crate::plan::Action::Update),
-            "unchanged": plan.count(crate::plan::Action::Exists),
+            "create": plan.count(Action::Create),
+            "update": plan.count(Action::Update),
+            "delete": plan.count(Action::Delete),
+            "unchanged": plan.count(Action::Exists),
         },
         "config_updated": written,
         "api_calls": call_stats(),
@@ -75,7 +85,7 @@ fn print_json(
 
 pub async fn plan(settings: &Settings) -> Result<u8> {
     let start = Instant::now();
-    let (stack, _desired, plan) = prepare(settings).await?;
+    let (stack, plan) = prepare(settings).await?;
     let written = stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
     let seconds = start.elapsed().as_secs_f64();
@@ -88,37 +98,93 @@ pub async fn plan(settings: &Settings) -> Result<u8> {
             print!("{}", render::timings_table(&stack.timings));
             println!("{}", render::summary(&plan, &call_stats(), seconds, false));
             if plan.has_changes() {
-                println!("Run `fargate-stack apply` to make these changes.");
+                println!(
+                    "Run `fargate-stack apply{}` to make these changes.",
+                    settings.config_arg()
+                );
             }
         }
     }
     Ok(0)
 }
 
-fn confirm(settings: &Settings, plan: &Plan, account: &str) -> Result<()> {
-    if settings.force {
+/// Asks on the terminal; Ctrl-C at the prompt cancels at once (the read
+/// runs off the async threads, so the interrupt is seen while it waits).
+pub async fn confirm(settings: &Settings, question: &str, refusal: &str) -> Result<()> {
+    if settings.force || settings.yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(UserError::new(
-            "apply needs confirmation and there is no terminal to ask on; review `fargate-stack plan`, then pass --force",
-        )
-        .into());
+        return Err(UserError::new(refusal.to_string()).into());
     }
-    let n = plan
-        .steps
-        .iter()
-        .filter(|s| s.action != crate::plan::Action::Exists)
-        .count();
-    eprint!("Apply {n} change(s) to account {account}? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    eprint!("{question} [y/N] ");
+    let read = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map(|_| answer)
+    });
+    let answer = tokio::select! {
+        a = read => a??,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!();
+            return Err(crate::error::Interrupted.into());
+        }
+    };
     if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
         Ok(())
     } else {
-        Err(UserError::new("apply cancelled; nothing was changed").into())
+        Err(UserError::new("cancelled; nothing was changed").into())
     }
+}
+
+/// Refuses a plan that would change what another stack owns.
+pub fn check_conflicts(settings: &Settings, plan: &Plan) -> Result<()> {
+    if plan.conflicts.is_empty() || settings.force {
+        return Ok(());
+    }
+    Err(UserError::new(format!(
+        "{} (nothing was changed; --force to change it anyway)",
+        plan.conflicts.join("; ")
+    ))
+    .into())
+}
+
+/// Runs a plan through the executor, recording each success in the config
+/// as it lands. Ctrl-C stops new steps and lets running ones finish.
+pub async fn run_plan(
+    stack: &mut Stack,
+    plan: &Plan,
+    writer: &mut Writer,
+    removals: impl Fn(&crate::resources::Address) -> Vec<Vec<String>>,
+) -> execute::Report {
+    let registered = std::cell::RefCell::new(Vec::<String>::new());
+    let mut observed = stack.observed.clone();
+    let report = {
+        let stack = &*stack;
+        let cx = stack.inputs();
+        let record = |address: &crate::resources::Address, now: &build::Observed| {
+            if address.kind == crate::resources::Kind::TaskDefinition {
+                registered.borrow_mut().push(address.key.clone());
+            }
+            let updates = stack::state_updates_with(stack, now, &registered.borrow());
+            if let Err(e) = writer.write(&updates, &removals(address)) {
+                tracing::error!("{e:#}");
+            }
+        };
+        execute::execute(
+            &stack.aws,
+            &cx,
+            plan,
+            &stack.nodes,
+            &mut observed,
+            record,
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+            },
+        )
+        .await
+    };
+    stack.observed = observed;
+    report
 }
 
 pub async fn apply(settings: &Settings) -> Result<u8> {
@@ -129,7 +195,7 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         .into());
     }
     let start = Instant::now();
-    let (mut stack, desired, plan) = prepare(settings).await?;
+    let (mut stack, plan) = prepare(settings).await?;
     let dry_run = settings.dry_run;
     let text = settings.format == Format::Text;
     if text {
@@ -143,10 +209,10 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         );
         println!();
     }
+    let mut writer = Writer::new(&stack.loaded, settings.update);
 
     if !plan.has_changes() || dry_run {
-        let written =
-            stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
+        let written = writer.write(&stack::state_updates(&stack, &[]), &[])?;
         let seconds = start.elapsed().as_secs_f64();
         if text {
             print!("{}", render::resources_table(&plan));
@@ -169,59 +235,74 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         return Ok(0);
     }
 
-    confirm(settings, &plan, &stack.id.account)?;
-    let mut observed = stack.observed.clone();
-    let report = execute::execute(
-        &stack.aws,
-        &stack.spec,
-        &stack.id,
-        &stack.network,
-        &plan,
-        &desired,
-        &mut observed,
+    check_conflicts(settings, &plan)?;
+    writer.check_writable()?;
+    let n = plan
+        .steps
+        .iter()
+        .filter(|s| s.action.changes_something())
+        .count();
+    confirm(
+        settings,
+        &format!("Apply {n} change(s) to account {}?", stack.id.account),
+        "apply needs confirmation and there is no terminal to ask on; review `fargate-stack plan`, then pass --yes (or --force)",
     )
-    .await;
-    stack.observed = observed;
+    .await?;
+    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    // The discovered values (account, VPC, names) even when nothing landed.
     let registered: Vec<String> = plan
         .steps
         .iter()
-        .filter(|s| {
-            s.kind == crate::plan::Kind::TaskDefinition && s.action != crate::plan::Action::Exists
-        })
+        .filter(|s| s.kind == crate::resources::Kind::TaskDefinition && report.done(&s.address))
         .filter_map(|s| s.task.clone())
-        .filter(|k| {
-            stack.spec.tasks.iter().any(|t| {
-                &t.key == k
-                    && stack
-                        .observed
-                        .task_definitions
-                        .get(&t.family)
-                        .is_some_and(|o| o.is_some())
-            })
-        })
         .collect();
-    // Record what was created even when a later step failed.
-    let written = stack::write_back(
-        settings,
-        &stack.loaded,
-        stack::state_updates(&stack, &registered),
-    );
+    let final_write = writer.write(&stack::state_updates(&stack, &registered), &[]);
     let mut timings = stack.timings.clone();
     timings.extend(report.timings.iter().cloned());
     let seconds = start.elapsed().as_secs_f64();
 
-    if let Some(first) = report.errors.into_iter().next() {
-        if let Err(w) = &written {
-            tracing::error!("{w}");
-        }
-        return Err(first.context("apply failed part-way; what was created is recorded in the config, run `fargate-stack apply` again to finish"));
+    if report.interrupted {
+        eprintln!(
+            "interrupted: what was created is recorded in {}; run `fargate-stack apply{}` again to finish",
+            stack.loaded.path.display(),
+            settings.config_arg()
+        );
+        return Ok(130);
     }
-    let written = written?;
+    if !report.errors.is_empty() {
+        if let Err(w) = &final_write {
+            tracing::error!("{w:#}");
+        }
+        for (a, why) in report.skipped() {
+            eprintln!("skipped {a}: {why}");
+        }
+        let first = report.errors.into_iter().next().expect("not empty");
+        return Err(first.context(format!(
+            "apply failed part-way; what was created is recorded in the config, run `fargate-stack apply{}` again to finish",
+            settings.config_arg()
+        )));
+    }
+    let mut written = final_write?;
+    written = {
+        let mut all = writer.changed.clone();
+        all.extend(written);
+        all.sort();
+        all.dedup();
+        all
+    };
     // Show real IDs and ARNs for what was just created.
-    let after = build::build(&stack.spec, &stack.id, &desired, &stack.observed);
+    let after = build::plan(
+        &stack.nodes,
+        &stack.observed,
+        &stack.spec.app,
+        &stack.recorded(),
+        vec![],
+    );
     let mut plan = plan;
-    for (step, now) in plan.steps.iter_mut().zip(after.steps) {
-        step.value = now.value;
+    for step in plan.steps.iter_mut() {
+        if let Some(now) = after.step(&step.address) {
+            step.value = now.value.clone();
+        }
     }
     match settings.format {
         Format::Json => print_json(

@@ -15,7 +15,7 @@ use aws_sdk_ecs::types::{
 use super::Settings;
 use super::context::{Candidates, Ctx, short_id};
 use crate::aws::AwsResultExt;
-use crate::cli::{ServiceCount, ServiceName, ServiceWait, StableWait};
+use crate::cli::{ServiceCount, ServiceWait, StableWait};
 use crate::error::UserError;
 use crate::output::Progress;
 
@@ -188,7 +188,7 @@ async fn set_count(ctx: &Ctx, name: &str, count: u32) -> Result<()> {
     Ok(())
 }
 
-pub async fn stop(settings: &Settings, args: &ServiceName) -> Result<u8> {
+pub async fn stop(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let ctx = Ctx::open(settings).await?;
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let before = require(&ctx, &task.key).await?;
@@ -201,36 +201,56 @@ pub async fn stop(settings: &Settings, args: &ServiceName) -> Result<u8> {
         return Ok(0);
     }
     set_count(&ctx, &task.key, 0).await?;
+    if !args.waiting.wait.no_wait {
+        wait_drained(&ctx, &task.key, &args.waiting, settings.poll_time).await?;
+    }
     println!(
-        "service {} stopped (desired count 0; was {})",
+        "service {} stopped (desired count 0; was {}){}",
         task.key,
-        before.desired_count()
+        before.desired_count(),
+        if args.waiting.wait.no_wait {
+            "; not waiting for its tasks to stop"
+        } else {
+            "; no tasks running"
+        }
     );
     Ok(0)
 }
 
-/// Newest ACTIVE revision of a family.
-async fn latest_revision(ctx: &Ctx, family: &str) -> Result<String> {
-    let out = ctx
-        .aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(family)
-        .send()
-        .await
-        .ctx("ecs DescribeTaskDefinition")?;
-    Ok(out
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
-        .to_string())
+/// Waits until a service runs no tasks (or is gone).
+async fn wait_drained(ctx: &Ctx, name: &str, waiting: &StableWait, poll: Duration) -> Result<()> {
+    let deadline = Instant::now() + waiting.timeout;
+    let progress = Progress::new();
+    loop {
+        let svc = describe(ctx, name).await?;
+        let (running, pending) = svc
+            .as_ref()
+            .map(|s| (s.running_count(), s.pending_count()))
+            .unwrap_or((0, 0));
+        if running == 0 && pending == 0 {
+            progress.finish();
+            return Ok(());
+        }
+        progress.state(&format!(
+            "{name}: draining, {running} running, {pending} pending"
+        ));
+        if Instant::now() >= deadline {
+            anyhow::bail!(
+                "service {name} still has {running} running and {pending} pending task(s) after {:?}; see `fargate-stack status {name}`",
+                waiting.timeout
+            );
+        }
+        tokio::time::sleep(poll).await;
+    }
 }
 
 pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let ctx = Ctx::open(settings).await?;
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let before = require(&ctx, &task.key).await?;
-    let latest = latest_revision(&ctx, &task.family).await?;
+    // The revision this config registered, never merely the family's newest:
+    // another stack (or a hand-registered revision) may share the family.
+    let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
     if current == latest {
         println!(
@@ -292,14 +312,25 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     .await
 }
 
-pub async fn delete(settings: &Settings, args: &ServiceName) -> Result<u8> {
+pub async fn delete(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let ctx = Ctx::open(settings).await?;
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
-    require(&ctx, &task.key).await?;
+    let before = require(&ctx, &task.key).await?;
     if settings.dry_run {
         println!("dry run: would delete service {}", task.key);
         return Ok(0);
     }
+    super::plan::confirm(
+        settings,
+        &format!(
+            "Delete service {} ({} task(s) running) in cluster {}?",
+            task.key,
+            before.running_count(),
+            ctx.cluster()
+        ),
+        "delete-service needs confirmation and there is no terminal to ask on; pass --yes (or --force)",
+    )
+    .await?;
     ctx.aws
         .ecs
         .delete_service()
@@ -309,6 +340,9 @@ pub async fn delete(settings: &Settings, args: &ServiceName) -> Result<u8> {
         .send()
         .await
         .ctx("ecs DeleteService")?;
+    if !args.waiting.wait.no_wait {
+        wait_drained(&ctx, &task.key, &args.waiting, settings.poll_time).await?;
+    }
     println!(
         "service {} deleted; the cluster, roles and task definitions are kept",
         task.key

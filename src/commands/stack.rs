@@ -2,7 +2,7 @@
 //! load and validate the config (no network), connect, discover (read-only,
 //! concurrent), and write discovered state back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use anyhow::Result;
@@ -10,10 +10,12 @@ use indexmap::IndexMap;
 
 use super::Settings;
 use crate::aws::{Aws, AwsOptions};
-use crate::config::writeback::{self, Update};
+use crate::config::writeback::Update;
 use crate::config::{self, Loaded, StackSpec};
-use crate::discovery::{self, Identity, Network, Observed, ResolvedImage, images};
-use crate::resources::{cluster, iam_role, log_group, security_group, task_definition};
+use crate::discovery::{self, Identity, Network, ResolvedImage, images};
+use crate::error::UserError;
+use crate::plan::build::Observed;
+use crate::resources::{Address, Inputs, Node};
 
 pub struct Stack {
     pub loaded: Loaded,
@@ -22,16 +24,82 @@ pub struct Stack {
     pub id: Identity,
     pub network: Network,
     pub images: IndexMap<String, ResolvedImage>,
+    pub nodes: Vec<Node>,
     pub observed: Observed,
     pub cached: bool,
     pub timings: Vec<(String, f64)>,
 }
 
-/// Loads and validates the config. Fails before any network call.
+impl Stack {
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            config: &self.loaded.config,
+            spec: &self.spec,
+            id: &self.id,
+            network: &self.network,
+            images: &self.images,
+        }
+    }
+
+    /// What the config recorded for each node, to recognise our own
+    /// resources that carry no tags (the original tagged almost nothing).
+    pub fn recorded(&self) -> BTreeMap<Address, String> {
+        self.nodes
+            .iter()
+            .filter_map(|n| {
+                let key = n.address.kind.recorded_keys(n).into_iter().next()?;
+                let v = config::writeback::get(&self.loaded.value, &key)?;
+                Some((n.address.clone(), v.as_str()?.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// Which nodes discovery observes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// What apply manages.
+    Apply,
+    /// Everything the stack has, services included.
+    All,
+}
+
+/// Loads and validates the config. Fails before any network call. When the
+/// command may write the config, the config's lock is taken first, so the
+/// file read is the one no other command is still changing.
 pub fn load(settings: &Settings) -> Result<(Loaded, StackSpec)> {
+    let lock = if settings.update {
+        config::store::lock(&settings.config_path)?
+    } else {
+        None
+    };
+    let (mut loaded, spec) = load_read_only(settings)?;
+    loaded.lock = lock.map(std::sync::Arc::new);
+    Ok((loaded, spec))
+}
+
+/// Loads without the lock, for commands that never write the config.
+pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
     let loaded = config::load(&settings.config_path)?;
     let spec = config::spec::build(&settings.config_path, &loaded.config)?;
+    check_region(settings, &loaded)?;
     Ok((loaded, spec))
+}
+
+/// A config that records a region other than the one asked for is refused
+/// before any call: acting on it would build a second stack elsewhere.
+fn check_region(settings: &Settings, loaded: &Loaded) -> Result<()> {
+    if let (Some(flag), Some(recorded)) = (&settings.cli_region, &loaded.config.region)
+        && flag != recorded
+        && !settings.force
+    {
+        return Err(UserError::new(format!(
+            "{}: the config records region {recorded} but --region says {flag}; this stack lives in {recorded}. Drop --region, or change `region:` in the file to move the stack (--force to go ahead anyway)",
+            loaded.path.display()
+        ))
+        .into());
+    }
+    Ok(())
 }
 
 pub async fn connect(settings: &Settings, loaded: &Loaded) -> Aws {
@@ -63,16 +131,20 @@ async fn timed<T>(
     out
 }
 
-/// Everything plan and apply need to know about the account.
-pub async fn discover(settings: &Settings, loaded: Loaded, spec: StackSpec) -> Result<Stack> {
+/// Everything plan, apply and destroy need to know about the account.
+pub async fn discover(
+    settings: &Settings,
+    loaded: Loaded,
+    spec: StackSpec,
+    scope: Scope,
+) -> Result<Stack> {
     let aws = connect(settings, &loaded).await;
     let c = &loaded.config;
     let cached = settings.cache && c.last_updated.is_some();
     let timings = std::sync::Mutex::new(Vec::new());
 
-    let cached_account = cached
-        .then(|| c.account.as_ref().map(|a| a.0.clone()))
-        .flatten();
+    let recorded_account = c.account.as_ref().map(|a| a.0.clone());
+    let cached_account = cached.then(|| recorded_account.clone()).flatten();
     let cached_network = cached
         .then(|| {
             let subnets = c.subnets.as_ref()?;
@@ -94,13 +166,42 @@ pub async fn discover(settings: &Settings, loaded: Loaded, spec: StackSpec) -> R
         HashMap::new()
     };
 
-    let identity_and_images = async {
-        let id = timed(
-            "discover:account",
-            &timings,
-            discovery::identity(&aws, cached_account.as_deref()),
-        )
-        .await?;
+    // The account the credentials really belong to, checked against the
+    // recorded one before anything is planned, let alone changed.
+    let caller = timed(
+        "discover:account",
+        &timings,
+        discovery::identity(&aws, None),
+    );
+    let (caller, id) = match cached_account {
+        Some(account) => {
+            let id = Identity {
+                account,
+                partition: discovery::partition_of_region(&aws.region),
+                region: aws.region.clone(),
+            };
+            (caller.await?, id)
+        }
+        None => {
+            let me = caller.await?;
+            (me.clone(), me)
+        }
+    };
+    if let Some(recorded) = &recorded_account
+        && recorded != &caller.account
+        && !settings.force
+    {
+        return Err(UserError::new(format!(
+            "{}: the config records account {recorded}, but the credentials in use ({}) are for account {}; refusing to act on another account's stack. Use the profile for {recorded} (--profile), or remove `account:` from the file to adopt this stack into {} (--force to go ahead anyway)",
+            loaded.path.display(),
+            aws.profile.as_deref().map_or("the default chain".to_string(), |p| format!("profile {p}")),
+            caller.account,
+            caller.account
+        ))
+        .into());
+    }
+
+    let images_fut = async {
         let lookups = spec.tasks.iter().map(|t| {
             let known = known_digest
                 .get(t.key.as_str())
@@ -120,96 +221,79 @@ pub async fn discover(settings: &Settings, loaded: Loaded, spec: StackSpec) -> R
             futures::future::try_join_all(lookups),
         )
         .await?;
-        Ok::<_, anyhow::Error>((id, resolved.into_iter().collect::<IndexMap<_, _>>()))
+        Ok::<_, anyhow::Error>(resolved.into_iter().collect::<IndexMap<_, _>>())
     };
-    let network_and_sg = async {
-        let network = match cached_network.clone() {
-            Some(n) => n,
+    let network_fut = async {
+        match cached_network.clone() {
+            Some(n) => Ok(n),
             None => {
                 timed(
                     "discover:vpc",
                     &timings,
                     discovery::network::discover(&aws, c.vpc_id.as_deref()),
                 )
-                .await?
+                .await
             }
-        };
-        let sg = timed(
-            "discover:security-group",
-            &timings,
-            security_group::observe(&aws, &spec.security_group, &network.vpc_id),
-        )
-        .await?;
-        Ok::<_, anyhow::Error>((network, sg))
-    };
-    let families = spec.tasks.iter().map(|t| {
-        let aws = &aws;
-        async move {
-            Ok::<_, anyhow::Error>((
-                t.family.clone(),
-                task_definition::observe(aws, &t.family).await?,
-            ))
         }
-    });
-    let (ids, net, lg, exec_role, task_role, cl, tds) = tokio::try_join!(
-        identity_and_images,
-        network_and_sg,
-        timed(
-            "discover:log-group",
-            &timings,
-            log_group::observe(&aws, &spec.log_group)
-        ),
-        timed(
-            "discover:iam-execution-role",
-            &timings,
-            iam_role::observe(&aws, &spec.execution_role, Some(&spec.execution_policy))
-        ),
-        timed(
-            "discover:iam-task-role",
-            &timings,
-            iam_role::observe(&aws, &spec.task_role, None)
-        ),
-        timed(
-            "discover:cluster",
-            &timings,
-            cluster::observe(&aws, &spec.cluster)
-        ),
-        timed(
-            "discover:task-definitions",
-            &timings,
-            futures::future::try_join_all(families)
-        ),
-    )?;
-    let (id, images) = ids;
-    let (network, security_group) = net;
-    let observed = Observed {
-        log_group: lg,
-        execution_role: exec_role,
-        task_role,
-        cluster: cl,
-        security_group,
-        task_definitions: tds.into_iter().collect(),
     };
-    Ok(Stack {
+    let (images, network) = tokio::try_join!(images_fut, network_fut)?;
+
+    let mut stack = Stack {
         loaded,
         spec,
         aws,
         id,
         network,
         images,
-        observed,
+        nodes: vec![],
+        observed: Observed::new(),
         cached,
-        timings: timings.into_inner().expect("timings lock"),
-    })
+        timings: vec![],
+    };
+    let cx = stack.inputs();
+    let nodes = match scope {
+        Scope::Apply => crate::plan::build::apply_nodes(&cx),
+        Scope::All => crate::plan::build::all_nodes(&cx),
+    };
+    let observations = nodes.iter().map(|n| {
+        let (aws, cx) = (&stack.aws, &cx);
+        timed_owned(format!("discover:{}", n.address), &timings, async move {
+            Ok::<_, anyhow::Error>((n.address.clone(), n.address.kind.observe(aws, cx, n).await?))
+        })
+    });
+    let observed: Observed = futures::future::try_join_all(observations)
+        .await?
+        .into_iter()
+        .filter_map(|(a, s)| Some((a, s?)))
+        .collect();
+    stack.nodes = nodes;
+    stack.observed = observed;
+    stack.timings = timings.into_inner().expect("timings lock");
+    Ok(stack)
+}
+
+async fn timed_owned<T>(
+    label: String,
+    timings: &std::sync::Mutex<Vec<(String, f64)>>,
+    f: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    timed(&label, timings, f).await
 }
 
 /// The discovered and created state, as config updates with the original's
 /// key names. Values the user wrote (cpu, memory, size, names) are never
 /// rewritten; only missing ones are filled in.
 pub fn state_updates(stack: &Stack, registered: &[String]) -> Vec<Update> {
+    state_updates_with(stack, &stack.observed, registered)
+}
+
+/// The same, for a snapshot other than the stack's own (during apply).
+pub fn state_updates_with(
+    stack: &Stack,
+    observed: &Observed,
+    registered: &[String],
+) -> Vec<Update> {
     let c = &stack.loaded.config;
-    let s = &stack.spec;
-    let o = &stack.observed;
     let mut u = vec![
         Update::new(&["account"], stack.id.account.as_str()),
         Update::new(&["region"], stack.id.region.as_str()),
@@ -243,67 +327,16 @@ pub fn state_updates(stack: &Stack, registered: &[String]) -> Vec<Update> {
             list(&stack.network.isolated),
         ));
     }
-
-    u.push(Update::new(&["log_group", "name"], s.log_group.as_str()));
-    u.push(Update::new(
-        &["log_group", "retention_days"],
-        s.retention_days,
-    ));
-    if let Some(lg) = &o.log_group {
-        u.push(Update::new(&["log_group", "arn"], lg.arn.as_str()));
+    let cx = stack.inputs();
+    for n in &stack.nodes {
+        u.extend(n.address.kind.write_back(&cx, n, observed.get(&n.address)));
     }
-    for (key, name, policy, observed) in [
-        (
-            "role",
-            &s.execution_role,
-            &s.execution_policy,
-            &o.execution_role,
-        ),
-        ("task_role", &s.task_role, &s.task_policy, &o.task_role),
-    ] {
-        u.push(Update::new(&[key, "name"], name.as_str()));
-        u.push(Update::new(&[key, "policy_name"], policy.as_str()));
-        if let Some(r) = observed {
-            u.push(Update::new(&[key, "arn"], r.arn.as_str()));
-        }
-    }
-    u.push(Update::new(&["cluster", "name"], s.cluster.as_str()));
-    if let Some(cl) = &o.cluster {
-        u.push(Update::new(&["cluster", "arn"], cl.arn.as_str()));
-    }
-    u.push(Update::new(
-        &["security_groups", "fargate", "group_name"],
-        s.security_group.as_str(),
-    ));
-    if let Some(sg) = &o.security_group {
-        u.push(Update::new(
-            &["security_groups", "fargate", "group_id"],
-            sg.group_id.as_str(),
-        ));
-    }
-
-    for t in &s.tasks {
+    for t in &stack.spec.tasks {
         let ct = &c.tasks[&t.key];
-        let k = t.key.as_str();
-        if ct.family.is_none() {
-            u.push(Update::new(&["tasks", k, "family"], t.family.as_str()));
-        }
-        if ct.cpu.is_none() {
-            u.push(Update::new(&["tasks", k, "cpu"], t.cpu));
-        }
-        if ct.memory.is_none() {
-            u.push(Update::new(&["tasks", k, "memory"], t.memory));
-        }
-        if let (None, Some(size)) = (&ct.size, &t.size) {
-            u.push(Update::new(&["tasks", k, "size"], size.as_str()));
-        }
-        if let Some(Some(td)) = o.task_definitions.get(&t.family) {
-            u.push(Update::new(&["tasks", k, "arn"], td.arn.as_str()));
-        }
         let digest = stack.images.get(&t.key).and_then(|i| i.digest.as_deref());
         if let Some(d) = digest.filter(|_| ct.image_digest.is_none() || registered.contains(&t.key))
         {
-            u.push(Update::new(&["tasks", k, "image_digest"], d));
+            u.push(Update::new(&["tasks", &t.key, "image_digest"], d));
         }
     }
     u
@@ -315,42 +348,8 @@ pub fn state_updates(stack: &Stack, registered: &[String]) -> Vec<Update> {
 pub fn write_back(
     settings: &Settings,
     loaded: &Loaded,
-    mut updates: Vec<Update>,
+    updates: Vec<Update>,
 ) -> Result<Vec<String>> {
-    if !settings.update {
-        return Ok(vec![]);
-    }
-    let first = writeback::patch(&loaded.text, &loaded.value, &updates);
-    if first.changed.is_empty() {
-        return Ok(vec![]);
-    }
-    updates.push(Update::new(
-        &["last_updated"],
-        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-    ));
-    let patched = writeback::patch(&loaded.text, &loaded.value, &updates);
-    if !patched.lossless {
-        tracing::warn!(
-            "{}: could not keep the file's formatting (it uses YAML features the editor does not patch); rewrote it in full. The previous file is in {}",
-            loaded.path.display(),
-            writeback::backup_path(&loaded.path).display()
-        );
-    }
-    // The file may have changed under us since it was read; never clobber that.
-    let now = std::fs::read_to_string(&loaded.path).unwrap_or_default();
-    if now != loaded.text {
-        anyhow::bail!(
-            "{} changed while this command ran; not writing to it. Run the command again to record: {}",
-            loaded.path.display(),
-            first.changed.join(", ")
-        );
-    }
-    writeback::write_atomic(&loaded.path, &patched.text)?;
-    tracing::info!(
-        "updated {} ({} keys); previous version in {}",
-        loaded.path.display(),
-        first.changed.len(),
-        writeback::backup_path(&loaded.path).display()
-    );
-    Ok(first.changed)
+    let mut w = config::store::Writer::new(loaded, settings.update);
+    w.write(&updates, &[])
 }

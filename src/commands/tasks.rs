@@ -420,11 +420,11 @@ pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
         return Ok(0);
     }
     let registered = task_definition::register(&ctx.aws, &ctx.spec, &def).await?;
-    println!("registered {}", registered.arn);
+    println!("registered {}", registered.id);
     {
         let mut updates = vec![Update::new(
             &["tasks", &task.key, "arn"],
-            registered.arn.as_str(),
+            registered.id.as_str(),
         )];
         if let Some(d) = &image.digest {
             updates.push(Update::new(
@@ -438,7 +438,7 @@ pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
 }
 
 pub async fn summary(settings: &Settings) -> Result<u8> {
-    let (loaded, spec) = stack::load(settings)?;
+    let (loaded, spec) = stack::load_read_only(settings)?;
     let c = &loaded.config;
     let mut head = table(&["Setting", "Value"]);
     head.add_row(vec!["cluster".to_string(), spec.cluster.clone()]);

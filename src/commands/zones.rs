@@ -10,7 +10,7 @@ use crate::output::{Format, table};
 
 pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
     // A config is optional here: the profile may come from flags alone.
-    let aws = match stack::load(settings) {
+    let aws = match stack::load_read_only(settings) {
         Ok((loaded, _)) => stack::connect(settings, &loaded).await,
         Err(_) => {
             Aws::connect(&AwsOptions {

@@ -10,6 +10,7 @@ pub mod schedule;
 pub mod sizes;
 pub mod spec;
 pub mod state_file;
+pub mod store;
 pub mod writeback;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ pub struct Loaded {
     pub text: String,
     pub value: serde_yaml::Value,
     pub config: Config,
+    /// Held while the command runs, when it may write the config.
+    pub lock: Option<std::sync::Arc<store::Lock>>,
 }
 
 /// Where the config comes from, in the original's order: `--config`, the
@@ -92,6 +95,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
         text,
         value,
         config,
+        lock: None,
     })
 }
 

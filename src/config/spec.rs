@@ -93,6 +93,61 @@ impl ImageRef {
         }
     }
 
+    /// Checks the reference against the OCI distribution grammar, so that a
+    /// typo fails here rather than as a task that never starts.
+    pub fn validate(&self) -> Result<(), String> {
+        let component_ok = |c: &str| {
+            !c.is_empty()
+                && c.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && c.bytes()
+                    .last()
+                    .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        };
+        if let Some(r) = &self.registry
+            && !r
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:".contains(&b))
+        {
+            return Err(format!("registry `{r}` is not a host name"));
+        }
+        if let Some(bad) = self.repository.split('/').find(|c| !component_ok(c)) {
+            return Err(format!(
+                "repository part `{bad}` must be lower-case letters, digits and single `.`, `_` or `-` between them"
+            ));
+        }
+        if let Some(t) = &self.tag {
+            let ok = !t.is_empty()
+                && t.len() <= 128
+                && t.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            if !ok {
+                return Err(format!(
+                    "tag `{t}` may only have letters, digits, `_`, `.` and `-`"
+                ));
+            }
+        }
+        if let Some(d) = &self.digest {
+            let ok = d.split_once(':').is_some_and(|(alg, hex)| {
+                alg == "sha256"
+                    && hex.len() == 64
+                    && hex
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            });
+            if !ok {
+                return Err(format!("digest `{d}` must be sha256: and 64 hex digits"));
+            }
+        }
+        Ok(())
+    }
+
     pub fn tag_or_latest(&self) -> &str {
         self.tag.as_deref().unwrap_or("latest")
     }
@@ -203,6 +258,16 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         format!("Fargate{camel}TaskPolicy"),
     );
 
+    if let Some(account) = &config.account
+        && !(account.0.len() == 12 && account.0.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(err(
+            "account",
+            format!("`{}` is not an AWS account ID (12 digits)", account.0),
+        )
+        .hint("fix it, or delete the line and let `plan` record the account of your credentials"));
+    }
+
     let cluster = config
         .cluster
         .as_ref()
@@ -266,6 +331,13 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
                     "add `image: REPOSITORY[:TAG]` (an ECR repository name or a full image URI)",
                 )
             })?;
+        if let Err(problem) = ImageRef::parse(image).validate() {
+            return Err(err(
+                &tkey("image"),
+                format!("`{}` is not a valid image reference: {problem}", image.trim()),
+            )
+            .hint("write REPOSITORY[:TAG] or REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; repository names are lower-case"));
+        }
         let family = t.family.clone().unwrap_or_else(|| key.clone());
         if !valid_family(&family) {
             return Err(err(
@@ -532,6 +604,25 @@ mod tests {
             i.ecr_registry(),
             Some(("123456789012".into(), "us-east-1".into()))
         );
+        for bad in [
+            "MyRepo:Latest",
+            "repo@@sha256:zz",
+            "repo@sha256:zz",
+            "a//b",
+            "x:",
+        ] {
+            assert!(ImageRef::parse(bad).validate().is_err(), "{bad}");
+        }
+        for good in [
+            "nginx",
+            "library/nginx:1.27-alpine",
+            "ghcr.io/owner/app:v1.2.3",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/app/web:1.0",
+            "localhost:5000/x",
+            "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(ImageRef::parse(good).validate().is_ok(), "{good}");
+        }
         let i = ImageRef::parse("localhost:5000/x");
         assert_eq!(
             (i.registry.as_deref(), i.tag.as_deref()),

@@ -42,7 +42,7 @@ pub fn write(d: &Defaults) -> anyhow::Result<()> {
     let p = path();
     std::fs::create_dir_all(p.parent().expect("has a parent"))?;
     let text = serde_json::to_string_pretty(d)? + "\n";
-    super::writeback::write_atomic(&p, &text)?;
+    super::writeback::write_atomic(&p, &text, false)?;
     let _ = std::fs::remove_file(super::writeback::backup_path(&p));
     Ok(())
 }

@@ -115,14 +115,23 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
         .any(|l| l.trim_end() == "..." || l.contains('\t'))
         && lines.iter().filter(|l| l.starts_with("---")).count() <= 1;
     if ok {
+        // Each patch writes the desired subtree at the depth it reached, so
+        // later updates under that subtree are already in the text. Tracking
+        // those prefixes (instead of re-parsing the text per update) keeps a
+        // large file's write-back linear.
+        let mut written: Vec<Vec<String>> = Vec::new();
         for u in updates {
-            let current: Value = serde_yaml::from_str(&lines.join("\n")).unwrap_or(Value::Null);
-            if get(&current, &u.path).is_some_and(|v| same(v, &u.value)) {
+            if get(original, &u.path).is_some_and(|v| same(v, &u.value))
+                || written.iter().any(|p| u.path.starts_with(p))
+            {
                 continue;
             }
-            if !patch_one(&mut lines, &u.path, &desired) {
-                ok = false;
-                break;
+            match patch_one(&mut lines, &u.path, &desired) {
+                Some(depth) => written.push(u.path[..=depth].to_vec()),
+                None => {
+                    ok = false;
+                    break;
+                }
             }
         }
     }
@@ -260,7 +269,9 @@ fn entry(key: &str, value: &Value, indent: usize) -> Vec<String> {
     }
 }
 
-fn patch_one(lines: &mut Vec<String>, path: &[String], desired: &Value) -> bool {
+/// Patches the text so `path` holds its desired value; returns the depth at
+/// which the desired subtree was written, `None` when it cannot.
+fn patch_one(lines: &mut Vec<String>, path: &[String], desired: &Value) -> Option<usize> {
     let start = lines
         .iter()
         .position(|l| is_content(l))
@@ -283,7 +294,7 @@ fn patch_one(lines: &mut Vec<String>, path: &[String], desired: &Value) -> bool 
                 .map_or(block.start, |i| i + 1);
             let new = entry(key, sub, block.indent);
             lines.splice(insert_at..insert_at, new);
-            return true;
+            return Some(depth);
         };
         let (_, value_col) = key_at(&lines[line], block.indent).expect("found above");
         let end = value_end(lines, line, block.indent, block.end);
@@ -303,7 +314,7 @@ fn patch_one(lines: &mut Vec<String>, path: &[String], desired: &Value) -> bool 
             .trim_start()
             .starts_with('-')
             {
-                return false;
+                return None;
             }
             block = Block {
                 start: line + 1,
@@ -343,9 +354,90 @@ fn patch_one(lines: &mut Vec<String>, path: &[String], desired: &Value) -> bool 
         };
         let _ = pad;
         lines.splice(line..end, replacement);
-        return true;
+        return Some(depth);
     }
-    false
+    None
+}
+
+/// The lines `start..end` holding `path`'s key and value, when the path is
+/// in block style all the way down.
+fn locate(lines: &[String], path: &[String]) -> Option<(usize, usize)> {
+    let start = lines
+        .iter()
+        .position(|l| is_content(l))
+        .unwrap_or(lines.len());
+    let mut block = Block {
+        start,
+        end: lines.len(),
+        indent: 0,
+    };
+    for (depth, key) in path.iter().enumerate() {
+        let line = (block.start..block.end)
+            .find(|&i| key_at(&lines[i], block.indent).is_some_and(|(k, _)| &k == key))?;
+        let end = value_end(lines, line, block.indent, block.end);
+        if depth == path.len() - 1 {
+            return Some((line, end));
+        }
+        let child = (line + 1..end).find(|&i| is_content(&lines[i]))?;
+        block = Block {
+            start: line + 1,
+            end,
+            indent: indent_of(&lines[child]),
+        };
+    }
+    None
+}
+
+/// Removes keys (with their values and any comment lines directly above
+/// them) from `text`, keeping everything else as written. Falls back to a
+/// re-serialisation, like `patch`, when the result cannot be verified.
+pub fn remove(text: &str, original: &Value, paths: &[Vec<String>]) -> Patched {
+    let mut desired = original.clone();
+    let mut changed = Vec::new();
+    for p in paths {
+        if get(&desired, p).is_none() {
+            continue;
+        }
+        let (parent, last) = p.split_at(p.len() - 1);
+        let holder = if parent.is_empty() {
+            Some(&mut desired)
+        } else {
+            parent
+                .iter()
+                .try_fold(&mut desired, |v, k| v.as_mapping_mut()?.get_mut(k.as_str()))
+        };
+        if let Some(m) = holder.and_then(Value::as_mapping_mut) {
+            m.remove(last[0].as_str());
+            changed.push(p.join("."));
+        }
+    }
+    if changed.is_empty() {
+        return Patched {
+            text: text.to_string(),
+            lossless: true,
+            changed,
+        };
+    }
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for p in paths {
+        if let Some((line, end)) = locate(&lines, p) {
+            lines.drain(line..end);
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    if serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired)) {
+        return Patched {
+            text: out,
+            lossless: true,
+            changed,
+        };
+    }
+    Patched {
+        text: serde_yaml::to_string(&desired).expect("a YAML value serialises"),
+        lossless: false,
+        changed,
+    }
 }
 
 fn desired_at<'a>(desired: &'a Value, path: &[String]) -> &'a Value {
@@ -360,29 +452,89 @@ pub fn backup_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes `text` to `path` atomically: a temp file in the same directory,
-/// flushed to disk, then renamed over the original. The previous content is
-/// copied to `<config>.bak` first, so the config itself never goes missing.
-pub fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+/// The file a config path really is: a symlink is followed, so that
+/// writing replaces its target and the link stays a link.
+pub fn real_path(path: &Path) -> PathBuf {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            std::fs::canonicalize(path).unwrap_or(path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    }
+}
+
+/// The temp file beside a config. Its name is fixed, so litter from a run
+/// killed mid-write is simply replaced by the next write.
+pub fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .unwrap_or_default()
         .to_string_lossy()
         .to_string();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    path.with_file_name(format!(".{name}.fargate-stack.tmp"))
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Fails, naming the path, when the config could not be written back (so a
+/// command can say so before it changes anything in AWS).
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    let real = real_path(path);
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&real)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", real.display())))?;
+    let probe = temp_path(&real);
+    let made = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&probe)
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "{} (the directory the config is replaced from): {e}",
+                    dir_of(&real).display()
+                ),
+            )
+        });
+    let _ = std::fs::remove_file(&probe);
+    made.map(|_| ())
+}
+
+/// Writes `text` to `path` atomically: a temp file in the same directory,
+/// created with the config's permissions (never briefly more open), flushed
+/// to disk, then renamed over the original. With `backup`, the previous
+/// content is copied to `<config>.bak` first. A symlinked config is written
+/// through to its target.
+pub fn write_atomic(path: &Path, text: &str, backup: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let real = real_path(path);
+    let tmp = temp_path(&real);
+    let mode = std::fs::metadata(&real)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644);
+    let _ = std::fs::remove_file(&tmp);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        // The umask may have narrowed the mode; make it the config's exactly.
+        f.set_permissions(std::fs::Permissions::from_mode(mode))?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-            std::fs::copy(path, backup_path(path))?;
+        if backup && real.exists() {
+            std::fs::copy(&real, backup_path(path))?;
         }
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, &real)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -503,7 +655,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("s.yml");
         std::fs::write(&f, "a: 1\n").unwrap();
-        write_atomic(&f, "a: 2\n").unwrap();
+        write_atomic(&f, "a: 2\n", true).unwrap();
         assert_eq!(std::fs::read_to_string(&f).unwrap(), "a: 2\n");
         assert_eq!(std::fs::read_to_string(backup_path(&f)).unwrap(), "a: 1\n");
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();

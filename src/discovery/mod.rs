@@ -5,16 +5,13 @@
 pub mod images;
 pub mod network;
 
-use std::collections::HashMap;
-
 use crate::aws::{Aws, AwsResultExt};
-use crate::resources::{cluster, iam_role, log_group, security_group, task_definition};
 
 pub use images::ResolvedImage;
 pub use network::Network;
 
 /// Account-level facts the names and ARNs are built from.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Identity {
     pub account: String,
     pub partition: String,
@@ -29,17 +26,6 @@ impl Identity {
             self.partition, self.account
         )
     }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Observed {
-    pub log_group: Option<log_group::Observed>,
-    pub execution_role: Option<iam_role::Observed>,
-    pub task_role: Option<iam_role::Observed>,
-    pub cluster: Option<cluster::Observed>,
-    pub security_group: Option<security_group::Observed>,
-    /// Latest active revision per family, if any.
-    pub task_definitions: HashMap<String, Option<task_definition::Observed>>,
 }
 
 pub async fn identity(aws: &Aws, cached_account: Option<&str>) -> anyhow::Result<Identity> {
@@ -69,7 +55,7 @@ pub async fn identity(aws: &Aws, cached_account: Option<&str>) -> anyhow::Result
     })
 }
 
-fn partition_of_region(region: &str) -> String {
+pub fn partition_of_region(region: &str) -> String {
     if region.starts_with("cn-") {
         "aws-cn".into()
     } else if region.starts_with("us-gov-") {

@@ -1,191 +1,391 @@
-//! `build(config, observed) -> Plan`: pure, deterministic, no network.
+//! The pure planner: `plan(nodes, observed)` and `destroy(nodes, observed)`
+//! compare what the config asks for with what exists and return the steps.
+//! No network, no clock: the same input always gives the same plan.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use indexmap::IndexMap;
-use serde_json::Value;
+use super::{Action, Kept, Plan, Step};
+use crate::resources::{Address, Inputs, Kind, Node, Ownership, State};
 
-use super::{Kind, Plan};
-use crate::config::StackSpec;
-use crate::discovery::{Identity, Observed, ResolvedImage};
-use crate::resources::{cluster, iam_role, log_group, security_group, task_definition};
+/// What exists, by address.
+pub type Observed = BTreeMap<Address, State>;
 
-/// What apply will create: computed once, shown by plan, executed by apply.
-#[derive(Debug, Clone)]
-pub struct Desired {
-    pub execution_policy: Value,
-    /// Keyed by task key.
-    pub task_definitions: HashMap<String, task_definition::TaskDef>,
-}
-
-pub fn desired(
-    spec: &StackSpec,
-    id: &Identity,
-    images: &IndexMap<String, ResolvedImage>,
-) -> Desired {
-    let task_definitions = spec
-        .tasks
+/// The nodes apply manages, in kind order.
+pub fn apply_nodes(cx: &Inputs) -> Vec<Node> {
+    Kind::ALL
         .iter()
-        .map(|t| {
-            (
-                t.key.clone(),
-                task_definition::desired(spec, t, id, &images[&t.key]),
-            )
-        })
-        .collect();
-    Desired {
-        execution_policy: iam_role::execution_policy(spec, id, images.values()),
-        task_definitions,
-    }
+        .filter(|k| k.applied())
+        .flat_map(|k| k.nodes(cx))
+        .collect()
 }
 
-pub fn build(spec: &StackSpec, id: &Identity, desired: &Desired, observed: &Observed) -> Plan {
-    let mut steps = vec![
-        log_group::plan(spec, id, observed.log_group.as_ref()),
-        iam_role::plan_role(
-            Kind::ExecutionRole,
-            &spec.execution_role,
-            id,
-            observed.execution_role.as_ref(),
-        ),
-        iam_role::plan_policy(
-            spec,
-            &desired.execution_policy,
-            observed.execution_role.as_ref(),
-        ),
-        iam_role::plan_role(
-            Kind::TaskRole,
-            &spec.task_role,
-            id,
-            observed.task_role.as_ref(),
-        ),
-        cluster::plan(spec, id, observed.cluster.as_ref()),
-        security_group::plan(spec, observed.security_group.as_ref()),
-    ];
-    for t in &spec.tasks {
-        let current = observed
-            .task_definitions
-            .get(&t.family)
-            .and_then(|o| o.as_ref());
-        steps.push(task_definition::plan(
-            t,
-            &desired.task_definitions[&t.key],
-            current,
-        ));
+/// Every node the stack has, services included (destroy, delete-*).
+pub fn all_nodes(cx: &Inputs) -> Vec<Node> {
+    Kind::ALL.iter().flat_map(|k| k.nodes(cx)).collect()
+}
+
+/// Who owns an existing resource: its tags; else, where the kind reads no
+/// tags, the node it belongs to (a policy, its role); else whether the
+/// config recorded this very resource as created by this stack.
+pub fn owner(
+    node: &Node,
+    observed: &Observed,
+    app: &str,
+    recorded: &BTreeMap<Address, String>,
+) -> Option<Ownership> {
+    let state = observed.get(&node.address)?;
+    let mut own = state.ownership(app);
+    if own == Ownership::Unknown
+        && let Some(parent) = node.depends_on.first().and_then(|a| observed.get(a))
+    {
+        own = parent.ownership(app);
+    }
+    if matches!(own, Ownership::Adopted | Ownership::Unknown)
+        && recorded.get(&node.address) == Some(&state.id)
+    {
+        own = Ownership::Ours;
+    }
+    Some(own)
+}
+
+pub fn plan(
+    nodes: &[Node],
+    observed: &Observed,
+    app: &str,
+    recorded: &BTreeMap<Address, String>,
+    not_handled: Vec<String>,
+) -> Plan {
+    let mut steps = Vec::new();
+    let mut conflicts = Vec::new();
+    for node in nodes {
+        let base = |action, value: String| Step {
+            address: node.address.clone(),
+            kind: node.address.kind,
+            name: node.name.clone(),
+            action,
+            value,
+            changes: vec![],
+            diff: None,
+            task: node.task.clone(),
+            depends_on: node.depends_on.clone(),
+            owner: owner(node, observed, app, recorded),
+        };
+        let step = match observed.get(&node.address) {
+            None => base(Action::Create, node.predicted.clone()),
+            Some(state) => match node.address.kind.diff(node, state) {
+                None => base(Action::Exists, state.id.clone()),
+                Some(d) => {
+                    let mut s = base(
+                        d.action.unwrap_or(Action::Update),
+                        d.predicted.unwrap_or_else(|| state.id.clone()),
+                    );
+                    s.changes = d.changes;
+                    s.diff = d.text;
+                    if let Some(Ownership::OtherStack(other)) = &s.owner {
+                        conflicts.push(format!(
+                            "{} `{}` belongs to the stack `{other}`, not `{app}`; {}",
+                            node.address.kind.label(),
+                            node.name,
+                            fix_for(node.address.kind)
+                        ));
+                    }
+                    s
+                }
+            },
+        };
+        steps.push(step);
     }
     Plan {
         steps,
-        not_handled: spec.unhandled.clone(),
+        not_handled,
+        kept: vec![],
+        conflicts,
     }
+}
+
+fn fix_for(kind: Kind) -> &'static str {
+    match kind {
+        Kind::TaskDefinition => {
+            "give this task its own family (`family:` under the task) or another app name"
+        }
+        _ => "use another app name (`app.name`), or remove the resource from the other stack",
+    }
+}
+
+/// Deletes for what exists and is ours, each waiting for the deletes of
+/// what uses it (the graph reversed); what is not ours is kept, with why.
+pub fn destroy(
+    nodes: &[Node],
+    observed: &Observed,
+    app: &str,
+    recorded: &BTreeMap<Address, String>,
+) -> Plan {
+    let mut steps = Vec::new();
+    let mut kept = Vec::new();
+    let deleting: BTreeSet<&Address> = nodes
+        .iter()
+        .filter(|n| owner(n, observed, app, recorded) == Some(Ownership::Ours))
+        .map(|n| &n.address)
+        .collect();
+    for node in nodes {
+        let Some(state) = observed.get(&node.address) else {
+            continue;
+        };
+        let own = owner(node, observed, app, recorded).expect("exists");
+        if own != Ownership::Ours {
+            let reason = match &own {
+                Ownership::OtherStack(o) => format!("belongs to the stack `{o}`"),
+                _ => {
+                    "not created by this stack (no fargate-stack tags, not recorded in the config)"
+                        .to_string()
+                }
+            };
+            kept.push(Kept {
+                address: node.address.clone(),
+                name: node.name.clone(),
+                reason,
+            });
+            continue;
+        }
+        let users: Vec<Address> = nodes
+            .iter()
+            .filter(|n| n.depends_on.contains(&node.address) && deleting.contains(&n.address))
+            .map(|n| n.address.clone())
+            .collect();
+        steps.push(Step {
+            address: node.address.clone(),
+            kind: node.address.kind,
+            name: node.name.clone(),
+            action: Action::Delete,
+            value: state.id.clone(),
+            changes: vec![],
+            diff: None,
+            task: node.task.clone(),
+            depends_on: users,
+            owner: Some(own),
+        });
+    }
+    Plan {
+        steps,
+        not_handled: vec![],
+        kept,
+        conflicts: vec![],
+    }
+}
+
+/// The steps in an order that respects `depends_on`, ties broken by kind
+/// (the original's build order) then key. `Err` names a cycle.
+pub fn order(plan: &Plan) -> Result<Vec<Address>, String> {
+    let present: BTreeSet<&Address> = plan.steps.iter().map(|s| &s.address).collect();
+    let mut waiting: BTreeMap<&Address, BTreeSet<&Address>> = plan
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                &s.address,
+                s.depends_on
+                    .iter()
+                    .filter(|d| present.contains(d))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = Vec::new();
+    while !waiting.is_empty() {
+        let ready: Vec<&Address> = waiting
+            .iter()
+            .filter(|(_, deps)| deps.is_empty())
+            .map(|(a, _)| *a)
+            .collect();
+        let Some(next) = ready.into_iter().min() else {
+            return Err(format!(
+                "dependency cycle among {}",
+                waiting
+                    .keys()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        };
+        waiting.remove(next);
+        for deps in waiting.values_mut() {
+            deps.remove(next);
+        }
+        out.push(next.clone());
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{Config, StackSpec};
+    use crate::discovery::{Identity, Network, ResolvedImage};
     use crate::plan::Action;
+    use crate::resources::{iam_role, task_definition};
+    use indexmap::IndexMap;
+    use serde_json::json;
     use std::path::Path;
 
-    fn spec(text: &str) -> StackSpec {
-        let l = crate::config::parse(Path::new("t.yml"), text.into()).unwrap();
-        crate::config::spec::build(Path::new("t.yml"), &l.config).unwrap()
+    struct Fixture {
+        config: Config,
+        spec: StackSpec,
+        id: Identity,
+        network: Network,
+        images: IndexMap<String, ResolvedImage>,
     }
 
-    fn id() -> Identity {
-        Identity {
-            account: "123456789012".into(),
-            partition: "aws".into(),
-            region: "us-east-1".into(),
-        }
-    }
-
-    fn images(s: &StackSpec) -> IndexMap<String, ResolvedImage> {
-        s.tasks
-            .iter()
-            .map(|t| {
-                (
-                    t.key.clone(),
-                    ResolvedImage {
-                        uri: format!(
-                            "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}:latest",
-                            t.image.repository
-                        ),
-                        digest: Some("sha256:abc".into()),
-                        repository_arn: Some(format!(
-                            "arn:aws:ecr:us-east-1:123456789012:repository/{}",
-                            t.image.repository
-                        )),
-                    },
-                )
-            })
-            .collect()
-    }
-
-    /// What the account would hold after applying `desired`.
-    fn converged(s: &StackSpec, d: &Desired) -> Observed {
-        let id = id();
-        Observed {
-            log_group: Some(log_group::Observed {
-                arn: log_group::arn(&id, &s.log_group),
-                retention_days: Some(14),
-            }),
-            execution_role: Some(iam_role::Observed {
-                arn: "arn:r".into(),
-                policy: Some(d.execution_policy.clone()),
-            }),
-            task_role: Some(iam_role::Observed {
-                arn: "arn:t".into(),
-                policy: None,
-            }),
-            cluster: Some(cluster::Observed {
-                arn: "arn:c".into(),
-            }),
-            security_group: Some(security_group::Observed {
-                group_id: "sg-1".into(),
-            }),
-            task_definitions: d
-                .task_definitions
-                .values()
-                .map(|td| {
+    impl Fixture {
+        fn new(text: &str) -> Fixture {
+            let l = crate::config::parse(Path::new("t.yml"), text.into()).unwrap();
+            let spec = crate::config::spec::build(Path::new("t.yml"), &l.config).unwrap();
+            let images = spec
+                .tasks
+                .iter()
+                .map(|t| {
                     (
-                        td.family.clone(),
-                        Some(task_definition::Observed {
-                            arn: format!("arn:td/{}:1", td.family),
-                            revision: 1,
-                            definition: td.clone(),
-                        }),
+                        t.key.clone(),
+                        ResolvedImage {
+                            uri: format!(
+                                "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}:latest",
+                                t.image.repository
+                            ),
+                            digest: Some("sha256:abc".into()),
+                            repository_arn: Some(format!(
+                                "arn:aws:ecr:us-east-1:123456789012:repository/{}",
+                                t.image.repository
+                            )),
+                        },
                     )
                 })
-                .collect(),
+                .collect();
+            Fixture {
+                config: l.config,
+                spec,
+                id: Identity {
+                    account: "123456789012".into(),
+                    partition: "aws".into(),
+                    region: "us-east-1".into(),
+                },
+                network: Network {
+                    vpc_id: "vpc-1".into(),
+                    public: vec![],
+                    private: vec!["subnet-1".into()],
+                    isolated: vec![],
+                },
+                images,
+            }
+        }
+
+        fn inputs(&self) -> Inputs<'_> {
+            Inputs {
+                config: &self.config,
+                spec: &self.spec,
+                id: &self.id,
+                network: &self.network,
+                images: &self.images,
+            }
+        }
+
+        fn plan(&self, observed: &Observed) -> Plan {
+            plan(
+                &apply_nodes(&self.inputs()),
+                observed,
+                &self.spec.app,
+                &BTreeMap::new(),
+                vec![],
+            )
+        }
+
+        /// What the account holds once `self` was applied, tagged as ours.
+        fn converged(&self) -> Observed {
+            apply_nodes(&self.inputs())
+                .into_iter()
+                .chain(crate::resources::service::nodes(&self.inputs()))
+                .map(|n| {
+                    let id = match n.address.kind {
+                        Kind::TaskDefinition => format!("arn:td/{}:1", n.name),
+                        _ => n.predicted.clone(),
+                    };
+                    let tags = (n.address.kind != Kind::ExecutionPolicy)
+                        .then(|| crate::resources::tag_map(&self.spec.app))
+                        .flatten();
+                    let state = State::new(id, tags).with(n.desired.clone());
+                    (n.address, state)
+                })
+                .collect()
         }
     }
 
     const DAEMON: &str = "app:\n  name: demo\ntasks:\n  web:\n    type: daemon\n    image: helloworld\n    environment:\n      GREETING: hello\n";
+    const TWO: &str = "app:\n  name: demo\ntasks:\n  web:\n    type: daemon\n    image: helloworld\n  job:\n    type: task\n    image: helloworld\n";
+
+    fn addr(kind: Kind, key: &str) -> Address {
+        Address::new(kind, key)
+    }
 
     #[test]
     fn empty_account_creates_everything() {
-        let s = spec(DAEMON);
-        let d = desired(&s, &id(), &images(&s));
-        let p = build(&s, &id(), &d, &Observed::default());
+        let f = Fixture::new(DAEMON);
+        let p = f.plan(&Observed::new());
         assert!(p.steps.iter().all(|s| s.action == Action::Create), "{p:#?}");
         assert_eq!(p.steps.len(), 7);
     }
 
     #[test]
     fn converged_account_changes_nothing() {
-        let s = spec(DAEMON);
-        let d = desired(&s, &id(), &images(&s));
-        let p = build(&s, &id(), &d, &converged(&s, &d));
+        let f = Fixture::new(DAEMON);
+        let p = f.plan(&f.converged());
         assert!(!p.has_changes(), "{p:#?}");
+        assert!(p.conflicts.is_empty());
+    }
+
+    #[test]
+    fn graph_is_acyclic_and_follows_the_original_build_order() {
+        let f = Fixture::new(TWO);
+        let p = f.plan(&Observed::new());
+        let order: Vec<String> = order(&p).unwrap().iter().map(|a| a.to_string()).collect();
+        // App::FargateStack's Builder::build: log group, IAM, cluster,
+        // security group, then task definitions.
+        assert_eq!(
+            order,
+            [
+                "log-group/main",
+                "execution-role/main",
+                "execution-policy/main",
+                "task-role/main",
+                "cluster/main",
+                "security-group/main",
+                "task-definition/job",
+                "task-definition/web",
+            ]
+        );
+        for s in &p.steps {
+            for d in &s.depends_on {
+                assert!(p.step(d).is_some(), "{} depends on missing {d}", s.address);
+            }
+        }
+    }
+
+    #[test]
+    fn a_cycle_is_reported() {
+        let f = Fixture::new(DAEMON);
+        let mut p = f.plan(&Observed::new());
+        let lg = p
+            .steps
+            .iter_mut()
+            .find(|s| s.kind == Kind::LogGroup)
+            .unwrap();
+        lg.depends_on.push(addr(Kind::TaskDefinition, "web"));
+        assert!(order(&p).unwrap_err().contains("cycle"));
     }
 
     #[test]
     fn changed_environment_updates_task_definition_only() {
-        let s = spec(DAEMON);
-        let d = desired(&s, &id(), &images(&s));
-        let before = converged(&s, &d);
-        let s2 = spec(&DAEMON.replace("GREETING: hello", "GREETING: bonjour"));
-        let d2 = desired(&s2, &id(), &images(&s2));
-        let p = build(&s2, &id(), &d2, &before);
+        let f = Fixture::new(DAEMON);
+        let before = f.converged();
+        let f2 = Fixture::new(&DAEMON.replace("GREETING: hello", "GREETING: bonjour"));
+        let p = f2.plan(&before);
         let changed: Vec<_> = p
             .steps
             .iter()
@@ -211,45 +411,145 @@ mod tests {
         );
     }
 
+    /// Table-driven: one drifted attribute per kind, and what the plan says.
     #[test]
-    fn retention_change_is_an_update() {
-        let s = spec(DAEMON);
-        let d = desired(&s, &id(), &images(&s));
-        let mut o = converged(&s, &d);
-        o.log_group.as_mut().unwrap().retention_days = Some(30);
-        let p = build(&s, &id(), &d, &o);
-        assert_eq!(p.steps[0].action, Action::Update);
+    fn drift_per_kind() {
+        let f = Fixture::new(DAEMON);
+        let cases: Vec<(Address, serde_json::Value, Option<&str>)> = vec![
+            (
+                addr(Kind::LogGroup, "main"),
+                json!({"retention_days": 30}),
+                Some("retention_days"),
+            ),
+            (
+                addr(Kind::LogGroup, "main"),
+                json!({"retention_days": null}),
+                Some("retention_days"),
+            ),
+            (
+                addr(Kind::SecurityGroup, "main"),
+                json!({"vpc_id": "vpc-other"}),
+                Some("vpc_id"),
+            ),
+            (addr(Kind::Cluster, "main"), json!({}), None),
+            (addr(Kind::ExecutionRole, "main"), json!({}), None),
+        ];
+        for (address, attributes, field) in cases {
+            let mut o = f.converged();
+            o.get_mut(&address).unwrap().attributes = attributes.clone();
+            let p = f.plan(&o);
+            let s = p.step(&address).unwrap();
+            match field {
+                Some(field) => {
+                    assert_eq!(s.action, Action::Update, "{address} {attributes}");
+                    assert_eq!(s.changes[0].field, field);
+                }
+                None => assert_eq!(s.action, Action::Exists, "{address} {attributes}"),
+            }
+            assert_eq!(p.count(Action::Update), field.map_or(0, |_| 1));
+        }
+    }
+
+    #[test]
+    fn policy_written_by_another_tool_in_another_shape_is_not_a_change() {
+        let f = Fixture::new(DAEMON);
+        let mut o = f.converged();
+        let a = addr(Kind::ExecutionPolicy, "main");
+        let mut doc = o[&a].attributes["document"].clone();
+        // Reverse statement order and make each single action a string.
+        let stmts = doc["Statement"].as_array_mut().unwrap();
+        stmts.reverse();
+        for s in stmts.iter_mut() {
+            if s["Action"].as_array().unwrap().len() == 1 {
+                s["Action"] = s["Action"][0].clone();
+            }
+        }
+        o.get_mut(&a).unwrap().attributes["document"] = doc;
+        assert!(!f.plan(&o).has_changes());
+    }
+
+    #[test]
+    fn a_family_owned_by_another_stack_is_a_conflict() {
+        let f = Fixture::new(DAEMON);
+        let mut o = f.converged();
+        let a = addr(Kind::TaskDefinition, "web");
+        let s = o.get_mut(&a).unwrap();
+        s.tags = crate::resources::tag_map("someone-else");
+        s.attributes["cpu"] = json!("4096");
+        let p = f.plan(&o);
+        assert_eq!(p.conflicts.len(), 1, "{:#?}", p.step(&a));
+        assert!(p.conflicts[0].contains("someone-else"));
+        assert!(p.conflicts[0].contains("family:"));
+        // Unchanged, it is merely used: no conflict.
+        let mut o = f.converged();
+        o.get_mut(&a).unwrap().tags = crate::resources::tag_map("someone-else");
+        assert!(f.plan(&o).conflicts.is_empty());
+    }
+
+    #[test]
+    fn destroy_reverses_the_graph_and_keeps_what_is_not_ours() {
+        let f = Fixture::new(DAEMON);
+        let mut o = f.converged();
+        // The log group was there before the stack: no tags, not recorded.
+        o.get_mut(&addr(Kind::LogGroup, "main")).unwrap().tags = Some(BTreeMap::new());
+        let nodes = all_nodes(&f.inputs());
+        let p = destroy(&nodes, &o, "demo", &BTreeMap::new());
+        assert!(p.steps.iter().all(|s| s.action == Action::Delete));
+        assert_eq!(p.kept.len(), 1);
+        assert_eq!(p.kept[0].address, addr(Kind::LogGroup, "main"));
+        let order: Vec<String> = order(&p).unwrap().iter().map(|a| a.to_string()).collect();
+        let pos = |a: &str| order.iter().position(|x| x == a).unwrap();
+        assert_eq!(order[0], "service/web");
+        assert!(pos("task-definition/web") < pos("execution-role/main"));
+        assert!(pos("execution-policy/main") < pos("execution-role/main"));
+        assert!(pos("service/web") < pos("cluster/main"));
+        assert!(pos("service/web") < pos("security-group/main"));
+        // Recorded in the config as ours: deleted even without tags.
+        let lg = &o[&addr(Kind::LogGroup, "main")];
+        let recorded = BTreeMap::from([(addr(Kind::LogGroup, "main"), lg.id.clone())]);
+        let p = destroy(&nodes, &o, "demo", &recorded);
+        assert!(p.kept.is_empty());
+        // Nothing left: nothing to do.
+        assert!(
+            destroy(&nodes, &Observed::new(), "demo", &BTreeMap::new())
+                .steps
+                .is_empty()
+        );
     }
 
     #[test]
     fn execution_policy_names_its_resources() {
-        let s = spec(DAEMON);
-        let d = desired(&s, &id(), &images(&s));
-        let text = d.execution_policy.to_string();
+        let f = Fixture::new(DAEMON);
+        let doc = iam_role::execution_policy(&f.spec, &f.id, f.images.values());
+        let text = doc.to_string();
         assert!(
             text.contains(
                 "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/app-fargatestack/demo"
             )
         );
         assert!(text.contains("arn:aws:ecr:us-east-1:123456789012:repository/helloworld"));
-        for stmt in d.execution_policy["Statement"].as_array().unwrap() {
+        for stmt in doc["Statement"].as_array().unwrap() {
             if stmt["Resource"] == "*" {
-                assert_eq!(
-                    stmt["Action"],
-                    serde_json::json!(["ecr:GetAuthorizationToken"])
-                );
+                assert_eq!(stmt["Action"], json!(["ecr:GetAuthorizationToken"]));
             }
         }
     }
 
     #[test]
     fn public_images_need_no_ecr_permissions() {
-        let s = spec(DAEMON);
-        let mut imgs = images(&s);
-        for i in imgs.values_mut() {
+        let mut f = Fixture::new(DAEMON);
+        for i in f.images.values_mut() {
             i.repository_arn = None;
         }
-        let d = desired(&s, &id(), &imgs);
-        assert!(!d.execution_policy.to_string().contains("ecr:"));
+        let doc = iam_role::execution_policy(&f.spec, &f.id, f.images.values());
+        assert!(!doc.to_string().contains("ecr:"));
+    }
+
+    #[test]
+    fn task_definition_round_trips_through_its_attributes() {
+        let f = Fixture::new(DAEMON);
+        let node = &task_definition::nodes(&f.inputs())[0];
+        let def: task_definition::TaskDef = serde_json::from_value(node.desired.clone()).unwrap();
+        assert_eq!(serde_json::to_value(def).unwrap(), node.desired);
     }
 }

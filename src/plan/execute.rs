@@ -1,197 +1,253 @@
-//! Apply: carry out a plan's steps. No decisions are made here; the plan
-//! already says what to do. Independent resources are created concurrently;
-//! task definitions follow, since they name the roles and the log group.
-//! Each success is recorded in the observed snapshot as it lands, so that a
-//! failure part-way still writes back everything that was created.
+//! The executor walks the plan's graph: every step whose dependencies are
+//! done starts at once (up to a bound), a failure skips only the steps that
+//! depend on it, and each success is recorded (and handed to `on_done`,
+//! which writes the config) as it lands. It makes no decisions: the plan
+//! already says what to do.
+//!
+//! An interrupt stops new steps from starting, lets the ones in flight
+//! finish (for a bounded time), and returns what happened.
 
-use std::time::Instant;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use serde::Serialize;
 
-use super::build::Desired;
-use super::{Action, Kind, Plan, Step};
+use super::build::Observed;
+use super::{Action, Plan, Step};
 use crate::aws::Aws;
-use crate::config::StackSpec;
-use crate::discovery::{Identity, Network, Observed};
-use crate::resources::{cluster, iam_role, log_group, security_group, task_definition};
+use crate::resources::{Address, Inputs, Node, State, Work};
 
+/// How many steps run at once.
+pub const MAX_IN_FLIGHT: usize = 8;
+/// How long in-flight steps get to finish after an interrupt.
+pub const DRAIN: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "result", content = "detail")]
+pub enum Outcome {
+    Done,
+    Failed(String),
+    /// Not run because a step it depends on failed (the cause).
+    Skipped(String),
+    /// Not started: interrupted first.
+    NotStarted,
+}
+
+#[derive(Default)]
 pub struct Report {
+    pub outcomes: BTreeMap<Address, Outcome>,
     pub timings: Vec<(String, f64)>,
     pub errors: Vec<anyhow::Error>,
+    pub interrupted: bool,
 }
 
-fn step(plan: &Plan, kind: Kind) -> Option<&Step> {
-    plan.steps
-        .iter()
-        .find(|s| s.kind == kind && s.action != Action::Exists)
+impl Report {
+    pub fn done(&self, address: &Address) -> bool {
+        matches!(self.outcomes.get(address), Some(Outcome::Done))
+    }
+
+    pub fn skipped(&self) -> Vec<(Address, String)> {
+        self.outcomes
+            .iter()
+            .filter_map(|(a, o)| match o {
+                Outcome::Skipped(why) => Some((a.clone(), why.clone())),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
-async fn timed<T>(
-    label: String,
-    fut: impl std::future::Future<Output = Result<T>>,
-) -> (String, f64, Result<T>) {
-    let start = Instant::now();
-    let out = fut.await;
-    (label, start.elapsed().as_secs_f64(), out)
-}
-
-fn announce(s: &Step) {
-    let verb = if s.action == Action::Create {
-        "creating"
-    } else {
-        "updating"
-    };
-    tracing::info!("{verb} {} {}", s.kind.label(), s.name);
+fn verb(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::Create => ("creating", "created"),
+        Action::Update => ("updating", "updated"),
+        Action::Delete => ("deleting", "deleted"),
+        Action::Exists => ("checking", "checked"),
+    }
 }
 
 pub async fn execute(
     aws: &Aws,
-    spec: &StackSpec,
-    id: &Identity,
-    network: &Network,
+    cx: &Inputs<'_>,
     plan: &Plan,
-    desired: &Desired,
+    nodes: &[Node],
     observed: &mut Observed,
+    mut on_done: impl FnMut(&Address, &Observed),
+    interrupt: impl std::future::Future<Output = ()>,
 ) -> Report {
-    let mut report = Report {
-        timings: vec![],
-        errors: vec![],
-    };
-
-    let logs = async {
-        match step(plan, Kind::LogGroup) {
-            Some(s) => {
-                announce(s);
-                Some(timed("apply:log-group".into(), log_group::apply(aws, spec, id, s)).await)
-            }
-            None => None,
-        }
-    };
-    let exec_role = async {
-        let role_step = step(plan, Kind::ExecutionRole);
-        let policy_step = step(plan, Kind::ExecutionPolicy);
-        if role_step.is_none() && policy_step.is_none() {
-            return None;
-        }
-        Some(
-            timed("apply:iam-execution-role".into(), async {
-                let mut role = match role_step {
-                    Some(s) => {
-                        announce(s);
-                        iam_role::create_role(
-                            aws,
-                            spec,
-                            &spec.execution_role,
-                            "ECS task execution role",
-                        )
-                        .await?
-                    }
-                    None => observed
-                        .execution_role
-                        .clone()
-                        .expect("planned as existing"),
-                };
-                if let Some(s) = policy_step {
-                    announce(s);
-                    iam_role::put_policy(
-                        aws,
-                        &spec.execution_role,
-                        &spec.execution_policy,
-                        &desired.execution_policy,
-                    )
-                    .await?;
-                    role.policy = Some(desired.execution_policy.clone());
-                }
-                Ok(role)
-            })
-            .await,
-        )
-    };
-    let task_role = async {
-        match step(plan, Kind::TaskRole) {
-            Some(s) => {
-                announce(s);
-                Some(
-                    timed(
-                        "apply:iam-task-role".into(),
-                        iam_role::create_role(aws, spec, &spec.task_role, "task role"),
-                    )
-                    .await,
-                )
-            }
-            None => None,
-        }
-    };
-    let cluster = async {
-        match step(plan, Kind::Cluster) {
-            Some(s) => {
-                announce(s);
-                Some(timed("apply:cluster".into(), cluster::apply(aws, spec)).await)
-            }
-            None => None,
-        }
-    };
-    let sg = async {
-        match step(plan, Kind::SecurityGroup) {
-            Some(s) => {
-                announce(s);
-                Some(
-                    timed(
-                        "apply:security-group".into(),
-                        security_group::apply(aws, spec, &network.vpc_id),
-                    )
-                    .await,
-                )
-            }
-            None => None,
-        }
-    };
-    let (logs, exec_role, task_role, cluster, sg) =
-        tokio::join!(logs, exec_role, task_role, cluster, sg);
-
-    fn record<T>(report: &mut Report, r: Option<(String, f64, Result<T>)>, slot: &mut Option<T>) {
-        if let Some((label, secs, result)) = r {
-            report.timings.push((label, secs));
-            match result {
-                Ok(v) => *slot = Some(v),
-                Err(e) => report.errors.push(e),
-            }
-        }
-    }
-    record(&mut report, logs, &mut observed.log_group);
-    record(&mut report, exec_role, &mut observed.execution_role);
-    record(&mut report, task_role, &mut observed.task_role);
-    record(&mut report, cluster, &mut observed.cluster);
-    record(&mut report, sg, &mut observed.security_group);
-
-    if !report.errors.is_empty() {
+    let mut report = Report::default();
+    if let Err(cycle) = super::build::order(plan) {
+        report
+            .errors
+            .push(anyhow::anyhow!("the plan cannot run: {cycle}"));
         return report;
     }
-
-    let registrations = plan
+    let by_address: BTreeMap<&Address, &Node> = nodes.iter().map(|n| (&n.address, n)).collect();
+    let todo: BTreeMap<&Address, &Step> = plan
         .steps
         .iter()
-        .filter(|s| s.kind == Kind::TaskDefinition && s.action != Action::Exists)
-        .map(|s| {
-            announce(s);
-            let key = s.task.clone().unwrap_or_default();
-            let def = &desired.task_definitions[&key];
-            timed(
-                format!("apply:task-definition:{key}"),
-                task_definition::register(aws, spec, def),
-            )
-        });
-    for (label, secs, result) in futures::future::join_all(registrations).await {
-        report.timings.push((label, secs));
-        match result {
-            Ok(o) => {
-                tracing::info!("registered {}", o.arn);
-                observed
-                    .task_definitions
-                    .insert(o.definition.family.clone(), Some(o));
+        .filter(|s| s.action.changes_something())
+        .map(|s| (&s.address, s))
+        .collect();
+    let mut waiting: BTreeSet<&Address> = todo.keys().copied().collect();
+    let mut running = FuturesUnordered::new();
+    let mut interrupt = std::pin::pin!(interrupt);
+    let mut drain_deadline: Option<Instant> = None;
+
+    loop {
+        // Skip what depends on a failure (transitively: skipped counts too).
+        loop {
+            let doomed: Vec<(&Address, String)> = waiting
+                .iter()
+                .filter_map(|a| {
+                    todo[a]
+                        .depends_on
+                        .iter()
+                        .find_map(|d| match report.outcomes.get(d) {
+                            Some(Outcome::Failed(_)) => Some((*a, format!("{d} failed"))),
+                            Some(Outcome::Skipped(_)) => Some((*a, format!("{d} was skipped"))),
+                            _ => None,
+                        })
+                })
+                .collect();
+            if doomed.is_empty() {
+                break;
             }
-            Err(e) => report.errors.push(e),
+            for (a, why) in doomed {
+                tracing::warn!("skipping {a}: {why}");
+                waiting.remove(a);
+                report.outcomes.insert(a.clone(), Outcome::Skipped(why));
+            }
         }
+        if !report.interrupted {
+            let ready: Vec<&Address> = waiting
+                .iter()
+                .filter(|a| {
+                    todo[*a]
+                        .depends_on
+                        .iter()
+                        .all(|d| !todo.contains_key(d) || report.done(d))
+                })
+                .copied()
+                .take(MAX_IN_FLIGHT.saturating_sub(running.len()))
+                .collect();
+            for a in ready {
+                waiting.remove(a);
+                let step = todo[a];
+                let node = by_address[a];
+                let current = observed.get(a).cloned();
+                let deps: BTreeMap<Address, State> = node
+                    .depends_on
+                    .iter()
+                    .filter_map(|d| Some((d.clone(), observed.get(d)?.clone())))
+                    .collect();
+                tracing::info!(
+                    "{} {} {}",
+                    verb(step.action).0,
+                    step.kind.label(),
+                    step.name
+                );
+                running.push(async move {
+                    let start = Instant::now();
+                    let result = match step.action {
+                        Action::Delete => {
+                            let state = current
+                                .clone()
+                                .expect("a delete is planned for what exists");
+                            a.kind.delete(aws, cx, node, &state).await.map(|_| None)
+                        }
+                        action => {
+                            let work = Work {
+                                node,
+                                action,
+                                current: current.as_ref(),
+                                deps: &deps,
+                            };
+                            a.kind.apply(aws, cx, &work).await.map(Some)
+                        }
+                    };
+                    (step, result, start.elapsed().as_secs_f64())
+                });
+            }
+        }
+        if running.is_empty() {
+            break;
+        }
+        let next = if let Some(deadline) = drain_deadline {
+            match tokio::time::timeout_at(tokio::time::Instant::from_std(deadline), running.next())
+                .await
+            {
+                Ok(n) => n,
+                Err(_) => {
+                    tracing::error!(
+                        "{} step(s) still running after {DRAIN:?}; not waiting for them",
+                        running.len()
+                    );
+                    break;
+                }
+            }
+        } else {
+            tokio::select! {
+                n = running.next() => n,
+                _ = &mut interrupt, if !report.interrupted => {
+                    report.interrupted = true;
+                    drain_deadline = Some(Instant::now() + DRAIN);
+                    tracing::warn!(
+                        "interrupted: starting nothing new; waiting for {} step(s) in flight",
+                        running.len()
+                    );
+                    continue;
+                }
+            }
+        };
+        let Some((step, result, secs)) = next else {
+            break;
+        };
+        report
+            .timings
+            .push((format!("apply:{}", step.address), secs));
+        match result {
+            Ok(state) => {
+                match state {
+                    Some(s) => {
+                        tracing::info!(
+                            "{} {} {} ({:.2}s)",
+                            verb(step.action).1,
+                            step.kind.label(),
+                            s.id,
+                            secs
+                        );
+                        observed.insert(step.address.clone(), s);
+                    }
+                    None => {
+                        tracing::info!(
+                            "{} {} {}",
+                            verb(step.action).1,
+                            step.kind.label(),
+                            step.name
+                        );
+                        observed.remove(&step.address);
+                    }
+                }
+                report.outcomes.insert(step.address.clone(), Outcome::Done);
+                on_done(&step.address, observed);
+            }
+            Err(e) => {
+                tracing::error!("{}: {e:#}", step.address);
+                report
+                    .outcomes
+                    .insert(step.address.clone(), Outcome::Failed(format!("{e:#}")));
+                report.errors.push(e.context(step.address.to_string()));
+            }
+        }
+    }
+    for a in waiting {
+        report
+            .outcomes
+            .entry(a.clone())
+            .or_insert(Outcome::NotStarted);
     }
     report
 }

@@ -72,10 +72,17 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             Action::Create => (style.green("+"), style.green("will be created")),
             Action::Update => (style.yellow("~"), style.yellow("will be updated")),
             Action::Exists => (style.dim("="), style.dim("exists")),
+            Action::Delete => (style.red("-"), style.red("will be deleted")),
+        };
+        let adopted = match &s.owner {
+            Some(super::Ownership::Adopted) if s.action != Action::Exists => {
+                style.yellow(" (not created by fargate-stack)")
+            }
+            _ => String::new(),
         };
         let _ = writeln!(
             out,
-            "{mark} {:<21} {:<40} {verdict}",
+            "{mark} {:<21} {:<40} {verdict}{adopted}",
             s.kind.label(),
             s.name
         );
@@ -99,6 +106,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             }
         }
     }
+    for c in &plan.conflicts {
+        let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
+    }
     if !plan.not_handled.is_empty() {
         let _ = writeln!(
             out,
@@ -118,6 +128,7 @@ pub fn resources_table(plan: &Plan) -> String {
             Action::Create => "create",
             Action::Update => "update",
             Action::Exists => "exists",
+            Action::Delete => "delete",
         };
         t.add_row(vec![
             s.kind.label().to_string(),
@@ -126,6 +137,42 @@ pub fn resources_table(plan: &Plan) -> String {
         ]);
     }
     format!("Required Resources\n{t}\n")
+}
+
+/// What a destroy leaves in place, and why.
+pub fn kept(plan: &Plan) -> String {
+    let mut out = String::new();
+    if !plan.kept.is_empty() {
+        let _ = writeln!(out, "\nKept (not this stack's to delete):");
+        for k in &plan.kept {
+            let _ = writeln!(out, "  {} {}: {}", k.address.kind.label(), k.name, k.reason);
+        }
+    }
+    out
+}
+
+/// The original's red warning box before a destroy.
+pub fn warning_box(message: &str, style: Style) -> String {
+    let width = message.chars().count().min(72);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in message.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    let bar = "*".repeat(width + 4);
+    let mut out = format!("{}\n", style.red(&bar));
+    for l in lines {
+        let _ = writeln!(out, "{}", style.red(&format!("* {l:<width$} *")));
+    }
+    let _ = writeln!(out, "{}", style.red(&bar));
+    out
 }
 
 pub fn timings_table(timings: &[(String, f64)]) -> String {
@@ -144,13 +191,19 @@ pub fn summary(plan: &Plan, calls: &CallStats, seconds: f64, applied: bool) -> S
         plan.count(Action::Update),
         plan.count(Action::Exists),
     );
+    let d = plan.count(Action::Delete);
     let verbs = if applied {
         ("created", "updated")
     } else {
         ("to create", "to update")
     };
+    let deleted = if d > 0 {
+        format!(", {d} {}", if applied { "deleted" } else { "to delete" })
+    } else {
+        String::new()
+    };
     format!(
-        "{c} {}, {u} {}, {e} unchanged; {} API calls ({} mutating) in {seconds:.2}s",
+        "{c} {}, {u} {}{deleted}, {e} unchanged; {} API calls ({} mutating) in {seconds:.2}s",
         verbs.0,
         verbs.1,
         calls.total,

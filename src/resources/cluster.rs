@@ -1,78 +1,98 @@
 //! ECS cluster `<app>-cluster`.
 
 use anyhow::Result;
-use aws_sdk_ecs::types::Tag;
+use aws_sdk_ecs::types::{ClusterField, Tag};
 
+use super::{Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::StackSpec;
-use crate::discovery::Identity;
-use crate::plan::{Action, Kind, Step};
+use crate::config::writeback::Update;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    pub arn: String,
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let mut n = Node::new(Kind::Cluster, "main", &cx.spec.cluster);
+    n.predicted = cx
+        .id
+        .arn("ecs", true, &format!("cluster/{}", cx.spec.cluster));
+    vec![n]
 }
 
-pub async fn observe(aws: &Aws, name: &str) -> Result<Option<Observed>> {
+pub fn ecs_tags(app: &str) -> Vec<Tag> {
+    super::tags(app)
+        .into_iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+pub fn tag_map(tags: &[Tag]) -> Option<std::collections::BTreeMap<String, String>> {
+    Some(
+        tags.iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+    )
+}
+
+pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
     let out = aws
         .ecs
         .describe_clusters()
-        .clusters(name)
+        .clusters(&node.name)
+        .include(ClusterField::Tags)
         .send()
         .await
         .ctx("ecs DescribeClusters")?;
     Ok(out
         .clusters()
         .iter()
-        .find(|c| c.cluster_name() == Some(name) && c.status() == Some("ACTIVE"))
-        .map(|c| Observed {
-            arn: c.cluster_arn().unwrap_or_default().to_string(),
-        }))
+        .find(|c| c.cluster_name() == Some(node.name.as_str()) && c.status() == Some("ACTIVE"))
+        .map(|c| State::new(c.cluster_arn().unwrap_or_default(), tag_map(c.tags()))))
 }
 
-pub fn plan(spec: &StackSpec, id: &Identity, observed: Option<&Observed>) -> Step {
-    let (action, value) = match observed {
-        Some(o) => (Action::Exists, o.arn.clone()),
-        None => (
-            Action::Create,
-            id.arn("ecs", true, &format!("cluster/{}", spec.cluster)),
-        ),
-    };
-    Step {
-        kind: Kind::Cluster,
-        name: spec.cluster.clone(),
-        action,
-        value,
-        changes: vec![],
-        diff: None,
-        task: None,
-    }
-}
-
-pub fn ecs_tags(app: &str) -> Vec<Tag> {
-    vec![
-        Tag::builder()
-            .key(super::CREATED_BY.0)
-            .value(super::CREATED_BY.1)
-            .build(),
-        Tag::builder().key(super::APP_TAG).value(app).build(),
-    ]
-}
-
-pub async fn apply(aws: &Aws, spec: &StackSpec) -> Result<Observed> {
+/// CreateCluster is idempotent for an existing active cluster.
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
     let out = aws
         .ecs
         .create_cluster()
-        .cluster_name(&spec.cluster)
-        .set_tags(Some(ecs_tags(&spec.app)))
+        .cluster_name(&work.node.name)
+        .set_tags(Some(ecs_tags(&cx.spec.app)))
         .send()
         .await
         .ctx("ecs CreateCluster")?;
-    Ok(Observed {
-        arn: out
-            .cluster()
+    Ok(State::new(
+        out.cluster()
             .and_then(|c| c.cluster_arn())
-            .unwrap_or_default()
-            .to_string(),
-    })
+            .unwrap_or_default(),
+        super::tag_map(&cx.spec.app),
+    ))
+}
+
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    // Tasks that were just stopped keep the cluster busy for a moment.
+    super::retry_while(
+        "ecs DeleteCluster",
+        &[
+            "ClusterContainsTasksException",
+            "ClusterContainsServicesException",
+        ],
+        || async {
+            match aws
+                .ecs
+                .delete_cluster()
+                .cluster(&node.name)
+                .send()
+                .await
+                .ctx("ecs DeleteCluster")
+            {
+                Err(e) if !super::not_found(&e) => Err(e),
+                _ => Ok(()),
+            }
+        },
+    )
+    .await
+}
+
+pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
+    let mut u = vec![Update::new(&["cluster", "name"], node.name.as_str())];
+    if let Some(s) = state {
+        u.push(Update::new(&["cluster", "arn"], s.id.as_str()));
+    }
+    u
 }

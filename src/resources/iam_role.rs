@@ -13,53 +13,97 @@ use anyhow::Result;
 use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
+use super::{Diff, Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
+use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
-use crate::plan::{Action, Change, Kind, Step};
+use crate::plan::{Action, Change};
 
 pub const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    pub arn: String,
-    /// The named inline policy, decoded, when asked for and present.
-    pub policy: Option<Value>,
-}
 
 pub fn role_arn(id: &Identity, name: &str) -> String {
     id.arn("iam", false, &format!("role/{name}"))
 }
 
-pub async fn observe(aws: &Aws, role: &str, policy: Option<&str>) -> Result<Option<Observed>> {
-    let got = aws.iam.get_role().role_name(role).send().await;
-    let arn = match got {
-        Ok(out) => out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        Err(e) if code_of(&e) == Some("NoSuchEntity") => return Ok(None),
-        Err(e) => return Err(e).ctx("iam GetRole").map_err(Into::into),
+pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
+    let name = match kind {
+        Kind::ExecutionRole => &cx.spec.execution_role,
+        _ => &cx.spec.task_role,
     };
-    let policy = match policy {
-        None => None,
-        Some(name) => match aws
-            .iam
-            .get_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-        {
-            Ok(out) => Some(decode_policy(out.policy_document())?),
-            Err(e) if code_of(&e) == Some("NoSuchEntity") => None,
-            Err(e) => return Err(e).ctx("iam GetRolePolicy").map_err(Into::into),
-        },
-    };
-    Ok(Some(Observed { arn, policy }))
+    let mut n = Node::new(kind, "main", name);
+    n.predicted = role_arn(cx.id, name);
+    vec![n]
+}
+
+pub fn policy_nodes(cx: &Inputs) -> Vec<Node> {
+    let mut n = Node::new(Kind::ExecutionPolicy, "main", &cx.spec.execution_policy);
+    n.desired = json!({
+        "role": cx.spec.execution_role,
+        "document": execution_policy(cx.spec, cx.id, cx.images.values()),
+    });
+    n.depends_on = vec![super::Address::new(Kind::ExecutionRole, "main")];
+    vec![n]
+}
+
+fn policy_role(node: &Node) -> &str {
+    node.desired["role"].as_str().unwrap_or_default()
+}
+
+pub async fn observe_role(aws: &Aws, node: &Node) -> Result<Option<State>> {
+    match aws.iam.get_role().role_name(&node.name).send().await {
+        Ok(out) => Ok(out.role().map(|r| {
+            let tags = r
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect();
+            State::new(r.arn(), Some(tags))
+        })),
+        Err(e) if code_of(&e) == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(e).ctx("iam GetRole").map_err(Into::into),
+    }
+}
+
+pub async fn observe_policy(aws: &Aws, node: &Node) -> Result<Option<State>> {
+    match aws
+        .iam
+        .get_role_policy()
+        .role_name(policy_role(node))
+        .policy_name(&node.name)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(Some(State::new(&node.name, None).with(json!({
+            "role": policy_role(node),
+            "document": decode_policy(out.policy_document())?,
+        })))),
+        Err(e) if code_of(&e) == Some("NoSuchEntity") => Ok(None),
+        Err(e) => Err(e).ctx("iam GetRolePolicy").map_err(Into::into),
+    }
 }
 
 /// IAM returns policy documents URL-encoded.
 fn decode_policy(doc: &str) -> Result<Value> {
     let decoded = percent_encoding::percent_decode_str(doc).decode_utf8_lossy();
     Ok(serde_json::from_str(&decoded)?)
+}
+
+/// Policies compare by meaning: statement order, key order, and a single
+/// action or resource written as a string instead of a list do not count.
+pub fn diff_policy(node: &Node, state: &State) -> Option<Diff> {
+    let desired = normalise(&node.desired["document"]);
+    let current = normalise(&state.attributes["document"]);
+    (desired != current).then(|| Diff {
+        action: Some(Action::Update),
+        changes: vec![Change {
+            field: "document".into(),
+            before: "current policy".into(),
+            after: "generated policy".into(),
+        }],
+        text: Some(super::unified(&current, &desired, "current", "generated")),
+        predicted: None,
+    })
 }
 
 pub fn trust_policy() -> Value {
@@ -112,8 +156,15 @@ pub fn execution_policy<'a>(
 pub fn normalise(policy: &Value) -> Value {
     fn norm(v: &Value) -> Value {
         match v {
+            // Keys sorted, so that the text the arrays are sorted by is canonical.
             Value::Object(m) => {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), norm(v))).collect())
+                let sorted: std::collections::BTreeMap<_, _> = m.iter().collect();
+                Value::Object(
+                    sorted
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), norm(v)))
+                        .collect(),
+                )
             }
             Value::Array(a) => {
                 let mut items: Vec<Value> = a.iter().map(norm).collect();
@@ -124,6 +175,9 @@ pub fn normalise(policy: &Value) -> Value {
         }
     }
     let mut p = policy.clone();
+    if let Some(single @ Value::Object(_)) = p.get_mut("Statement") {
+        *single = Value::Array(vec![single.clone()]);
+    }
     if let Some(stmts) = p.get_mut("Statement").and_then(Value::as_array_mut) {
         for s in stmts.iter_mut() {
             for key in ["Action", "Resource", "NotAction", "NotResource"] {
@@ -136,96 +190,127 @@ pub fn normalise(policy: &Value) -> Value {
     norm(&p)
 }
 
-pub fn plan_role(kind: Kind, name: &str, id: &Identity, observed: Option<&Observed>) -> Step {
-    let (action, value) = match observed {
-        Some(o) => (Action::Exists, o.arn.clone()),
-        None => (Action::Create, role_arn(id, name)),
+pub async fn apply_role(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let purpose = match work.node.address.kind {
+        Kind::ExecutionRole => "ECS task execution role",
+        _ => "task role",
     };
-    Step {
-        kind,
-        name: name.to_string(),
-        action,
-        value,
-        changes: vec![],
-        diff: None,
-        task: None,
-    }
-}
-
-pub fn plan_policy(spec: &StackSpec, desired: &Value, observed: Option<&Observed>) -> Step {
-    let current = observed.and_then(|o| o.policy.as_ref());
-    let (action, changes, diff) = match current {
-        None => (Action::Create, vec![], None),
-        Some(c) if normalise(c) == normalise(desired) => (Action::Exists, vec![], None),
-        Some(c) => {
-            let before = serde_json::to_string_pretty(&normalise(c)).unwrap_or_default();
-            let after = serde_json::to_string_pretty(&normalise(desired)).unwrap_or_default();
-            let diff = similar::TextDiff::from_lines(&before, &after)
-                .unified_diff()
-                .header("current", "generated")
-                .to_string();
-            let changes = vec![Change {
-                field: "document".into(),
-                before: "current policy".into(),
-                after: "generated policy".into(),
-            }];
-            (Action::Update, changes, Some(diff))
-        }
-    };
-    Step {
-        kind: Kind::ExecutionPolicy,
-        name: spec.execution_policy.clone(),
-        action,
-        value: spec.execution_policy.clone(),
-        changes,
-        diff,
-        task: None,
-    }
-}
-
-pub async fn create_role(
-    aws: &Aws,
-    spec: &StackSpec,
-    name: &str,
-    purpose: &str,
-) -> Result<Observed> {
-    let out = aws
+    let mut req = aws
         .iam
         .create_role()
-        .role_name(name)
+        .role_name(&work.node.name)
         .assume_role_policy_document(trust_policy().to_string())
-        .description(format!("fargate-stack {}: {purpose}", spec.app))
-        .tags(
-            Tag::builder()
-                .key(super::CREATED_BY.0)
-                .value(super::CREATED_BY.1)
-                .build()?,
-        )
-        .tags(
-            Tag::builder()
-                .key(super::APP_TAG)
-                .value(&spec.app)
-                .build()?,
-        )
-        .send()
-        .await
-        .ctx("iam CreateRole")?;
-    Ok(Observed {
-        arn: out.role().map(|r| r.arn().to_string()).unwrap_or_default(),
-        policy: None,
-    })
+        .description(format!("fargate-stack {}: {purpose}", cx.spec.app));
+    for (k, v) in super::tags(&cx.spec.app) {
+        req = req.tags(Tag::builder().key(k).value(v).build()?);
+    }
+    match req.send().await.ctx("iam CreateRole") {
+        Ok(out) => Ok(State::new(
+            out.role().map(|r| r.arn()).unwrap_or_default(),
+            super::tag_map(&cx.spec.app),
+        )),
+        // The request landed before: the role is the one we created.
+        Err(e) if super::already_exists(&e) => {
+            observe_role(aws, work.node).await?.ok_or_else(|| e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
-pub async fn put_policy(aws: &Aws, role: &str, name: &str, doc: &Value) -> Result<()> {
+pub async fn apply_policy(aws: &Aws, work: &Work<'_>) -> Result<State> {
+    let doc = &work.node.desired["document"];
     aws.iam
         .put_role_policy()
-        .role_name(role)
-        .policy_name(name)
+        .role_name(policy_role(work.node))
+        .policy_name(&work.node.name)
         .policy_document(doc.to_string())
         .send()
         .await
         .ctx("iam PutRolePolicy")?;
-    Ok(())
+    Ok(State::new(&work.node.name, None).with(work.node.desired.clone()))
+}
+
+pub async fn delete_policy(aws: &Aws, node: &Node) -> Result<()> {
+    match aws
+        .iam
+        .delete_role_policy()
+        .role_name(policy_role(node))
+        .policy_name(&node.name)
+        .send()
+        .await
+        .ctx("iam DeleteRolePolicy")
+    {
+        Err(e) if !super::not_found(&e) => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Deletes the role after removing whatever policies remain on it (a role
+/// with policies cannot be deleted; only our own role gets here).
+pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
+    let inline = aws
+        .iam
+        .list_role_policies()
+        .role_name(&node.name)
+        .send()
+        .await
+        .ctx("iam ListRolePolicies");
+    let inline = match inline {
+        Ok(out) => out.policy_names().to_vec(),
+        Err(e) if super::not_found(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    for name in inline {
+        aws.iam
+            .delete_role_policy()
+            .role_name(&node.name)
+            .policy_name(&name)
+            .send()
+            .await
+            .ctx("iam DeleteRolePolicy")?;
+    }
+    let attached = aws
+        .iam
+        .list_attached_role_policies()
+        .role_name(&node.name)
+        .send()
+        .await
+        .ctx("iam ListAttachedRolePolicies")?;
+    for p in attached.attached_policies() {
+        aws.iam
+            .detach_role_policy()
+            .role_name(&node.name)
+            .set_policy_arn(p.policy_arn().map(str::to_string))
+            .send()
+            .await
+            .ctx("iam DetachRolePolicy")?;
+    }
+    match aws
+        .iam
+        .delete_role()
+        .role_name(&node.name)
+        .send()
+        .await
+        .ctx("iam DeleteRole")
+    {
+        Err(e) if !super::not_found(&e) => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
+    let (key, policy) = match node.address.kind {
+        Kind::ExecutionRole => ("role", &cx.spec.execution_policy),
+        _ => ("task_role", &cx.spec.task_policy),
+    };
+    let mut u = vec![
+        Update::new(&[key, "name"], node.name.as_str()),
+        Update::new(&[key, "policy_name"], policy.as_str()),
+    ];
+    if let Some(s) = state {
+        u.push(Update::new(&[key, "arn"], s.id.as_str()));
+    }
+    u
 }
 
 #[cfg(test)]
@@ -241,5 +326,22 @@ mod tests {
             {"Effect": "Allow", "Action": ["ecr:X"], "Resource": ["*"]},
             {"Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": ["a", "b"]}]});
         assert_eq!(normalise(&a), normalise(&b));
+    }
+
+    #[test]
+    fn policy_diff_ignores_key_order_and_a_single_statement() {
+        let ours = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": ["arn:x"]}]});
+        // As another tool wrote it: keys reordered, no list around the statement or action.
+        let theirs = json!({"Statement": {"Resource": "arn:x", "Action": "logs:PutLogEvents",
+            "Effect": "Allow", "Sid": "A"}, "Version": "2012-10-17"});
+        let mut node = Node::new(Kind::ExecutionPolicy, "main", "P");
+        node.desired = json!({"role": "R", "document": ours});
+        let state = State::new("P", None).with(json!({"role": "R", "document": theirs}));
+        assert!(diff_policy(&node, &state).is_none());
+        let changed = State::new("P", None).with(json!({"role": "R", "document":
+            {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "logs:*", "Resource": "*"}}}));
+        let d = diff_policy(&node, &changed).expect("a real change");
+        assert!(d.text.unwrap().contains("logs:*"));
     }
 }

@@ -1,92 +1,105 @@
 //! CloudWatch log group: created with its retention policy; a changed
-//! `retention_days` is an update.
+//! `retention_days` is an update in place.
 
 use anyhow::Result;
+use serde_json::json;
 
-use crate::aws::{Aws, AwsResultExt};
-use crate::config::StackSpec;
+use super::{Inputs, Kind, Node, State, Work};
+use crate::aws::{Aws, AwsResultExt, code_of};
+use crate::config::writeback::Update;
 use crate::discovery::Identity;
-use crate::plan::{Action, Change, Kind, Step};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    pub arn: String,
-    pub retention_days: Option<i32>,
-}
 
 pub fn arn(id: &Identity, name: &str) -> String {
     id.arn("logs", true, &format!("log-group:{name}"))
 }
 
-pub async fn observe(aws: &Aws, name: &str) -> Result<Option<Observed>> {
-    let out = aws
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let mut n = Node::new(Kind::LogGroup, "main", &cx.spec.log_group);
+    n.predicted = arn(cx.id, &cx.spec.log_group);
+    n.desired = json!({ "retention_days": cx.spec.retention_days });
+    vec![n]
+}
+
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    // Tags by the predictable ARN, concurrently with the describe: one round.
+    let describe = aws
         .logs
         .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .ctx("logs DescribeLogGroups")?;
+        .log_group_name_prefix(&node.name)
+        .send();
+    let tags = aws
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(arn(cx.id, &node.name))
+        .send();
+    let (out, tags) = tokio::join!(describe, tags);
+    let out = out.ctx("logs DescribeLogGroups")?;
+    let tags = match tags {
+        Ok(t) => Some(
+            t.tags()
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        ),
+        Err(e) if code_of(&e) == Some("ResourceNotFoundException") => None,
+        Err(e) => return Err(e).ctx("logs ListTagsForResource").map_err(Into::into),
+    };
     Ok(out
         .log_groups()
         .iter()
-        .find(|g| g.log_group_name() == Some(name))
-        .map(|g| Observed {
-            arn: g
-                .arn()
-                .unwrap_or_default()
-                .trim_end_matches(":*")
-                .to_string(),
-            retention_days: g.retention_in_days(),
+        .find(|g| g.log_group_name() == Some(node.name.as_str()))
+        .map(|g| {
+            State::new(
+                g.arn().unwrap_or_default().trim_end_matches(":*"),
+                tags.clone(),
+            )
+            .with(json!({ "retention_days": g.retention_in_days() }))
         }))
 }
 
-pub fn plan(spec: &StackSpec, id: &Identity, observed: Option<&Observed>) -> Step {
-    let (action, changes, value) = match observed {
-        None => (Action::Create, vec![], arn(id, &spec.log_group)),
-        Some(o) if o.retention_days != Some(spec.retention_days as i32) => (
-            Action::Update,
-            vec![Change {
-                field: "retention_days".into(),
-                before: o
-                    .retention_days
-                    .map_or("never expire".into(), |d| d.to_string()),
-                after: spec.retention_days.to_string(),
-            }],
-            o.arn.clone(),
-        ),
-        Some(o) => (Action::Exists, vec![], o.arn.clone()),
-    };
-    Step {
-        kind: Kind::LogGroup,
-        name: spec.log_group.clone(),
-        action,
-        value,
-        changes,
-        diff: None,
-        task: None,
-    }
-}
-
-pub async fn apply(aws: &Aws, spec: &StackSpec, id: &Identity, step: &Step) -> Result<Observed> {
-    if step.action == Action::Create {
-        aws.logs
-            .create_log_group()
-            .log_group_name(&spec.log_group)
-            .tags(super::CREATED_BY.0, super::CREATED_BY.1)
-            .tags(super::APP_TAG, &spec.app)
-            .send()
-            .await
-            .ctx("logs CreateLogGroup")?;
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let name = &work.node.name;
+    if work.current.is_none() {
+        let mut req = aws.logs.create_log_group().log_group_name(name);
+        for (k, v) in super::tags(&cx.spec.app) {
+            req = req.tags(k, v);
+        }
+        match req.send().await.ctx("logs CreateLogGroup") {
+            Ok(_) => {}
+            Err(e) if super::already_exists(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     aws.logs
         .put_retention_policy()
-        .log_group_name(&spec.log_group)
-        .retention_in_days(spec.retention_days as i32)
+        .log_group_name(name)
+        .retention_in_days(cx.spec.retention_days as i32)
         .send()
         .await
         .ctx("logs PutRetentionPolicy")?;
-    Ok(Observed {
-        arn: arn(id, &spec.log_group),
-        retention_days: Some(spec.retention_days as i32),
-    })
+    Ok(State::new(arn(cx.id, name), super::tag_map(&cx.spec.app)).with(work.node.desired.clone()))
+}
+
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    match aws
+        .logs
+        .delete_log_group()
+        .log_group_name(&node.name)
+        .send()
+        .await
+        .ctx("logs DeleteLogGroup")
+    {
+        Err(e) if !super::not_found(&e) => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
+    let mut u = vec![
+        Update::new(&["log_group", "name"], node.name.as_str()),
+        Update::new(&["log_group", "retention_days"], cx.spec.retention_days),
+    ];
+    if let Some(s) = state {
+        u.push(Update::new(&["log_group", "arn"], s.id.as_str()));
+    }
+    u
 }

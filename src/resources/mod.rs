@@ -1,12 +1,499 @@
-//! One module per AWS resource kind. Each says how the resource is observed
-//! (read-only), planned (pure: desired vs observed into a `Step`) and applied.
+//! The resource graph. Every AWS resource the stack manages is a `Node`
+//! with an address (`kind/key`), the attributes the config asks for, and
+//! the addresses it depends on. Each kind lives in its own file with the
+//! same shape:
+//!
+//! - `nodes(inputs)`: the instances the config asks for (pure);
+//! - `observe(aws, inputs, node)`: what exists, with its tags (read-only);
+//! - `diff(node, state)`: optional, when a kind compares more than attributes;
+//! - `apply(aws, inputs, work)`: create or update, adopting what a lost
+//!   response already created;
+//! - `delete(aws, inputs, node, state)`;
+//! - `write_back(node, state)`: the config keys it records.
+//!
+//! `Kind` is the one list of kinds and the one dispatch point: adding a kind
+//! is its file, a variant, and a line in each `match` below.
 
 pub mod cluster;
 pub mod iam_role;
 pub mod log_group;
 pub mod security_group;
+pub mod service;
 pub mod task_definition;
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use indexmap::IndexMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::aws::Aws;
+use crate::config::StackSpec;
+use crate::config::writeback::Update;
+use crate::discovery::{Identity, Network, ResolvedImage};
+use crate::plan::{Action, Change};
 
 /// Tags on everything we create, so ownership is knowable later.
 pub const CREATED_BY: (&str, &str) = ("CreatedBy", "fargate-stack");
 pub const APP_TAG: &str = "fargate-stack:app";
+/// What App::FargateStack tagged its resources with.
+pub const ORIGINAL_CREATED_BY: &str = "FargateStack";
+
+/// Every kind, in the original tool's build order (its `Builder::build`),
+/// which is also the tie-break when the graph allows several orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    LogGroup,
+    ExecutionRole,
+    ExecutionPolicy,
+    TaskRole,
+    Cluster,
+    SecurityGroup,
+    TaskDefinition,
+    /// Created by `create-service`, not by apply; destroy removes it first.
+    Service,
+}
+
+impl Kind {
+    pub const ALL: &'static [Kind] = &[
+        Kind::LogGroup,
+        Kind::ExecutionRole,
+        Kind::ExecutionPolicy,
+        Kind::TaskRole,
+        Kind::Cluster,
+        Kind::SecurityGroup,
+        Kind::TaskDefinition,
+        Kind::Service,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::LogGroup => "log group",
+            Kind::ExecutionRole => "iam execution role",
+            Kind::ExecutionPolicy => "iam execution policy",
+            Kind::TaskRole => "iam task role",
+            Kind::Cluster => "ecs cluster",
+            Kind::SecurityGroup => "security group",
+            Kind::TaskDefinition => "task definition",
+            Kind::Service => "ecs service",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::LogGroup => "log-group",
+            Kind::ExecutionRole => "execution-role",
+            Kind::ExecutionPolicy => "execution-policy",
+            Kind::TaskRole => "task-role",
+            Kind::Cluster => "cluster",
+            Kind::SecurityGroup => "security-group",
+            Kind::TaskDefinition => "task-definition",
+            Kind::Service => "service",
+        }
+    }
+
+    /// Whether `apply` creates and updates this kind. Services are run by
+    /// the service commands (as in the original) but belong to the graph so
+    /// that destroy removes them first.
+    pub fn applied(self) -> bool {
+        !matches!(self, Kind::Service)
+    }
+
+    pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
+        match self {
+            Kind::LogGroup => log_group::nodes(cx),
+            Kind::ExecutionRole | Kind::TaskRole => iam_role::role_nodes(self, cx),
+            Kind::ExecutionPolicy => iam_role::policy_nodes(cx),
+            Kind::Cluster => cluster::nodes(cx),
+            Kind::SecurityGroup => security_group::nodes(cx),
+            Kind::TaskDefinition => task_definition::nodes(cx),
+            Kind::Service => service::nodes(cx),
+        }
+    }
+
+    pub async fn observe(self, aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        match self {
+            Kind::LogGroup => log_group::observe(aws, cx, node).await,
+            Kind::ExecutionRole | Kind::TaskRole => iam_role::observe_role(aws, node).await,
+            Kind::ExecutionPolicy => iam_role::observe_policy(aws, node).await,
+            Kind::Cluster => cluster::observe(aws, node).await,
+            Kind::SecurityGroup => security_group::observe(aws, cx, node).await,
+            Kind::TaskDefinition => task_definition::observe(aws, node).await,
+            Kind::Service => service::observe(aws, cx, node).await,
+        }
+    }
+
+    /// How desired and observed differ: `None` when they agree.
+    pub fn diff(self, node: &Node, state: &State) -> Option<Diff> {
+        match self {
+            Kind::ExecutionPolicy => iam_role::diff_policy(node, state),
+            Kind::TaskDefinition => task_definition::diff(node, state),
+            _ => diff_attributes(&node.desired, &state.attributes),
+        }
+    }
+
+    pub async fn apply(self, aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        match self {
+            Kind::LogGroup => log_group::apply(aws, cx, work).await,
+            Kind::ExecutionRole | Kind::TaskRole => iam_role::apply_role(aws, cx, work).await,
+            Kind::ExecutionPolicy => iam_role::apply_policy(aws, work).await,
+            Kind::Cluster => cluster::apply(aws, cx, work).await,
+            Kind::SecurityGroup => security_group::apply(aws, cx, work).await,
+            Kind::TaskDefinition => task_definition::apply(aws, cx, work).await,
+            Kind::Service => {
+                anyhow::bail!("services are created by `fargate-stack create-service`")
+            }
+        }
+    }
+
+    pub async fn delete(
+        self,
+        aws: &Aws,
+        cx: &Inputs<'_>,
+        node: &Node,
+        state: &State,
+    ) -> Result<()> {
+        match self {
+            Kind::LogGroup => log_group::delete(aws, node).await,
+            Kind::ExecutionRole | Kind::TaskRole => iam_role::delete_role(aws, node).await,
+            Kind::ExecutionPolicy => iam_role::delete_policy(aws, node).await,
+            Kind::Cluster => cluster::delete(aws, node).await,
+            Kind::SecurityGroup => security_group::delete(aws, state).await,
+            Kind::TaskDefinition => task_definition::delete(aws, node).await,
+            Kind::Service => service::delete(aws, cx, node).await,
+        }
+    }
+
+    /// Config keys recorded for a node; `state` is `None` when only the
+    /// names (not the IDs) are known.
+    pub fn write_back(self, cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
+        match self {
+            Kind::LogGroup => log_group::write_back(cx, node, state),
+            Kind::ExecutionRole | Kind::TaskRole => iam_role::write_back(cx, node, state),
+            Kind::ExecutionPolicy => vec![],
+            Kind::Cluster => cluster::write_back(node, state),
+            Kind::SecurityGroup => security_group::write_back(node, state),
+            Kind::TaskDefinition => task_definition::write_back(cx, node, state),
+            Kind::Service => vec![],
+        }
+    }
+
+    /// Config keys that only record what exists (removed by destroy, so the
+    /// user's own keys stay).
+    pub fn recorded_keys(self, node: &Node) -> Vec<Vec<String>> {
+        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        match self {
+            Kind::LogGroup => vec![path(&["log_group", "arn"])],
+            Kind::ExecutionRole => vec![path(&["role", "arn"])],
+            Kind::TaskRole => vec![path(&["task_role", "arn"])],
+            Kind::Cluster => vec![path(&["cluster", "arn"])],
+            Kind::SecurityGroup => vec![path(&["security_groups", "fargate", "group_id"])],
+            Kind::TaskDefinition => {
+                let key = node.task.as_deref().unwrap_or_default();
+                vec![
+                    path(&["tasks", key, "arn"]),
+                    path(&["tasks", key, "image_digest"]),
+                ]
+            }
+            Kind::ExecutionPolicy | Kind::Service => vec![],
+        }
+    }
+}
+
+/// `kind/key`: how every map of the engine is keyed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Address {
+    pub kind: Kind,
+    pub key: String,
+}
+
+impl Address {
+    pub fn new(kind: Kind, key: impl Into<String>) -> Address {
+        Address {
+            kind,
+            key: key.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind.slug(), self.key)
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Everything the nodes are computed from: the config and what discovery
+/// found about the account. No resource state.
+pub struct Inputs<'a> {
+    pub config: &'a crate::config::Config,
+    pub spec: &'a StackSpec,
+    pub id: &'a Identity,
+    pub network: &'a Network,
+    pub images: &'a IndexMap<String, ResolvedImage>,
+}
+
+/// One resource the config asks for.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub address: Address,
+    /// The name in AWS.
+    pub name: String,
+    /// What it will be known as before it exists (a predicted ARN, or the name).
+    pub predicted: String,
+    /// The attributes compared with the observed ones, in the same
+    /// normalised form; also what apply sends.
+    pub desired: Value,
+    pub depends_on: Vec<Address>,
+    /// The task key, for per-task resources.
+    pub task: Option<String>,
+}
+
+impl Node {
+    pub fn new(kind: Kind, key: &str, name: impl Into<String>) -> Node {
+        let name = name.into();
+        Node {
+            address: Address::new(kind, key),
+            predicted: name.clone(),
+            name,
+            desired: Value::Object(Default::default()),
+            depends_on: vec![],
+            task: None,
+        }
+    }
+}
+
+/// What exists in AWS for a node.
+#[derive(Debug, Clone, Serialize)]
+pub struct State {
+    /// ARN, or ID where the resource has no ARN in use (security groups).
+    pub id: String,
+    /// `None` where the kind cannot read tags cheaply.
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Same shape as `Node::desired`.
+    pub attributes: Value,
+}
+
+impl State {
+    pub fn new(id: impl Into<String>, tags: Option<BTreeMap<String, String>>) -> State {
+        State {
+            id: id.into(),
+            tags,
+            attributes: Value::Object(Default::default()),
+        }
+    }
+
+    pub fn with(mut self, attributes: Value) -> State {
+        self.attributes = attributes;
+        self
+    }
+
+    pub fn ownership(&self, app: &str) -> Ownership {
+        let Some(tags) = &self.tags else {
+            return Ownership::Unknown;
+        };
+        let created_by = tags.get(CREATED_BY.0).map(String::as_str);
+        match (created_by, tags.get(APP_TAG)) {
+            (Some(by), Some(owner)) if by == CREATED_BY.1 && owner == app => Ownership::Ours,
+            (Some(by), Some(owner)) if by == CREATED_BY.1 => Ownership::OtherStack(owner.clone()),
+            (Some(ORIGINAL_CREATED_BY), _) => Ownership::Ours,
+            _ => Ownership::Adopted,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "owner", content = "app")]
+pub enum Ownership {
+    /// Tagged as this stack's (or the original tool's).
+    Ours,
+    /// Tagged as another fargate-stack app's.
+    OtherStack(String),
+    /// Exists without our tags: used, never deleted.
+    Adopted,
+    /// Tags not read (the owning node decides, e.g. a policy by its role).
+    Unknown,
+}
+
+pub fn tags(app: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (CREATED_BY.0, CREATED_BY.1.to_string()),
+        (APP_TAG, app.to_string()),
+    ]
+}
+
+/// Our tags as a state records them.
+pub fn tag_map(app: &str) -> Option<BTreeMap<String, String>> {
+    Some(
+        tags(app)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// How a resource differs from what the config asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    pub action: Option<Action>,
+    pub changes: Vec<Change>,
+    /// A unified diff, for documents (policies, task definitions).
+    pub text: Option<String>,
+    /// What it will be known as after the change (a task definition's next revision).
+    pub predicted: Option<String>,
+}
+
+/// What the executor hands a kind's `apply`.
+pub struct Work<'a> {
+    pub node: &'a Node,
+    pub action: Action,
+    pub current: Option<&'a State>,
+    /// The states of the nodes this one depends on, as they now are.
+    pub deps: &'a BTreeMap<Address, State>,
+}
+
+impl Work<'_> {
+    pub fn dep(&self, kind: Kind) -> Option<&State> {
+        self.deps
+            .iter()
+            .find(|(a, _)| a.kind == kind)
+            .map(|(_, s)| s)
+    }
+}
+
+/// Field-level comparison of two attribute documents.
+pub fn diff_attributes(desired: &Value, observed: &Value) -> Option<Diff> {
+    let changes = field_changes(observed, desired);
+    (!changes.is_empty()).then_some(Diff {
+        action: Some(Action::Update),
+        changes,
+        text: None,
+        predicted: None,
+    })
+}
+
+pub fn field_changes(before: &Value, after: &Value) -> Vec<Change> {
+    let (mut b, mut a) = (BTreeMap::new(), BTreeMap::new());
+    flatten("", before, &mut b);
+    flatten("", after, &mut a);
+    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+    keys.into_iter()
+        .filter(|k| b.get(*k) != a.get(*k))
+        .map(|k| Change {
+            field: k.clone(),
+            before: b.get(k).cloned().unwrap_or_else(|| "(none)".into()),
+            after: a.get(k).cloned().unwrap_or_else(|| "(none)".into()),
+        })
+        .collect()
+}
+
+/// Every leaf as `path -> value`.
+fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, v, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, v) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), v, out);
+            }
+        }
+        Value::String(s) => {
+            out.insert(prefix.to_string(), s.clone());
+        }
+        Value::Null => {}
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+pub fn unified(before: &Value, after: &Value, old: &str, new: &str) -> String {
+    let b = serde_json::to_string_pretty(before).expect("serialises");
+    let a = serde_json::to_string_pretty(after).expect("serialises");
+    similar::TextDiff::from_lines(&b, &a)
+        .unified_diff()
+        .context_radius(2)
+        .header(old, new)
+        .to_string()
+}
+
+/// Whether an AWS error means "already there": a create whose response was
+/// lost after the request landed ends here, and the resource is ours.
+pub fn already_exists(err: &crate::aws::errors::AwsError) -> bool {
+    matches!(
+        err.code.as_deref(),
+        Some(
+            "EntityAlreadyExists"
+                | "ResourceAlreadyExistsException"
+                | "InvalidGroup.Duplicate"
+                | "AlreadyExists"
+        )
+    )
+}
+
+/// Whether an AWS error means "not there" (for deletes that race, and for
+/// observes).
+pub fn not_found(err: &crate::aws::errors::AwsError) -> bool {
+    matches!(
+        err.code.as_deref(),
+        Some(
+            "NoSuchEntity"
+                | "ResourceNotFoundException"
+                | "InvalidGroup.NotFound"
+                | "ClusterNotFoundException"
+                | "ServiceNotFoundException"
+                | "ServiceNotActiveException"
+        )
+    )
+}
+
+/// Retries an operation while AWS answers with one of `codes` (a dependency
+/// still draining, IAM not yet propagated), with backoff, for up to about
+/// two minutes; then gives up with the last error.
+pub async fn retry_while<F, Fut, T>(what: &str, codes: &[&str], mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::aws::errors::AwsError>>,
+{
+    let mut delay = std::time::Duration::from_millis(500);
+    let deadline = std::time::Instant::now() + retry_budget();
+    loop {
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e)
+                if codes
+                    .iter()
+                    .any(|c| e.code.as_deref() == Some(*c) || e.message.contains(c))
+                    && std::time::Instant::now() + delay < deadline =>
+            {
+                tracing::info!("{what}: {} (retrying in {:?})", e.message, delay);
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+fn retry_budget() -> std::time::Duration {
+    std::env::var("FARGATE_STACK_RETRY_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(std::time::Duration::from_secs(120))
+}

@@ -1,19 +1,23 @@
 //! The tasks' security group `<app>-sg`: no ingress, all egress (the
-//! default egress rule EC2 adds on creation).
+//! default egress rule EC2 adds on creation). Names are unique per VPC, so
+//! the group is found by name and VPC.
 
 use anyhow::Result;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use serde_json::json;
 
+use super::{Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::StackSpec;
-use crate::plan::{Action, Kind, Step};
+use crate::config::writeback::Update;
+use crate::plan::Action;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    pub group_id: String,
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let mut n = Node::new(Kind::SecurityGroup, "main", &cx.spec.security_group);
+    n.desired = json!({ "vpc_id": cx.network.vpc_id });
+    vec![n]
 }
 
-pub async fn observe(aws: &Aws, name: &str, vpc_id: &str) -> Result<Option<Observed>> {
+async fn find(aws: &Aws, name: &str, vpc_id: &str) -> Result<Option<State>> {
     let out = aws
         .ec2
         .describe_security_groups()
@@ -26,55 +30,91 @@ pub async fn observe(aws: &Aws, name: &str, vpc_id: &str) -> Result<Option<Obser
         .security_groups()
         .iter()
         .find(|g| g.group_name() == Some(name))
-        .map(|g| Observed {
-            group_id: g.group_id().unwrap_or_default().to_string(),
+        .map(|g| {
+            let tags = g
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect();
+            State::new(g.group_id().unwrap_or_default(), Some(tags))
+                .with(json!({ "vpc_id": g.vpc_id() }))
         }))
 }
 
-pub fn plan(spec: &StackSpec, observed: Option<&Observed>) -> Step {
-    let (action, value) = match observed {
-        Some(o) => (Action::Exists, o.group_id.clone()),
-        None => (Action::Create, spec.security_group.clone()),
-    };
-    Step {
-        kind: Kind::SecurityGroup,
-        name: spec.security_group.clone(),
-        action,
-        value,
-        changes: vec![],
-        diff: None,
-        task: None,
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    find(aws, &node.name, &cx.network.vpc_id).await
+}
+
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let name = &work.node.name;
+    if work.action == Action::Update {
+        // A group cannot move between VPCs; the one found is in another.
+        anyhow::bail!(
+            "security group {name} exists in another VPC than {}; name another group (`security_groups.fargate.group_name`) or delete that one",
+            cx.network.vpc_id
+        );
+    }
+    let mut spec = TagSpecification::builder()
+        .resource_type(ResourceType::SecurityGroup)
+        .tags(Tag::builder().key("Name").value(name).build());
+    for (k, v) in super::tags(&cx.spec.app) {
+        spec = spec.tags(Tag::builder().key(k).value(v).build());
+    }
+    let created = aws
+        .ec2
+        .create_security_group()
+        .group_name(name)
+        .description(format!("fargate-stack {}: Fargate tasks", cx.spec.app))
+        .vpc_id(&cx.network.vpc_id)
+        .tag_specifications(spec.build())
+        .send()
+        .await
+        .ctx("ec2 CreateSecurityGroup");
+    match created {
+        Ok(out) => Ok(State::new(
+            out.group_id().unwrap_or_default(),
+            super::tag_map(&cx.spec.app),
+        )
+        .with(work.node.desired.clone())),
+        Err(e) if super::already_exists(&e) => find(aws, name, &cx.network.vpc_id)
+            .await?
+            .ok_or_else(|| e.into()),
+        Err(e) => Err(e.into()),
     }
 }
 
-pub async fn apply(aws: &Aws, spec: &StackSpec, vpc_id: &str) -> Result<Observed> {
-    let tags = TagSpecification::builder()
-        .resource_type(ResourceType::SecurityGroup)
-        .tags(
-            Tag::builder()
-                .key("Name")
-                .value(&spec.security_group)
-                .build(),
-        )
-        .tags(
-            Tag::builder()
-                .key(super::CREATED_BY.0)
-                .value(super::CREATED_BY.1)
-                .build(),
-        )
-        .tags(Tag::builder().key(super::APP_TAG).value(&spec.app).build())
-        .build();
-    let out = aws
-        .ec2
-        .create_security_group()
-        .group_name(&spec.security_group)
-        .description(format!("fargate-stack {}: Fargate tasks", spec.app))
-        .vpc_id(vpc_id)
-        .tag_specifications(tags)
-        .send()
-        .await
-        .ctx("ec2 CreateSecurityGroup")?;
-    Ok(Observed {
-        group_id: out.group_id().unwrap_or_default().to_string(),
-    })
+pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
+    // Network interfaces of stopped tasks take a while to go away.
+    super::retry_while(
+        "ec2 DeleteSecurityGroup",
+        &["DependencyViolation"],
+        || async {
+            match aws
+                .ec2
+                .delete_security_group()
+                .group_id(&state.id)
+                .send()
+                .await
+                .ctx("ec2 DeleteSecurityGroup")
+            {
+                Err(e) if !super::not_found(&e) => Err(e),
+                _ => Ok(()),
+            }
+        },
+    )
+    .await
+}
+
+pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
+    let mut u = vec![Update::new(
+        &["security_groups", "fargate", "group_name"],
+        node.name.as_str(),
+    )];
+    if let Some(s) = state {
+        u.push(Update::new(
+            &["security_groups", "fargate", "group_id"],
+            s.id.as_str(),
+        ));
+    }
+    u
 }

@@ -9,17 +9,19 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, TaskDefinition, TransportProtocol,
+    PortMapping, TaskDefinition, TaskDefinitionField, TransportProtocol,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::{Address, Diff, Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
 use crate::config::spec::TaskSpec;
+use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
-use crate::plan::{Action, Change, Kind, Step};
+use crate::plan::Action;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDef {
     pub family: String,
@@ -32,21 +34,21 @@ pub struct TaskDef {
     pub container_definitions: Vec<Container>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Container {
     pub name: String,
     pub image: String,
     pub essential: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
     pub environment: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub port_mappings: Vec<Port>,
     pub log_configuration: Option<Log>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Port {
     pub container_port: i32,
@@ -54,18 +56,11 @@ pub struct Port {
     pub protocol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Log {
     pub log_driver: String,
     pub options: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observed {
-    pub arn: String,
-    pub revision: i32,
-    pub definition: TaskDef,
 }
 
 /// The definition the config asks for. Role ARNs are computed from names
@@ -174,22 +169,49 @@ fn container_from_sdk(c: &ContainerDefinition) -> Container {
     }
 }
 
-pub async fn observe(aws: &Aws, family: &str) -> Result<Option<Observed>> {
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    cx.spec
+        .tasks
+        .iter()
+        .map(|t| {
+            let mut n = Node::new(Kind::TaskDefinition, &t.key, &t.family);
+            n.predicted = format!("{}:1", t.family);
+            n.desired = serde_json::to_value(desired(cx.spec, t, cx.id, &cx.images[&t.key]))
+                .expect("serialises");
+            n.depends_on = vec![
+                Address::new(Kind::LogGroup, "main"),
+                Address::new(Kind::ExecutionRole, "main"),
+                Address::new(Kind::ExecutionPolicy, "main"),
+                Address::new(Kind::TaskRole, "main"),
+            ];
+            n.task = Some(t.key.clone());
+            n
+        })
+        .collect()
+}
+
+fn state_of(td: &TaskDefinition, tags: &[aws_sdk_ecs::types::Tag]) -> State {
+    State::new(
+        td.task_definition_arn().unwrap_or_default(),
+        super::cluster::tag_map(tags),
+    )
+    .with(serde_json::to_value(from_sdk(td)).expect("serialises"))
+}
+
+/// The latest active revision of the family, with its tags.
+pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
     let got = aws
         .ecs
         .describe_task_definition()
-        .task_definition(family)
+        .task_definition(&node.name)
+        .include(TaskDefinitionField::Tags)
         .send()
         .await;
     match got {
         Ok(out) => Ok(out
             .task_definition()
             .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
-            .map(|td| Observed {
-                arn: td.task_definition_arn().unwrap_or_default().to_string(),
-                revision: td.revision(),
-                definition: from_sdk(td),
-            })),
+            .map(|td| state_of(td, out.tags()))),
         Err(e)
             if matches!(
                 code_of(&e),
@@ -202,92 +224,131 @@ pub async fn observe(aws: &Aws, family: &str) -> Result<Option<Observed>> {
     }
 }
 
-/// Every leaf as `path -> value`, for field-level changes.
-fn flatten(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, String>) {
-    match v {
-        serde_json::Value::Object(m) => {
-            for (k, v) in m {
-                flatten(
-                    &if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    },
-                    v,
-                    out,
-                );
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        serde_json::Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
+pub fn revision_of(arn: &str) -> Option<i32> {
+    arn.rsplit(':').next()?.parse().ok()
 }
 
-pub fn changes(before: &TaskDef, after: &TaskDef) -> Vec<Change> {
-    let (mut b, mut a) = (BTreeMap::new(), BTreeMap::new());
-    flatten(
-        "",
-        &serde_json::to_value(before).expect("serialises"),
-        &mut b,
-    );
-    flatten(
-        "",
-        &serde_json::to_value(after).expect("serialises"),
-        &mut a,
-    );
-    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-    keys.into_iter()
-        .filter(|k| b.get(*k) != a.get(*k))
-        .map(|k| Change {
-            field: k.replace("containerDefinitions[0].", ""),
-            before: b.get(k).cloned().unwrap_or_else(|| "(none)".into()),
-            after: a.get(k).cloned().unwrap_or_else(|| "(none)".into()),
+/// A changed definition is a new revision, shown field by field and as a diff.
+pub fn diff(node: &Node, state: &State) -> Option<Diff> {
+    if node.desired == state.attributes {
+        return None;
+    }
+    let changes = super::field_changes(&state.attributes, &node.desired)
+        .into_iter()
+        .map(|mut c| {
+            c.field = c.field.replace("containerDefinitions[0].", "");
+            c
         })
-        .collect()
+        .collect();
+    let next = revision_of(&state.id).unwrap_or(0) + 1;
+    Some(Diff {
+        action: Some(Action::Update),
+        changes,
+        text: Some(super::unified(
+            &state.attributes,
+            &node.desired,
+            &state.id,
+            "config",
+        )),
+        predicted: Some(format!("{}:{next}", node.name)),
+    })
 }
 
-pub fn plan(task: &TaskSpec, desired: &TaskDef, observed: Option<&Observed>) -> Step {
-    let base = |action, value: String| Step {
-        kind: Kind::TaskDefinition,
-        name: task.family.clone(),
-        action,
-        value,
-        changes: vec![],
-        diff: None,
-        task: Some(task.key.clone()),
-    };
-    match observed {
-        None => base(Action::Create, format!("{}:1", task.family)),
-        Some(o) if &o.definition == desired => base(Action::Exists, o.arn.clone()),
-        Some(o) => {
-            let before = serde_json::to_string_pretty(&o.definition).expect("serialises");
-            let after = serde_json::to_string_pretty(desired).expect("serialises");
-            let diff = similar::TextDiff::from_lines(&before, &after)
-                .unified_diff()
-                .context_radius(2)
-                .header(&o.arn, "config")
-                .to_string();
-            let mut step = base(
-                Action::Update,
-                format!("{}:{}", task.family, o.revision + 1),
-            );
-            step.changes = changes(&o.definition, desired);
-            step.diff = Some(diff);
-            step
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let mut def: TaskDef = serde_json::from_value(work.node.desired.clone())?;
+    // The roles' real ARNs, as they were created (a role with a path has
+    // another ARN than the one predicted from its name).
+    if let Some(role) = work.dep(Kind::ExecutionRole) {
+        def.execution_role_arn = role.id.clone();
+    }
+    if let Some(role) = work.dep(Kind::TaskRole) {
+        def.task_role_arn = role.id.clone();
+    }
+    // A role ECS cannot assume yet (IAM is eventually consistent) is retried.
+    super::retry_while(
+        "ecs RegisterTaskDefinition",
+        &["Unable to assume role", "unable to assume the role"],
+        || register_once(aws, cx.spec, &def),
+    )
+    .await
+}
+
+/// Deregisters every active revision of the family (the family was checked
+/// to be ours before this step was planned).
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    let mut arns = Vec::new();
+    let mut token = None;
+    loop {
+        let out = aws
+            .ecs
+            .list_task_definitions()
+            .family_prefix(&node.name)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(token)
+            .send()
+            .await
+            .ctx("ecs ListTaskDefinitions")?;
+        arns.extend(
+            out.task_definition_arns()
+                .iter()
+                .filter(|a| family_of(a) == Some(node.name.as_str()))
+                .cloned(),
+        );
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
+    for arn in arns {
+        aws.ecs
+            .deregister_task_definition()
+            .task_definition(&arn)
+            .send()
+            .await
+            .ctx("ecs DeregisterTaskDefinition")?;
+    }
+    Ok(())
 }
 
-pub async fn register(aws: &Aws, spec: &StackSpec, def: &TaskDef) -> Result<Observed> {
+/// `arn:...:task-definition/web:3` -> `web`.
+pub fn family_of(arn: &str) -> Option<&str> {
+    arn.rsplit_once('/')?.1.rsplit_once(':').map(|(f, _)| f)
+}
+
+pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
+    let key = node.task.as_deref().unwrap_or_default();
+    let Some(t) = cx.spec.tasks.iter().find(|t| t.key == key) else {
+        return vec![];
+    };
+    let written = &cx.config.tasks[key];
+    let mut u = vec![];
+    if written.family.is_none() {
+        u.push(Update::new(&["tasks", key, "family"], t.family.as_str()));
+    }
+    if written.cpu.is_none() {
+        u.push(Update::new(&["tasks", key, "cpu"], t.cpu));
+    }
+    if written.memory.is_none() {
+        u.push(Update::new(&["tasks", key, "memory"], t.memory));
+    }
+    if let (None, Some(size)) = (&written.size, &t.size) {
+        u.push(Update::new(&["tasks", key, "size"], size.as_str()));
+    }
+    if let Some(s) = state {
+        u.push(Update::new(&["tasks", key, "arn"], s.id.as_str()));
+    }
+    u
+}
+
+pub async fn register(aws: &Aws, spec: &StackSpec, def: &TaskDef) -> Result<State> {
+    Ok(register_once(aws, spec, def).await?)
+}
+
+async fn register_once(
+    aws: &Aws,
+    spec: &StackSpec,
+    def: &TaskDef,
+) -> Result<State, crate::aws::errors::AwsError> {
     let containers = def
         .container_definitions
         .iter()
@@ -347,13 +408,12 @@ pub async fn register(aws: &Aws, spec: &StackSpec, def: &TaskDef) -> Result<Obse
         .send()
         .await
         .ctx("ecs RegisterTaskDefinition")?;
-    let td = out.task_definition();
-    Ok(Observed {
-        arn: td
-            .and_then(|t| t.task_definition_arn())
-            .unwrap_or_default()
-            .to_string(),
-        revision: td.map(|t| t.revision()).unwrap_or_default(),
-        definition: def.clone(),
-    })
+    let td = out
+        .task_definition()
+        .expect("RegisterTaskDefinition returns the definition");
+    Ok(State::new(
+        td.task_definition_arn().unwrap_or_default(),
+        super::tag_map(&spec.app),
+    )
+    .with(serde_json::to_value(def).expect("serialises")))
 }
