@@ -28,6 +28,16 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    moto does (see its state manager). Tasks also get the cpu and memory of
    their task definition, which moto leaves out.
 
+5. Fault injection, for the convergence tests: POST /_fargate_stack/faults
+     {"fail_rate": 0.2, "seed": 7, "lose": ["CreateRole"], "hang": {"CreateSecurityGroup": 3}}
+   fail_rate: that share of requests is answered 503 before moto sees them
+   (as AWS does under load; the SDK retries them). lose: the first request
+   of each named operation is carried out, but its answer is replaced by a
+   500 (a response lost after the request landed). hang: the named
+   operation is carried out, then its answer is held back that many seconds
+   (so a test can kill or interrupt the client at that point). An empty body
+   clears all faults.
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
 """
 
@@ -39,6 +49,7 @@ import threading
 import urllib.parse
 
 import hashlib
+import random
 import time
 
 import moto.server as moto_server
@@ -51,6 +62,7 @@ SERVICE_EVENTS = {}  # service arn -> {"key": ..., "events": [...]}
 MATERIALIZED = set()
 DEPLOYMENT_CONFIG = {}  # (cluster, service) -> deploymentConfiguration as sent
 SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
+FAULTS = {"fail_rate": 0.0, "lose": set(), "hang": {}, "rng": random.Random(0)}
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
 
@@ -355,6 +367,66 @@ def _control(environ, start_response, body):
     return [b'{"ok": true}']
 
 
+def _set_faults(start_response, body):
+    try:
+        req = json.loads(body or b"{}")
+    except ValueError:
+        start_response("400 Bad Request", [("Content-Type", "application/json")])
+        return [b'{"error": "body must be JSON"}']
+    with _state_lock:
+        FAULTS["fail_rate"] = float(req.get("fail_rate", 0.0))
+        FAULTS["lose"] = set(req.get("lose", []))
+        FAULTS["hang"] = dict(req.get("hang", {}))
+        FAULTS["rng"] = random.Random(req.get("seed", 0))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"ok": true}']
+
+
+def _fault_response(environ, start_response, status, code):
+    """An error in the shape of the service's protocol (JSON or XML)."""
+    if "json" in environ.get("CONTENT_TYPE", ""):
+        body = json.dumps({"__type": code, "message": "injected by the test launcher"}).encode()
+        ctype = "application/x-amz-json-1.1"
+    else:
+        body = ("<ErrorResponse><Error><Type>Receiver</Type><Code>%s</Code>"
+                "<Message>injected by the test launcher</Message></Error>"
+                "<RequestId>0</RequestId></ErrorResponse>" % code).encode()
+        ctype = "text/xml"
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _with_faults(app, environ, start_response, operation):
+    with _state_lock:
+        fail = FAULTS["rng"].random() < FAULTS["fail_rate"]
+        lose = operation in FAULTS["lose"]
+        if lose:
+            FAULTS["lose"].discard(operation)
+        hang = FAULTS["hang"].get(operation)
+    if fail:
+        return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")
+    if not (lose or hang):
+        return None
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda data: None
+
+    chunks = app(environ, capture)
+    payload = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    if hang:
+        time.sleep(float(hang))
+    if lose:
+        return _fault_response(environ, start_response, "500 Internal Server Error", "InternalFailure")
+    headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(payload))))
+    start_response(captured["status"], headers)
+    return [payload]
+
+
 class Middleware:
     def __init__(self, app):
         self.app = app
@@ -374,12 +446,25 @@ class Middleware:
             environ["wsgi.input"] = io.BytesIO(body)
         if environ.get("PATH_INFO") == "/_fargate_stack/outcome":
             return _control(environ, start_response, body)
+        if environ.get("PATH_INFO") == "/_fargate_stack/faults":
+            return _set_faults(start_response, body)
         service = _service_of(environ)
         operation = _operation_of(environ, body)
         if self.call_log and not environ.get("PATH_INFO", "").startswith("/moto-api"):
             line = "%s %s\n" % (service, operation)
             with _log_lock, open(self.call_log, "a") as f:
                 f.write(line)
+        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            faulted = _with_faults(self._dispatch, environ, start_response, operation)
+            if faulted is not None:
+                return faulted
+        return self._dispatch(environ, start_response)
+
+    def _dispatch(self, environ, start_response):
+        service = _service_of(environ)
+        body = environ["wsgi.input"].getvalue() if isinstance(environ.get("wsgi.input"), io.BytesIO) else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        operation = _operation_of(environ, body)
         if service != "ecs":
             return self.app(environ, start_response)
 

@@ -5,6 +5,7 @@
 mod support;
 
 mod bad_input;
+mod converge;
 mod create_stack;
 mod discovery;
 mod lifecycle;

@@ -2,7 +2,6 @@
 //! The SDK's Debug output is a page of nested structs; nobody should see it.
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 #[derive(Debug)]
@@ -42,15 +41,13 @@ where
         SdkError::ServiceError(e) => AwsError {
             what: what.to_string(),
             code: e.err().code().map(str::to_string),
-            message: e
-                .err()
-                .message()
-                .map(str::to_string)
-                .unwrap_or_else(|| DisplayErrorContext(e.err()).to_string()),
+            // An error without a message (an HTML error page, an unknown
+            // shape) has only the HTTP status to say: never the Debug dump.
+            message: e.err().message().map(str::to_string).unwrap_or_else(|| {
+                "the service answered with an error it did not explain (an error page instead of an AWS error); try again, or check AWS_ENDPOINT_URL".to_string()
+            }),
         },
-        _ if DisplayErrorContext(&err)
-            .to_string()
-            .contains("credentials") =>
+        _ if causes(&err).contains("credentials") =>
         {
             AwsError {
                 what: what.to_string(),
@@ -85,7 +82,7 @@ where
         _ => AwsError {
             what: what.to_string(),
             code: None,
-            message: one_line(&DisplayErrorContext(&err).to_string()),
+            message: causes(&err),
         },
     }
 }

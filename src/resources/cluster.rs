@@ -73,17 +73,14 @@ pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
             "ClusterContainsServicesException",
         ],
         || async {
-            match aws
-                .ecs
-                .delete_cluster()
-                .cluster(&node.name)
-                .send()
-                .await
-                .ctx("ecs DeleteCluster")
-            {
-                Err(e) if !super::not_found(&e) => Err(e),
-                _ => Ok(()),
-            }
+            super::gone(
+                aws.ecs
+                    .delete_cluster()
+                    .cluster(&node.name)
+                    .send()
+                    .await
+                    .ctx("ecs DeleteCluster"),
+            )
         },
     )
     .await

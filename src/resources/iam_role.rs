@@ -231,18 +231,15 @@ pub async fn apply_policy(aws: &Aws, work: &Work<'_>) -> Result<State> {
 }
 
 pub async fn delete_policy(aws: &Aws, node: &Node) -> Result<()> {
-    match aws
-        .iam
-        .delete_role_policy()
-        .role_name(policy_role(node))
-        .policy_name(&node.name)
-        .send()
-        .await
-        .ctx("iam DeleteRolePolicy")
-    {
-        Err(e) if !super::not_found(&e) => Err(e.into()),
-        _ => Ok(()),
-    }
+    Ok(super::gone(
+        aws.iam
+            .delete_role_policy()
+            .role_name(policy_role(node))
+            .policy_name(&node.name)
+            .send()
+            .await
+            .ctx("iam DeleteRolePolicy"),
+    )?)
 }
 
 /// Deletes the role after removing whatever policies remain on it (a role
@@ -285,17 +282,14 @@ pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
             .await
             .ctx("iam DetachRolePolicy")?;
     }
-    match aws
-        .iam
-        .delete_role()
-        .role_name(&node.name)
-        .send()
-        .await
-        .ctx("iam DeleteRole")
-    {
-        Err(e) if !super::not_found(&e) => Err(e.into()),
-        _ => Ok(()),
-    }
+    Ok(super::gone(
+        aws.iam
+            .delete_role()
+            .role_name(&node.name)
+            .send()
+            .await
+            .ctx("iam DeleteRole"),
+    )?)
 }
 
 pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {

@@ -80,17 +80,14 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
 }
 
 pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
-    match aws
-        .logs
-        .delete_log_group()
-        .log_group_name(&node.name)
-        .send()
-        .await
-        .ctx("logs DeleteLogGroup")
-    {
-        Err(e) if !super::not_found(&e) => Err(e.into()),
-        _ => Ok(()),
-    }
+    Ok(super::gone(
+        aws.logs
+            .delete_log_group()
+            .log_group_name(&node.name)
+            .send()
+            .await
+            .ctx("logs DeleteLogGroup"),
+    )?)
 }
 
 pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {

@@ -462,6 +462,17 @@ pub fn not_found(err: &crate::aws::errors::AwsError) -> bool {
     )
 }
 
+/// A delete's result, where "already gone" counts as done (a re-run after
+/// an interrupted destroy, or a resource removed by hand).
+pub fn gone<T>(
+    result: Result<T, crate::aws::errors::AwsError>,
+) -> Result<(), crate::aws::errors::AwsError> {
+    match result {
+        Err(e) if !not_found(&e) => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// Retries an operation while AWS answers with one of `codes` (a dependency
 /// still draining, IAM not yet propagated), with backoff, for up to about
 /// two minutes; then gives up with the last error.

@@ -89,17 +89,14 @@ pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
         "ec2 DeleteSecurityGroup",
         &["DependencyViolation"],
         || async {
-            match aws
-                .ec2
-                .delete_security_group()
-                .group_id(&state.id)
-                .send()
-                .await
-                .ctx("ec2 DeleteSecurityGroup")
-            {
-                Err(e) if !super::not_found(&e) => Err(e),
-                _ => Ok(()),
-            }
+            super::gone(
+                aws.ec2
+                    .delete_security_group()
+                    .group_id(&state.id)
+                    .send()
+                    .await
+                    .ctx("ec2 DeleteSecurityGroup"),
+            )
         },
     )
     .await

@@ -73,17 +73,14 @@ pub async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<()> {
     {
         return Err(e.into());
     }
-    match aws
-        .ecs
-        .delete_service()
-        .cluster(cluster)
-        .service(&node.name)
-        .force(true)
-        .send()
-        .await
-        .ctx("ecs DeleteService")
-    {
-        Err(e) if !super::not_found(&e) => Err(e.into()),
-        _ => Ok(()),
-    }
+    Ok(super::gone(
+        aws.ecs
+            .delete_service()
+            .cluster(cluster)
+            .service(&node.name)
+            .force(true)
+            .send()
+            .await
+            .ctx("ecs DeleteService"),
+    )?)
 }

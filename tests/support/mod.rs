@@ -182,6 +182,36 @@ impl Moto {
         );
     }
 
+    /// Injects faults (see scripts/moto_server.py); `json!({})` clears them.
+    pub fn faults(&self, body: serde_json::Value) {
+        assert_eq!(
+            http_request(
+                self.port,
+                "POST",
+                "/_fargate_stack/faults",
+                &body.to_string()
+            ),
+            Some(200)
+        );
+    }
+
+    /// How many requests of an operation the server received.
+    pub fn count(&self, operation: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|c| c.split_whitespace().nth(1) == Some(operation))
+            .count()
+    }
+
+    /// Waits until the server has received `operation` (at most 30 s).
+    pub fn wait_for_call(&self, operation: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.count(operation) == 0 {
+            assert!(Instant::now() < deadline, "no {operation} call arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// Keeps tasks RUNNING: moto otherwise moves a task one state per DescribeTasks.
     pub fn freeze_tasks(&self) {
         let body = serde_json::json!({"model_name": "ecs::task", "transition": {"progression": "manual", "times": 100000}});
@@ -260,6 +290,12 @@ impl Workdir {
             dir: tempfile::tempdir().unwrap(),
             env,
         }
+    }
+
+    /// Sets (or replaces) one environment variable for every run.
+    pub fn set_env(&mut self, key: &'static str, value: &str) {
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.to_string()));
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
