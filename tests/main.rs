@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod converge;
 mod create_stack;
+mod destroy;
 mod discovery;
 mod lifecycle;
 mod operations;

@@ -82,7 +82,7 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
     let plan = build::destroy(&nodes, &stack.observed, &stack.spec.app, &stack.recorded());
     let what = match &task {
         None => format!("the stack `{}`", stack.spec.app),
-        Some(k) => format!("the resources of `{k}`"),
+        Some(k) => format!("the task `{k}`"),
     };
     let text = settings.format == Format::Text;
     if text {
@@ -104,6 +104,8 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
     }
 
     let mut writer = Writer::new(&stack.loaded, settings.update);
+    // A destroyed stack's config must not look fresh to the cache.
+    writer.stamp = task.is_some();
     writer.check_writable()?;
     if text || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         eprint!(

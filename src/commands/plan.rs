@@ -162,7 +162,7 @@ pub async fn run_plan(
         let stack = &*stack;
         let cx = stack.inputs();
         let record = |address: &crate::resources::Address, now: &build::Observed| {
-            if address.kind == crate::resources::Kind::TaskDefinition {
+            if address.kind == crate::resources::Kind::TaskDefinition && now.contains_key(address) {
                 registered.borrow_mut().push(address.key.clone());
             }
             let updates = stack::state_updates_with(stack, now, &registered.borrow());

@@ -15,7 +15,7 @@ use crate::config::{self, Loaded, StackSpec};
 use crate::discovery::{self, Identity, Network, ResolvedImage, images};
 use crate::error::UserError;
 use crate::plan::build::Observed;
-use crate::resources::{Address, Inputs, Node};
+use crate::resources::{Address, Inputs, Kind, Node};
 
 pub struct Stack {
     pub loaded: Loaded,
@@ -41,9 +41,15 @@ impl Stack {
         }
     }
 
-    /// What the config recorded for each node, to recognise our own
-    /// resources that carry no tags (the original tagged almost nothing).
+    /// What the config recorded for each node, to recognise resources
+    /// created by App::FargateStack, which tagged almost nothing. Only a
+    /// config that tool wrote (it stamps a top-level `id:`) vouches for
+    /// untagged resources: fargate-stack tags what it creates, so an
+    /// untagged resource in one of its own configs was adopted, not made.
     pub fn recorded(&self) -> BTreeMap<Address, String> {
+        if self.loaded.config.id.is_none() {
+            return BTreeMap::new();
+        }
         self.nodes
             .iter()
             .filter_map(|n| {
@@ -334,7 +340,11 @@ pub fn state_updates_with(
     for t in &stack.spec.tasks {
         let ct = &c.tasks[&t.key];
         let digest = stack.images.get(&t.key).and_then(|i| i.digest.as_deref());
-        if let Some(d) = digest.filter(|_| ct.image_digest.is_none() || registered.contains(&t.key))
+        // The digest the recorded revision was registered with: filled in
+        // when missing (while a revision exists), replaced on registration.
+        let has_revision = observed.contains_key(&Address::new(Kind::TaskDefinition, &t.key));
+        if let Some(d) = digest
+            .filter(|_| (ct.image_digest.is_none() && has_revision) || registered.contains(&t.key))
         {
             u.push(Update::new(&["tasks", &t.key, "image_digest"], d));
         }

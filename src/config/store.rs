@@ -82,6 +82,8 @@ pub struct Writer {
     crlf: bool,
     backed_up: bool,
     enabled: bool,
+    /// Whether a write stamps `last_updated` (destroy removes it instead).
+    pub stamp: bool,
     /// Every key changed in this run.
     pub changed: Vec<String>,
 }
@@ -96,6 +98,7 @@ impl Writer {
             crlf,
             backed_up: false,
             enabled,
+            stamp: true,
             changed: vec![],
         }
     }
@@ -134,10 +137,12 @@ impl Writer {
             return Ok(vec![]);
         }
         let mut stamped = updates.to_vec();
-        stamped.push(Update::new(
-            &["last_updated"],
-            humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        ));
+        if self.stamp {
+            stamped.push(Update::new(
+                &["last_updated"],
+                humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            ));
+        }
         let patched = writeback::patch(&removed.text, &after_removal, &stamped);
         if !patched.lossless || !removed.lossless {
             tracing::warn!(

@@ -662,3 +662,30 @@ mod tests {
         assert_eq!(leftovers.len(), 2);
     }
 }
+#[cfg(test)]
+mod remove_tests {
+    use super::*;
+
+    #[test]
+    fn removes_keys_keeping_the_rest() {
+        let text = "# top\ntasks:\n  # w\n  worker:\n    type: daemon\n    family: worker\n    image_digest: sha256:9f\n    arn: arn:x\n  # r\n  report:\n    image: x  # keep\n    arn: arn:y\ncluster:\n  name: c\n  arn: arn:c\n";
+        let v: Value = serde_yaml::from_str(text).unwrap();
+        let p = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let out = remove(
+            text,
+            &v,
+            &[
+                p(&["tasks", "worker", "arn"]),
+                p(&["tasks", "worker", "image_digest"]),
+                p(&["cluster", "arn"]),
+                p(&["not", "there"]),
+            ],
+        );
+        assert!(out.lossless, "{}", out.text);
+        assert_eq!(
+            out.text,
+            "# top\ntasks:\n  # w\n  worker:\n    type: daemon\n    family: worker\n  # r\n  report:\n    image: x  # keep\n    arn: arn:y\ncluster:\n  name: c\n"
+        );
+        assert_eq!(out.changed.len(), 3);
+    }
+}
