@@ -11,4 +11,5 @@ mod destroy;
 mod discovery;
 mod lifecycle;
 mod operations;
+mod safety;
 mod state;

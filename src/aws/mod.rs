@@ -63,7 +63,9 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
 
 async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
-    if let Some(p) = profile {
+    // AWS_PROFILE, when nothing named a profile, is honoured the same way.
+    let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+    if let Some(p) = profile.or(env_profile.as_deref()) {
         // A named profile's own credentials, not the environment's: the
         // default chain reads AWS_ACCESS_KEY_ID first, which would silently
         // act on another account than the one the profile names.

@@ -20,6 +20,8 @@ pub struct Ctx {
     pub loaded: Loaded,
     pub spec: StackSpec,
     pub aws: Aws,
+    /// ` -c FILE` for the commands we suggest, when the config was named.
+    pub c: String,
 }
 
 /// Which tasks a command can act on when no name is given.
@@ -54,7 +56,12 @@ impl Ctx {
     pub async fn open(settings: &Settings) -> Result<Ctx> {
         let (loaded, spec) = stack::load_read_only(settings)?;
         let aws = stack::connect(settings, &loaded).await;
-        Ok(Ctx { loaded, spec, aws })
+        Ok(Ctx {
+            loaded,
+            spec,
+            aws,
+            c: settings.config_arg(),
+        })
     }
 
     pub fn path(&self) -> String {
@@ -110,9 +117,10 @@ impl Ctx {
             .clone()
             .ok_or_else(|| {
                 UserError::new(format!(
-                    "{}: `tasks.{}.arn` is not recorded; run `fargate-stack apply` first",
+                    "{}: `tasks.{}.arn` is not recorded; run `fargate-stack apply{}` first",
                     self.path(),
-                    task.key
+                    task.key,
+                    self.c
                 ))
                 .into()
             })
@@ -125,7 +133,7 @@ impl Ctx {
             .as_ref()
             .and_then(|s| s.fargate.as_ref())
             .and_then(|f| f.group_id.clone())
-            .ok_or_else(|| UserError::new(format!("{}: `security_groups.fargate.group_id` is not recorded; run `fargate-stack apply` first", self.path())).into())
+            .ok_or_else(|| UserError::new(format!("{}: `security_groups.fargate.group_id` is not recorded; run `fargate-stack apply{}` first", self.path(), self.c)).into())
     }
 
     /// Private subnets; public ones (with a public IP) when there are none.
@@ -139,8 +147,9 @@ impl Ctx {
             return Ok((subnets.public, true));
         }
         Err(UserError::new(format!(
-            "{}: no subnets are recorded; run `fargate-stack plan` or `apply` first",
-            self.path()
+            "{}: no subnets are recorded; run `fargate-stack plan{}` or `apply` first",
+            self.path(),
+            self.c
         ))
         .into())
     }
@@ -173,10 +182,11 @@ impl Ctx {
         match current.digest {
             Some(now) if now != recorded => {
                 let msg = format!(
-                    "image `{}` (tag `{}`) now points at {now}, but the task definition was registered when it pointed at {recorded}; run `fargate-stack register-task-definition {}` to record the new image, or pass --force",
+                    "image `{}` (tag `{}`) now points at {now}, but the task definition was registered when it pointed at {recorded}; run `fargate-stack register-task-definition {}{}` to record the new image, or pass --force",
                     task.image.written,
                     task.image.tag_or_latest(),
-                    task.key
+                    task.key,
+                    self.c
                 );
                 if force {
                     tracing::warn!("{msg}");

@@ -46,7 +46,7 @@ pub async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Service>> {
 
 async fn require(ctx: &Ctx, name: &str) -> Result<Service> {
     describe(ctx, name).await?.ok_or_else(|| {
-        UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}`", ctx.cluster())).into()
+        UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}{}`", ctx.cluster(), ctx.c)).into()
     })
 }
 
@@ -72,10 +72,11 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     if let Some(existing) = describe(&ctx, &task.key).await? {
         let status = existing.status().unwrap_or("ACTIVE");
         return Err(UserError::new(format!(
-            "service `{}` already exists in cluster {} (status {status}); use `fargate-stack update-service {}` to deploy a new revision, or `start-service` to change its count",
+            "service `{}` already exists in cluster {} (status {status}); use `fargate-stack update-service {}{}` to deploy a new revision, or `start-service` to change its count",
             task.key,
             ctx.cluster(),
-            task.key
+            task.key,
+            ctx.c
         ))
         .into());
     }
@@ -236,8 +237,9 @@ async fn wait_drained(ctx: &Ctx, name: &str, waiting: &StableWait, poll: Duratio
         ));
         if Instant::now() >= deadline {
             anyhow::bail!(
-                "service {name} still has {running} running and {pending} pending task(s) after {:?}; see `fargate-stack status {name}`",
-                waiting.timeout
+                "service {name} still has {running} running and {pending} pending task(s) after {:?}; see `fargate-stack status {name}{}`",
+                waiting.timeout,
+                ctx.c
             );
         }
         tokio::time::sleep(poll).await;
@@ -360,7 +362,8 @@ async fn finish(
 ) -> Result<u8> {
     if waiting.wait.no_wait {
         println!(
-            "service {name}: change submitted (not waiting; see `fargate-stack status {name}`)"
+            "service {name}: change submitted (not waiting; see `fargate-stack status {name}{}`)",
+            ctx.c
         );
         return Ok(0);
     }
@@ -440,8 +443,9 @@ pub async fn wait_stable(
         }
         if start.elapsed() > timeout {
             break Err(anyhow::anyhow!(
-                "service {name} was not stable after {}; it may still settle: check `fargate-stack status {name}`",
-                humantime::format_duration(timeout)
+                "service {name} was not stable after {}; it may still settle: check `fargate-stack status {name}{}`",
+                humantime::format_duration(timeout),
+                ctx.c
             ));
         }
         tokio::time::sleep(poll).await;

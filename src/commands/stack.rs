@@ -97,10 +97,9 @@ pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
 fn check_region(settings: &Settings, loaded: &Loaded) -> Result<()> {
     if let (Some(flag), Some(recorded)) = (&settings.cli_region, &loaded.config.region)
         && flag != recorded
-        && !settings.force
     {
         return Err(UserError::new(format!(
-            "{}: the config records region {recorded} but --region says {flag}; this stack lives in {recorded}. Drop --region, or change `region:` in the file to move the stack (--force to go ahead anyway)",
+            "{}: the config records region {recorded} but --region says {flag}; this stack lives in {recorded}. Drop --region, or change `region:` in the file to move the stack",
             loaded.path.display()
         ))
         .into());
@@ -195,10 +194,9 @@ pub async fn discover(
     };
     if let Some(recorded) = &recorded_account
         && recorded != &caller.account
-        && !settings.force
     {
         return Err(UserError::new(format!(
-            "{}: the config records account {recorded}, but the credentials in use ({}) are for account {}; refusing to act on another account's stack. Use the profile for {recorded} (--profile), or remove `account:` from the file to adopt this stack into {} (--force to go ahead anyway)",
+            "{}: the config records account {recorded}, but the credentials in use ({}) are for account {}; refusing to act on another account's stack. Use the profile for {recorded} (--profile), or remove `account:` from the file to adopt this stack into {}",
             loaded.path.display(),
             aws.profile.as_deref().map_or("the default chain".to_string(), |p| format!("profile {p}")),
             caller.account,

@@ -143,8 +143,8 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
     for s in &statuses {
         let Some(svc) = &s.service else {
             println!(
-                "service {}: not created (run `fargate-stack create-service {}`)\n",
-                s.task.key, s.task.key
+                "service {}: not created (run `fargate-stack create-service {}{}`)\n",
+                s.task.key, s.task.key, ctx.c
             );
             continue;
         };

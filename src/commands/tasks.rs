@@ -57,6 +57,12 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         );
         return Ok(0);
     }
+    // Listen for Ctrl-C before RunTask goes out: an interrupt while it is in
+    // flight must still let us report the task it started.
+    let mut interrupt = tokio::spawn(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    tokio::task::yield_now().await;
     let out = ctx
         .aws
         .ecs
@@ -103,6 +109,14 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         println!("{task_id}");
         return Ok(0);
     }
+    if interrupt.is_finished() {
+        println!("{task_id}");
+        eprintln!(
+            "interrupted; task {task_id} was started and keeps running: stop it with `fargate-stack stop-task {task_id}{c}`, follow it with `fargate-stack logs --follow{c}`",
+            c = ctx.c
+        );
+        return Ok(130);
+    }
     tracing::info!("started task {task_id} ({})", short_id(&task_def));
     let stream = format!("{}/{}/{task_id}", ctx.spec.app, task.name);
     wait_for_task(
@@ -112,6 +126,7 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         &stream,
         args.timeout,
         settings.poll_time,
+        &mut interrupt,
     )
     .await
 }
@@ -125,11 +140,10 @@ async fn wait_for_task(
     stream: &str,
     timeout: Duration,
     poll: Duration,
+    interrupt: &mut tokio::task::JoinHandle<()>,
 ) -> Result<u8> {
     let progress = Progress::new();
     let start = Instant::now();
-    let interrupt = tokio::signal::ctrl_c();
-    tokio::pin!(interrupt);
     let mut last_status = String::new();
     let mut token: Option<String> = None;
     let task_id = short_id(arn).to_string();
@@ -165,14 +179,18 @@ async fn wait_for_task(
         }
         if start.elapsed() > timeout {
             break Err(anyhow::anyhow!(
-                "task {task_id} still {status} after {}; it keeps running: stop it with `fargate-stack stop-task {task_id}`",
-                humantime::format_duration(timeout)
+                "task {task_id} still {status} after {}; it keeps running: stop it with `fargate-stack stop-task {task_id}{}`",
+                humantime::format_duration(timeout),
+                ctx.c
             ));
         }
         tokio::select! {
-            _ = &mut interrupt => {
+            _ = &mut *interrupt => {
                 progress.finish();
-                eprintln!("interrupted; task {task_id} keeps running: stop it with `fargate-stack stop-task {task_id}`, follow it with `fargate-stack logs --follow`");
+                eprintln!(
+                    "interrupted; task {task_id} keeps running: stop it with `fargate-stack stop-task {task_id}{c}`, follow it with `fargate-stack logs --follow{c}`",
+                    c = ctx.c
+                );
                 return Ok(130);
             }
             _ = tokio::time::sleep(poll) => {}
@@ -410,7 +428,12 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
 pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
     let (loaded, spec) = stack::load(settings)?;
     let aws = stack::connect(settings, &loaded).await;
-    let ctx = Ctx { loaded, spec, aws };
+    let ctx = Ctx {
+        loaded,
+        spec,
+        aws,
+        c: settings.config_arg(),
+    };
     let task = ctx.pick(name, Candidates::Any)?.clone();
     let id = ctx.identity().await?;
     let image = images::resolve(&ctx.aws, &id, &task.image, None).await?;
