@@ -31,6 +31,9 @@ const CASES: &[(&str, &str, &str)] = &[
         "`log_group.retention_days`",
         "nearest: 7",
     ),
+    ("bad-account.yml", "`account`", "12 digits"),
+    ("bad-image.yml", "`tasks.web.image`", "lower-case"),
+    ("bad-digest.yml", "`tasks.web.image`", "sha256"),
     (
         "bad-task-type.yml",
         "`tasks.web.type`",

@@ -5,11 +5,13 @@
 mod support;
 
 mod bad_input;
+mod config_file;
 mod converge;
 mod create_stack;
 mod destroy;
 mod discovery;
 mod lifecycle;
 mod operations;
+mod robustness;
 mod safety;
 mod state;

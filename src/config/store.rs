@@ -125,14 +125,8 @@ impl Writer {
             return Ok(vec![]);
         }
         let removed = writeback::remove(&self.text, &self.value, removals);
-        let after_removal: serde_yaml::Value = if removed.changed.is_empty() {
-            self.value.clone()
-        } else {
-            serde_yaml::from_str(&removed.text)?
-        };
-        let first = writeback::patch(&removed.text, &after_removal, updates);
         let mut changed = removed.changed.clone();
-        changed.extend(first.changed.iter().cloned());
+        changed.extend(writeback::changed_keys(&removed.value, updates));
         if changed.is_empty() {
             return Ok(vec![]);
         }
@@ -143,7 +137,7 @@ impl Writer {
                 humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             ));
         }
-        let patched = writeback::patch(&removed.text, &after_removal, &stamped);
+        let patched = writeback::patch(&removed.text, &removed.value, &stamped);
         if !patched.lossless || !removed.lossless {
             tracing::warn!(
                 "{}: could not keep the file's formatting (it uses YAML features the editor does not patch); rewrote it in full. The previous file is in {}",
@@ -170,7 +164,7 @@ impl Writer {
         writeback::write_atomic(&self.path, &on_disk, !self.backed_up)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", self.path.display()))?;
         self.backed_up = true;
-        self.value = serde_yaml::from_str(&patched.text)?;
+        self.value = patched.value;
         self.text = patched.text;
         tracing::debug!("recorded {} in {}", changed.join(", "), self.path.display());
         self.changed.extend(changed.iter().cloned());

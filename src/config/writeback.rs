@@ -36,6 +36,8 @@ impl Update {
 
 pub struct Patched {
     pub text: String,
+    /// The document `text` parses to (verified), so callers need not parse it again.
+    pub value: Value,
     /// False when formatting could not be kept and the file was re-serialised.
     pub lossless: bool,
     /// Dotted paths whose value actually changed.
@@ -90,6 +92,15 @@ fn set(doc: &mut Value, path: &[String], value: Value) {
     }
 }
 
+/// The dotted paths `updates` would change in `original` (no text work).
+pub fn changed_keys(original: &Value, updates: &[Update]) -> Vec<String> {
+    updates
+        .iter()
+        .filter(|u| !get(original, &u.path).is_some_and(|v| same(v, &u.value)))
+        .map(|u| u.path.join("."))
+        .collect()
+}
+
 /// Applies `updates` to `text`, whose parsed form is `original`.
 pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
     let mut desired = original.clone();
@@ -104,6 +115,7 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
     if changed.is_empty() {
         return Patched {
             text: text.to_string(),
+            value: desired,
             lossless: true,
             changed,
         };
@@ -141,6 +153,7 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
     if verified {
         return Patched {
             text: out,
+            value: desired,
             lossless: true,
             changed,
         };
@@ -148,6 +161,7 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
     let text = serde_yaml::to_string(&desired).expect("a YAML value serialises");
     Patched {
         text,
+        value: desired,
         lossless: false,
         changed,
     }
@@ -414,6 +428,7 @@ pub fn remove(text: &str, original: &Value, paths: &[Vec<String>]) -> Patched {
     if changed.is_empty() {
         return Patched {
             text: text.to_string(),
+            value: desired,
             lossless: true,
             changed,
         };
@@ -429,12 +444,14 @@ pub fn remove(text: &str, original: &Value, paths: &[Vec<String>]) -> Patched {
     if serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired)) {
         return Patched {
             text: out,
+            value: desired,
             lossless: true,
             changed,
         };
     }
     Patched {
         text: serde_yaml::to_string(&desired).expect("a YAML value serialises"),
+        value: desired,
         lossless: false,
         changed,
     }
@@ -687,5 +704,45 @@ mod remove_tests {
             "# top\ntasks:\n  # w\n  worker:\n    type: daemon\n    family: worker\n  # r\n  report:\n    image: x  # keep\n    arn: arn:y\ncluster:\n  name: c\n"
         );
         assert_eq!(out.changed.len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod large_file_tests {
+    use super::*;
+
+    /// A large config is written back in time proportional to its size:
+    /// the text is parsed once to verify, not once per key.
+    #[test]
+    fn write_back_of_a_large_config_parses_it_a_bounded_number_of_times() {
+        let mut text = String::from("app:\n  name: big\ntasks:\n");
+        for i in 0..8_000 {
+            text.push_str(&format!(
+                "  # task {i}\n  t{i}:\n    image: repo-{i}\n    environment:\n      K: v{i}\n"
+            ));
+        }
+        let value: Value = serde_yaml::from_str(&text).unwrap();
+        let one_parse = {
+            let start = std::time::Instant::now();
+            let _: Value = serde_yaml::from_str(&text).unwrap();
+            start.elapsed()
+        };
+        let updates: Vec<Update> = (0..40)
+            .map(|i| {
+                Update::new(
+                    &["tasks", &format!("t{}", i * 200), "arn"],
+                    format!("arn:{i}"),
+                )
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let p = patch(&text, &value, &updates);
+        let took = start.elapsed();
+        assert!(p.lossless);
+        assert_eq!(p.changed.len(), 40);
+        assert!(
+            took < one_parse * 6 + std::time::Duration::from_secs(1),
+            "patching took {took:?}; one parse takes {one_parse:?}"
+        );
     }
 }

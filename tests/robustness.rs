@@ -1,0 +1,151 @@
+//! Never hang, never dump: a silent endpoint times out naming the call,
+//! Ctrl-C at a prompt cancels at once, a closed pipe ends quietly.
+
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+#[test]
+fn an_endpoint_that_never_answers_times_out_naming_the_call() {
+    // Accepts connections (the kernel's backlog) and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut w = Workdir::new(None);
+    w.set_env("AWS_ENDPOINT_URL", &format!("http://127.0.0.1:{port}"));
+    w.set_env("FARGATE_STACK_CALL_TIMEOUT", "1");
+    copy_example(&w, "daemon.yml");
+    let start = Instant::now();
+    let run = w.run(&["plan", "-c", "daemon.yml"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("GetCallerIdentity"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no answer in time") || run.stderr.contains("timed out"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("TimeoutError("), "{}", run.stderr);
+    drop(listener);
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_cancels_at_once() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    moto.clear_calls();
+    let cmd = format!("{BIN} apply -c daemon.yml --log-level warn");
+    let mut child = w
+        .program("script", &["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    // Wait for the question (discovery done, then time to print and ask:
+    // `script` holds its output back, so the prompt cannot be watched for),
+    // then type Ctrl-C; the terminal turns it into SIGINT.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while moto.count("DescribeTaskDefinition") == 0 {
+        assert!(Instant::now() < deadline, "discovery never finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    use std::io::Write;
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let start = Instant::now();
+    // `script` leaves only once its input ends, after the interrupt landed.
+    std::thread::sleep(Duration::from_secs(1));
+    drop(stdin);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "Ctrl-C was not acted on at once"
+    );
+    let text = seen.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(130), "{text}");
+    assert!(text.contains("interrupted; nothing was changed"), "{text}");
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let cmd = format!("{BIN} plan -c daemon.yml --no-update | head -1");
+    let out = w.program("sh", &["-c", &cmd]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn suggested_commands_name_the_config() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let plan = w.run(&["plan", "-c", "daemon.yml"]).ok();
+    assert!(
+        plan.stdout
+            .contains("Run `fargate-stack apply -c daemon.yml`"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    let status = w.run(&["status", "-c", "daemon.yml"]).ok();
+    assert!(
+        status
+            .stdout
+            .contains("fargate-stack create-service worker -c daemon.yml"),
+        "{}",
+        status.stdout
+    );
+    // stop-service waits until the tasks drained.
+    w.run(&["create-service", "-c", "daemon.yml"]).ok();
+    let stop = w.run(&["stop-service", "-c", "daemon.yml"]).ok();
+    assert!(stop.stdout.contains("no tasks running"), "{}", stop.stdout);
+    let quick = w
+        .run(&[
+            "stop-service",
+            "-c",
+            "daemon.yml",
+            "--no-wait",
+            "--timeout",
+            "5s",
+        ])
+        .ok();
+    assert!(quick.stdout.contains("not waiting"), "{}", quick.stdout);
+}
