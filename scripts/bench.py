@@ -27,27 +27,29 @@ def run(args, cwd):
     elapsed = time.perf_counter() - start
     if out.returncode != 0:
         sys.exit(f"{args} failed: {out.stderr}")
-    return elapsed, json.loads(out.stdout)["api_calls"]["total"]
+    calls = json.loads(out.stdout)["api_calls"]
+    return elapsed, calls["total"], calls["rounds"]
 
 
 def main():
     rows = []
-    for example in ("daemon.yml", "task.yml"):
+    examples = sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".yml") and f != "full-schema.yml")
+    for example in examples:
         work = tempfile.mkdtemp()
         shutil.copy(os.path.join(ROOT, "examples", example), work)
         cfg = ["-c", example]
-        t, calls = run(["plan", "--no-update", *cfg], work)
-        rows.append((example, "plan (fresh, no cache)", t, calls, 1))
-        t, calls = run(["apply", "--force", *cfg], work)
-        rows.append((example, "first apply", t, calls, 1))
+        t, calls, rounds = run(["plan", "--no-update", *cfg], work)
+        rows.append((example, "plan (fresh, no cache)", t, calls, rounds, 1))
+        t, calls, rounds = run(["apply", "--force", *cfg], work)
+        rows.append((example, "first apply", t, calls, rounds, 1))
         for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--force", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):
             samples = [run(args, work) for _ in range(RUNS)]
-            rows.append((example, label, statistics.median(s[0] for s in samples), samples[-1][1], RUNS))
+            rows.append((example, label, statistics.median(s[0] for s in samples), samples[-1][1], max(s[2] for s in samples), RUNS))
         shutil.rmtree(work)
-    print(f"| example | command | median wall (s) | API calls | runs |")
-    print(f"|---|---|---|---|---|")
-    for example, label, t, calls, n in rows:
-        print(f"| {example} | {label} | {t:.3f} | {calls} | {n} |")
+    print("| example | command | median wall (s) | API calls | sequential rounds | runs |")
+    print("|---|---|---|---|---|---|")
+    for example, label, t, calls, rounds, n in rows:
+        print(f"| {example} | {label} | {t:.3f} | {calls} | {rounds} | {n} |")
 
 
 if __name__ == "__main__":

@@ -127,6 +127,19 @@ static CALLS: Mutex<Vec<ApiCall>> = Mutex::new(Vec::new());
 pub struct ApiCall {
     pub service: String,
     pub operation: String,
+    #[serde(skip)]
+    pub started: std::time::Instant,
+    #[serde(skip)]
+    pub ended: Option<std::time::Instant>,
+}
+
+/// Which call a request is, carried through the SDK's config bag from the
+/// interceptor hook that starts it to the one that ends it.
+#[derive(Debug, Clone, Copy)]
+struct CallIndex(usize);
+
+impl aws_smithy_types::config_bag::Storable for CallIndex {
+    type Storer = aws_smithy_types::config_bag::StoreReplace<Self>;
 }
 
 impl ApiCall {
@@ -139,16 +152,38 @@ impl ApiCall {
     }
 }
 
+/// Sequential rounds of calls: a new round starts when a call starts after
+/// every call before it has ended (nothing was in flight: the command was
+/// waiting on the previous answers). Overlapping calls are one round.
+pub fn rounds(calls: &[ApiCall]) -> usize {
+    let mut sorted: Vec<&ApiCall> = calls.iter().collect();
+    sorted.sort_by_key(|c| c.started);
+    let mut rounds = 0;
+    let mut in_flight_until: Option<std::time::Instant> = None;
+    for c in sorted {
+        match in_flight_until {
+            Some(end) if c.started < end => {}
+            _ => rounds += 1,
+        }
+        let end = c.ended.unwrap_or(c.started);
+        in_flight_until = Some(in_flight_until.map_or(end, |e| e.max(end)));
+    }
+    rounds
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct CallStats {
     pub total: usize,
     pub mutating: Vec<String>,
+    /// Sequential rounds of calls (see `rounds`).
+    pub rounds: usize,
 }
 
 pub fn call_stats() -> CallStats {
     let calls = CALLS.lock().expect("call log lock");
     CallStats {
         total: calls.len(),
+        rounds: rounds(&calls),
         mutating: calls
             .iter()
             .filter(|c| c.is_mutating())
@@ -177,9 +212,28 @@ impl Intercept for CallCounter {
             let call = ApiCall {
                 service: meta.service().to_string(),
                 operation: meta.name().to_string(),
+                started: std::time::Instant::now(),
+                ended: None,
             };
             tracing::debug!(service = %call.service, operation = %call.operation, "aws call");
-            CALLS.lock().expect("call log lock").push(call);
+            let mut calls = CALLS.lock().expect("call log lock");
+            calls.push(call);
+            cfg.interceptor_state()
+                .store_put(CallIndex(calls.len() - 1));
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(CallIndex(i)) = cfg.load::<CallIndex>().copied()
+            && let Some(call) = CALLS.lock().expect("call log lock").get_mut(i)
+        {
+            call.ended = Some(std::time::Instant::now());
         }
         Ok(())
     }

@@ -172,38 +172,43 @@ pub async fn discover(
     };
 
     // The account the credentials really belong to, checked against the
-    // recorded one before anything is planned, let alone changed.
-    let caller = timed(
-        "discover:account",
-        &timings,
-        discovery::identity(&aws, None),
-    );
-    let (caller, id) = match cached_account {
-        Some(account) => {
-            let id = Identity {
-                account,
-                partition: discovery::partition_of_region(&aws.region),
-                region: aws.region.clone(),
-            };
-            (caller.await?, id)
-        }
-        None => {
-            let me = caller.await?;
-            (me.clone(), me)
+    // recorded one before anything is planned, let alone changed. With a
+    // cached account the check runs beside the rest of discovery.
+    let mut caller = Some({
+        let aws = aws.clone();
+        tokio::spawn(async move { discovery::identity(&aws, None).await })
+    });
+    let config_path = loaded.path.clone();
+    let credentials = aws
+        .profile
+        .as_deref()
+        .or(aws.env_profile.as_deref())
+        .map_or("the default chain".to_string(), |p| format!("profile {p}"));
+    let check_account = move |caller: &Identity| -> Result<()> {
+        match &recorded_account {
+            Some(recorded) if recorded != &caller.account => Err(UserError::new(format!(
+                "{}: the config records account {recorded}, but the credentials in use ({}) are for account {}; refusing to act on another account's stack. Use the profile for {recorded} (--profile), or remove `account:` from the file to adopt this stack into {}",
+                config_path.display(),
+                credentials,
+                caller.account,
+                caller.account
+            ))
+            .into()),
+            _ => Ok(()),
         }
     };
-    if let Some(recorded) = &recorded_account
-        && recorded != &caller.account
-    {
-        return Err(UserError::new(format!(
-            "{}: the config records account {recorded}, but the credentials in use ({}) are for account {}; refusing to act on another account's stack. Use the profile for {recorded} (--profile), or remove `account:` from the file to adopt this stack into {}",
-            loaded.path.display(),
-            aws.profile.as_deref().map_or("the default chain".to_string(), |p| format!("profile {p}")),
-            caller.account,
-            caller.account
-        ))
-        .into());
-    }
+    let id = match cached_account {
+        Some(account) => Identity {
+            account,
+            partition: discovery::partition_of_region(&aws.region),
+            region: aws.region.clone(),
+        },
+        None => {
+            let me = caller.take().expect("spawned above").await??;
+            check_account(&me)?;
+            me
+        }
+    };
 
     let images_fut = async {
         let lookups = spec.tasks.iter().map(|t| {
@@ -241,6 +246,7 @@ pub async fn discover(
         }
     };
     let (images, network) = tokio::try_join!(images_fut, network_fut)?;
+    let check = check_account;
 
     let mut stack = Stack {
         loaded,
@@ -270,6 +276,9 @@ pub async fn discover(
         .into_iter()
         .filter_map(|(a, s)| Some((a, s?)))
         .collect();
+    if let Some(caller) = caller {
+        check(&caller.await??)?;
+    }
     stack.nodes = nodes;
     stack.observed = observed;
     stack.timings = timings.into_inner().expect("timings lock");

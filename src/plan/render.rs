@@ -203,10 +203,11 @@ pub fn summary(plan: &Plan, calls: &CallStats, seconds: f64, applied: bool) -> S
         String::new()
     };
     format!(
-        "{c} {}, {u} {}{deleted}, {e} unchanged; {} API calls ({} mutating) in {seconds:.2}s",
+        "{c} {}, {u} {}{deleted}, {e} unchanged; {} API calls in {} rounds ({} mutating) in {seconds:.2}s",
         verbs.0,
         verbs.1,
         calls.total,
+        calls.rounds,
         calls.mutating.len()
     )
 }
