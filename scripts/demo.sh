@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole workflow against a local AWS emulator it starts itself:
 # create-stack -> plan -> apply -> apply again -> change -> plan -> apply,
-# then a service (create-service, status) and a one-off task (run-task, logs).
+# then a service (create-service, status), a one-off task (run-task, logs),
+# and destroy.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -36,4 +37,8 @@ step run-task -c demo.yml report --poll-time 200ms
 step list-tasks -c demo.yml stopped
 step logs -c demo.yml report 10m
 step tasks -c demo.yml
+
+step destroy -c demo.yml --dryrun
+step destroy -c demo.yml --force
+echo; echo "== after destroy the config keeps your settings, without the recorded IDs:"; cat demo.yml
 echo; echo "== demo finished; files are in $work"

@@ -14,4 +14,6 @@ mod lifecycle;
 mod operations;
 mod robustness;
 mod safety;
+mod schedules;
 mod state;
+mod worker;

@@ -39,6 +39,8 @@ pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub sqs: aws_sdk_sqs::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -116,6 +118,8 @@ impl Aws {
             ecs: client!(aws_sdk_ecs, &sdk),
             iam: client!(aws_sdk_iam, &sdk),
             logs: client!(aws_sdk_cloudwatchlogs, &sdk),
+            events: client!(aws_sdk_eventbridge, &sdk),
+            sqs: client!(aws_sdk_sqs, &sdk),
             route53: client!(aws_sdk_route53, &dns_sdk),
         }
     }

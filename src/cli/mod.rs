@@ -359,6 +359,27 @@ pub enum Command {
     )]
     DeleteHttpService(DeleteArgs),
 
+    /// Enable a scheduled task's EventBridge rule
+    #[command(
+        name = "enable-scheduled-task",
+        after_help = "Example:\n  fargate-stack enable-scheduled-task nightly"
+    )]
+    EnableScheduledTask(DeleteArgs),
+
+    /// Disable a scheduled task's EventBridge rule (apply keeps it disabled)
+    #[command(
+        name = "disable-scheduled-task",
+        after_help = "Example:\n  fargate-stack disable-scheduled-task nightly"
+    )]
+    DisableScheduledTask(DeleteArgs),
+
+    /// Re-sync a schedule's EventBridge target with the recorded task definition, and nothing else
+    #[command(
+        name = "update-target",
+        after_help = "Example:\n  fargate-stack register-task-definition nightly && fargate-stack update-target nightly"
+    )]
+    UpdateTarget(DeleteArgs),
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version")]
     Version,

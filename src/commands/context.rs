@@ -29,6 +29,7 @@ pub struct Ctx {
 pub enum Candidates {
     Services,
     OneOff,
+    Scheduled,
     Any,
 }
 
@@ -39,6 +40,7 @@ impl Candidates {
                 matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https)
             }
             Candidates::OneOff => t.kind == TaskType::Task,
+            Candidates::Scheduled => t.schedule.is_some(),
             Candidates::Any => true,
         }
     }
@@ -47,6 +49,7 @@ impl Candidates {
         match self {
             Candidates::Services => "service (daemon, http or https task)",
             Candidates::OneOff => "task of type `task`",
+            Candidates::Scheduled => "scheduled task (one with `schedule:`)",
             Candidates::Any => "task",
         }
     }

@@ -7,6 +7,7 @@ pub mod create_stack;
 pub mod destroy;
 pub mod logs;
 pub mod plan;
+pub mod schedules;
 pub mod services;
 pub mod stack;
 pub mod state;
@@ -203,6 +204,15 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::DeleteHttpService(a)) => {
             destroy::run(&settings, destroy::Target::HttpService, a.task.as_deref()).await
+        }
+        Some(Command::EnableScheduledTask(a)) => {
+            schedules::set_enabled(&settings, a.task.as_deref(), true).await
+        }
+        Some(Command::DisableScheduledTask(a)) => {
+            schedules::set_enabled(&settings, a.task.as_deref(), false).await
+        }
+        Some(Command::UpdateTarget(a)) => {
+            schedules::update_target(&settings, a.task.as_deref()).await
         }
         Some(Command::Version) => {
             println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));

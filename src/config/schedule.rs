@@ -1,6 +1,27 @@
 //! EventBridge schedule expressions, checked before any AWS call so that a
 //! typo fails in a second instead of halfway through an apply.
 
+/// The form EventBridge takes, for what the original accepted: a cron with
+/// `*` in both day fields gets `?` in day-of-week (EventBridge needs exactly
+/// one `?`); surrounding blanks and runs of spaces go.
+pub fn normalise(expr: &str) -> String {
+    let expr = expr.trim();
+    if let Some(body) = expr.strip_prefix("cron(").and_then(|s| s.strip_suffix(')')) {
+        let mut fields: Vec<&str> = body.split_whitespace().collect();
+        if fields.len() == 6 && fields[2] == "*" && fields[4] == "*" {
+            fields[4] = "?";
+        }
+        return format!("cron({})", fields.join(" "));
+    }
+    if let Some(body) = expr.strip_prefix("rate(").and_then(|s| s.strip_suffix(')')) {
+        return format!(
+            "rate({})",
+            body.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+    }
+    expr.to_string()
+}
+
 /// Returns a message saying what is wrong, or Ok.
 pub fn validate(expr: &str) -> Result<(), String> {
     let expr = expr.trim();
@@ -117,6 +138,15 @@ mod tests {
         ] {
             assert!(validate(e).is_ok(), "{e}: {:?}", validate(e));
         }
+    }
+
+    #[test]
+    fn normalised_to_what_eventbridge_takes() {
+        use super::normalise;
+        assert_eq!(normalise("cron(0 2 * * * *)"), "cron(0 2 * * ? *)");
+        assert_eq!(normalise(" cron(0  2 * * ? *) "), "cron(0 2 * * ? *)");
+        assert_eq!(normalise("rate(5  minutes)"), "rate(5 minutes)");
+        assert!(validate(&normalise("cron(0 2 * * * *)")).is_ok());
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct StackSpec {
     pub execution_policy: String,
     pub task_role: String,
     pub task_policy: String,
+    pub events_role: String,
+    pub events_policy: String,
+    pub queue: Option<QueueSpec>,
     pub tasks: Vec<TaskSpec>,
     /// Config sections this version keeps but does not act on yet.
     pub unhandled: Vec<String>,
@@ -166,6 +169,175 @@ impl ImageRef {
     }
 }
 
+/// An SQS queue: the original's keys and defaults, checked against SQS's
+/// limits.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueSpec {
+    pub name: String,
+    /// SQS attribute name -> value, defaults filled in.
+    pub attributes: std::collections::BTreeMap<String, u32>,
+    /// The IAM actions the tasks get on it (its `permissions` profile).
+    pub actions: Vec<String>,
+    pub max_receive_count: Option<u32>,
+    pub dlq: Option<Box<QueueSpec>>,
+}
+
+/// Profiles of `queue.permissions.profile`, as the original.
+fn queue_profile(profile: &str) -> Option<&'static [&'static str]> {
+    Some(match profile {
+        "consumer" => &[
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:ReceiveMessage",
+        ],
+        "producer" => &["sqs:GetQueueAttributes", "sqs:SendMessage"],
+        "admin" => &["sqs:*"],
+        "none" => &[],
+        _ => return None,
+    })
+}
+
+fn queue_spec(path: &Path, config: &Config) -> Result<Option<QueueSpec>, ConfigError> {
+    let Some(q) = config.queue.as_ref().filter(|q| q.name.is_some()) else {
+        if config.dlq.is_some() {
+            return Err(
+                ConfigError::new(path, "dlq", "a dead-letter queue needs a queue")
+                    .hint("add `queue:` with a `name:` and `max_receive_count:`, or remove `dlq:`"),
+            );
+        }
+        return Ok(None);
+    };
+    let one =
+        |key: &str, q: &super::model::Queue, name: String| -> Result<QueueSpec, ConfigError> {
+            let err = |field: &str, msg: String, hint: String| {
+                Err(ConfigError::new(path, format!("{key}.{field}"), msg).hint(hint))
+            };
+            let valid_name = name.len() <= 80
+                && !name.is_empty()
+                && name
+                    .trim_end_matches(".fifo")
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid_name {
+                return err(
+                    "name",
+                    format!("`{name}` is not a valid queue name"),
+                    "use up to 80 letters, digits, `-` and `_`".into(),
+                );
+            }
+            let mut attributes = std::collections::BTreeMap::new();
+            for (field, attr, value, default, lo, hi) in [
+                (
+                    "visibility_timeout",
+                    "VisibilityTimeout",
+                    q.visibility_timeout,
+                    30,
+                    0,
+                    43_200,
+                ),
+                (
+                    "maximum_message_size",
+                    "MaximumMessageSize",
+                    q.maximum_message_size,
+                    262_144,
+                    1_024,
+                    1_048_576,
+                ),
+                ("delay_seconds", "DelaySeconds", q.delay_seconds, 0, 0, 900),
+                (
+                    "receive_message_wait_time_seconds",
+                    "ReceiveMessageWaitTimeSeconds",
+                    q.receive_message_wait_time_seconds,
+                    0,
+                    0,
+                    20,
+                ),
+                (
+                    "message_retention_period",
+                    "MessageRetentionPeriod",
+                    q.message_retention_period,
+                    345_600,
+                    60,
+                    1_209_600,
+                ),
+            ] {
+                let v = value.unwrap_or(default);
+                if !(lo..=hi).contains(&v) {
+                    return err(
+                        field,
+                        format!("{v} is outside what SQS allows"),
+                        format!("use {lo} to {hi}"),
+                    );
+                }
+                attributes.insert(attr.to_string(), v);
+            }
+            let permissions = q.permissions.as_ref();
+            let profile = permissions
+                .and_then(|p| p.profile.as_deref())
+                .unwrap_or("consumer");
+            let Some(base) = queue_profile(profile) else {
+                return err(
+                    "permissions.profile",
+                    format!("`{profile}` is not a permissions profile"),
+                    "use consumer, producer, admin or none".into(),
+                );
+            };
+            let mut actions: std::collections::BTreeSet<String> =
+                base.iter().map(|s| s.to_string()).collect();
+            for a in permissions
+                .and_then(|p| p.include.clone())
+                .unwrap_or_default()
+            {
+                actions.insert(a);
+            }
+            for a in permissions
+                .and_then(|p| p.exclude.clone())
+                .unwrap_or_default()
+            {
+                actions.remove(&a);
+            }
+            if let Some(bad) = actions.iter().find(|a| !a.starts_with("sqs:")) {
+                return err(
+                    "permissions.include",
+                    format!("`{bad}` is not an SQS action"),
+                    "write actions as `sqs:Name`".into(),
+                );
+            }
+            Ok(QueueSpec {
+                name,
+                attributes,
+                actions: actions.into_iter().collect(),
+                max_receive_count: None,
+                dlq: None,
+            })
+        };
+    let name = q.name.clone().expect("filtered");
+    let mut spec = one("queue", q, name.clone())?;
+    if let Some(n) = q.max_receive_count {
+        if !(1..=1000).contains(&n) {
+            return Err(ConfigError::new(
+                path,
+                "queue.max_receive_count",
+                format!("{n} is outside what SQS allows"),
+            )
+            .hint("use 1 to 1000"));
+        }
+        let empty = super::model::Queue::default();
+        let d = config.dlq.as_ref().unwrap_or(&empty);
+        let dlq_name = d.name.clone().unwrap_or_else(|| format!("{name}-dlq"));
+        spec.max_receive_count = Some(n);
+        spec.dlq = Some(Box::new(one("dlq", d, dlq_name)?));
+    } else if config.dlq.is_some() {
+        return Err(ConfigError::new(
+            path,
+            "queue.max_receive_count",
+            "missing: `dlq:` is set but the queue has no redrive",
+        )
+        .hint("add `max_receive_count: N` to `queue:` (messages received N times go to the DLQ)"));
+    }
+    Ok(Some(spec))
+}
+
 pub fn camel(app: &str) -> String {
     app.split(['-', '_'])
         .filter(|p| !p.is_empty())
@@ -252,6 +424,11 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         format!("Fargate{camel}Role"),
         format!("Fargate{camel}Policy"),
     );
+    let (events_role, events_policy) = role(
+        &config.events_role,
+        format!("Events{camel}Role"),
+        format!("Events{camel}Policy"),
+    );
     let (task_role, task_policy) = role(
         &config.task_role,
         format!("Fargate{camel}TaskRole"),
@@ -287,17 +464,11 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
 
     let mut unhandled = Vec::new();
     for (present, what) in [
-        (config.queue.is_some(), "queue (SQS queue)"),
-        (config.dlq.is_some(), "dlq (SQS dead-letter queue)"),
         (config.bucket.is_some(), "bucket (S3 bucket access)"),
         (config.alb.is_some(), "alb (load balancer)"),
         (
             config.route53.as_ref().is_some_and(|r| r.zone_id.is_some()),
             "route53 (DNS records)",
-        ),
-        (
-            config.events_role.is_some(),
-            "events_role (EventBridge role)",
         ),
         (
             config.certificate_arn.is_some(),
@@ -308,6 +479,8 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             unhandled.push(what.to_string());
         }
     }
+
+    let queue = queue_spec(path, config)?;
 
     let mut tasks = Vec::new();
     for (key, t) in &config.tasks {
@@ -347,7 +520,8 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             .hint("use letters, digits, `-` and `_`"));
         }
 
-        if let Some(s) = &t.schedule {
+        let normalised_schedule = t.schedule.as_deref().map(schedule::normalise);
+        if let Some(s) = &normalised_schedule {
             schedule::validate(s).map_err(|m| err(&tkey("schedule"), m))?;
         }
 
@@ -445,7 +619,6 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         for (present, what) in [
             (t.secrets.is_some(), "secrets (Secrets Manager injection)"),
             (t.efs.is_some(), "efs (EFS mount)"),
-            (t.schedule.is_some(), "schedule (EventBridge rule)"),
             (t.autoscaling.is_some(), "autoscaling"),
             (
                 kind.is_http(),
@@ -469,7 +642,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             command,
             environment,
             container_port,
-            schedule: t.schedule.clone(),
+            schedule: normalised_schedule,
             desired_count: t.desired_count,
         });
     }
@@ -484,6 +657,9 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         execution_policy,
         task_role,
         task_policy,
+        events_role,
+        events_policy,
+        queue,
         tasks,
         unhandled,
     })

@@ -55,9 +55,28 @@ pub fn plan(
     recorded: &BTreeMap<Address, String>,
     not_handled: Vec<String>,
 ) -> Plan {
-    let mut steps = Vec::new();
+    let mut steps: Vec<Step> = Vec::new();
     let mut conflicts = Vec::new();
     for node in nodes {
+        // References to nodes that stay as they are resolve to their ids;
+        // the others are known only after apply.
+        let known = |addr: &str| -> Option<String> {
+            let step = steps.iter().find(|s| s.address.to_string() == addr);
+            match step {
+                Some(s) if s.action == Action::Exists => Some(s.value.clone()),
+                Some(_) => None,
+                None => observed
+                    .iter()
+                    .find(|(a, _)| a.to_string() == addr)
+                    .map(|(_, s)| s.id.clone()),
+            }
+        };
+        let (desired, _) = crate::resources::resolve(&node.desired, &known);
+        let resolved = Node {
+            desired,
+            ..node.clone()
+        };
+        let node = &resolved;
         let base = |action, value: String| Step {
             address: node.address.clone(),
             kind: node.address.kind,
@@ -79,7 +98,20 @@ pub fn plan(
                         d.action.unwrap_or(Action::Update),
                         d.predicted.unwrap_or_else(|| state.id.clone()),
                     );
-                    s.changes = d.changes;
+                    s.changes = d
+                        .changes
+                        .into_iter()
+                        .map(|mut c| {
+                            if let Some(addr) = c
+                                .after
+                                .strip_prefix("{{")
+                                .and_then(|a| a.strip_suffix("}}"))
+                            {
+                                c.after = format!("(known after apply: {addr})");
+                            }
+                            c
+                        })
+                        .collect();
                     s.diff = d.text;
                     if let Some(Ownership::OtherStack(other)) = &s.owner {
                         conflicts.push(format!(

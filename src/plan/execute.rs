@@ -143,6 +143,17 @@ pub async fn execute(
                     .iter()
                     .filter_map(|d| Some((d.clone(), observed.get(d)?.clone())))
                     .collect();
+                // Values known after apply are known now: their steps are done.
+                let (desired, complete) = crate::resources::resolve(&node.desired, &|addr| {
+                    observed
+                        .iter()
+                        .find(|(a, _)| a.to_string() == addr)
+                        .map(|(_, s)| s.id.clone())
+                });
+                let node: Node = Node {
+                    desired,
+                    ..node.clone()
+                };
                 tracing::info!(
                     "{} {} {}",
                     verb(step.action).0,
@@ -151,6 +162,13 @@ pub async fn execute(
                 );
                 running.push(async move {
                     let start = Instant::now();
+                    let node = &node;
+                    if !complete {
+                        let missing = anyhow::anyhow!(
+                            "a value it needs is unknown: a resource it refers to does not exist"
+                        );
+                        return (step, Err(missing), 0.0);
+                    }
                     let result = match step.action {
                         Action::Delete => {
                             let state = current

@@ -26,9 +26,18 @@ pub fn role_arn(id: &Identity, name: &str) -> String {
     id.arn("iam", false, &format!("role/{name}"))
 }
 
+pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
+
+/// Whether the stack has scheduled tasks (and so an events role).
+pub fn scheduled(cx: &Inputs) -> bool {
+    cx.spec.tasks.iter().any(|t| t.schedule.is_some())
+}
+
 pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     let name = match kind {
         Kind::ExecutionRole => &cx.spec.execution_role,
+        Kind::EventsRole if !scheduled(cx) => return vec![],
+        Kind::EventsRole => &cx.spec.events_role,
         _ => &cx.spec.task_role,
     };
     let mut n = Node::new(kind, "main", name);
@@ -36,14 +45,107 @@ pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     vec![n]
 }
 
-pub fn policy_nodes(cx: &Inputs) -> Vec<Node> {
-    let mut n = Node::new(Kind::ExecutionPolicy, "main", &cx.spec.execution_policy);
-    n.desired = json!({
-        "role": cx.spec.execution_role,
-        "document": execution_policy(cx.spec, cx.id, cx.images.values()),
-    });
-    n.depends_on = vec![super::Address::new(Kind::ExecutionRole, "main")];
+pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
+    let (name, role, role_kind, document) = match kind {
+        Kind::EventsPolicy if !scheduled(cx) => return vec![],
+        Kind::EventsPolicy => (
+            &cx.spec.events_policy,
+            &cx.spec.events_role,
+            Kind::EventsRole,
+            events_policy(cx),
+        ),
+        Kind::TaskPolicy => match task_policy(cx) {
+            Some(doc) => (
+                &cx.spec.task_policy,
+                &cx.spec.task_role,
+                Kind::TaskRole,
+                doc,
+            ),
+            None => return vec![],
+        },
+        _ => (
+            &cx.spec.execution_policy,
+            &cx.spec.execution_role,
+            Kind::ExecutionRole,
+            execution_policy(cx.spec, cx.id, cx.images.values()),
+        ),
+    };
+    let mut n = Node::new(kind, "main", name);
+    n.desired = json!({ "role": role, "document": document });
+    n.depends_on = vec![super::Address::new(role_kind, "main")];
     vec![n]
+}
+
+/// What the application's own role may do: the queue's permissions
+/// profile on the queue and its dead-letter queue, each by ARN, in a
+/// stable order (the original's random order re-put the policy on most
+/// runs). `None` when there is nothing to allow.
+pub fn task_policy(cx: &Inputs) -> Option<Value> {
+    let mut statements = Vec::new();
+    if let Some(q) = &cx.spec.queue {
+        for (sid, queue) in [
+            ("SQSAllowQueuePolicy", Some(q)),
+            ("SQSAllowDlqPolicy", q.dlq.as_deref()),
+        ] {
+            let Some(queue) = queue.filter(|q| !q.actions.is_empty()) else {
+                continue;
+            };
+            statements.push(json!({
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": queue.actions,
+                "Resource": [super::queue::arn(cx.id, &queue.name)],
+            }));
+        }
+    }
+    (!statements.is_empty()).then(|| json!({ "Version": "2012-10-17", "Statement": statements }))
+}
+
+/// What EventBridge may do for the schedules: run the scheduled families
+/// in this cluster only, pass the execution and task roles (the original
+/// forgot the task role, so scheduled tasks with one failed to start), and
+/// tag the tasks it starts.
+pub fn events_policy(cx: &Inputs) -> Value {
+    let cluster = cx
+        .id
+        .arn("ecs", true, &format!("cluster/{}", cx.spec.cluster));
+    let families: Vec<String> = cx
+        .spec
+        .tasks
+        .iter()
+        .filter(|t| t.schedule.is_some())
+        .map(|t| {
+            cx.id
+                .arn("ecs", true, &format!("task-definition/{}:*", t.family))
+        })
+        .collect();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RunScheduledTasks",
+                "Effect": "Allow",
+                "Action": ["ecs:RunTask"],
+                "Resource": families,
+                "Condition": { "ArnEquals": { "ecs:cluster": cluster } }
+            },
+            {
+                "Sid": "PassTaskRoles",
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": [
+                    role_arn(cx.id, &cx.spec.execution_role),
+                    role_arn(cx.id, &cx.spec.task_role)
+                ]
+            },
+            {
+                "Sid": "TagStartedTasks",
+                "Effect": "Allow",
+                "Action": ["ecs:TagResource"],
+                "Resource": [cx.id.arn("ecs", true, &format!("task/{}/*", cx.spec.cluster))]
+            }
+        ]
+    })
 }
 
 fn policy_role(node: &Node) -> &str {
@@ -106,12 +208,12 @@ pub fn diff_policy(node: &Node, state: &State) -> Option<Diff> {
     })
 }
 
-pub fn trust_policy() -> Value {
+pub fn trust_policy(principal: &str) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": { "Service": ECS_TASKS_PRINCIPAL },
+            "Principal": { "Service": principal },
             "Action": "sts:AssumeRole"
         }]
     })
@@ -191,15 +293,16 @@ pub fn normalise(policy: &Value) -> Value {
 }
 
 pub async fn apply_role(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let purpose = match work.node.address.kind {
-        Kind::ExecutionRole => "ECS task execution role",
-        _ => "task role",
+    let (purpose, principal) = match work.node.address.kind {
+        Kind::ExecutionRole => ("ECS task execution role", ECS_TASKS_PRINCIPAL),
+        Kind::EventsRole => ("EventBridge role for scheduled tasks", EVENTS_PRINCIPAL),
+        _ => ("task role", ECS_TASKS_PRINCIPAL),
     };
     let mut req = aws
         .iam
         .create_role()
         .role_name(&work.node.name)
-        .assume_role_policy_document(trust_policy().to_string())
+        .assume_role_policy_document(trust_policy(principal).to_string())
         .description(format!("fargate-stack {}: {purpose}", cx.spec.app));
     for (k, v) in super::tags(&cx.spec.app) {
         req = req.tags(Tag::builder().key(k).value(v).build()?);
@@ -295,6 +398,7 @@ pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
 pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
     let (key, policy) = match node.address.kind {
         Kind::ExecutionRole => ("role", &cx.spec.execution_policy),
+        Kind::EventsRole => ("events_role", &cx.spec.events_policy),
         _ => ("task_role", &cx.spec.task_policy),
     };
     let mut u = vec![

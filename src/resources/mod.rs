@@ -17,6 +17,9 @@
 pub mod cluster;
 pub mod iam_role;
 pub mod log_group;
+pub mod queue;
+pub mod schedule_rule;
+pub mod schedule_target;
 pub mod security_group;
 pub mod service;
 pub mod task_definition;
@@ -46,12 +49,18 @@ pub const ORIGINAL_CREATED_BY: &str = "FargateStack";
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     LogGroup,
+    Queue,
     ExecutionRole,
     ExecutionPolicy,
     TaskRole,
+    TaskPolicy,
     Cluster,
     SecurityGroup,
     TaskDefinition,
+    EventsRole,
+    EventsPolicy,
+    ScheduleRule,
+    ScheduleTarget,
     /// Created by `create-service`, not by apply; destroy removes it first.
     Service,
 }
@@ -59,24 +68,36 @@ pub enum Kind {
 impl Kind {
     pub const ALL: &'static [Kind] = &[
         Kind::LogGroup,
+        Kind::Queue,
         Kind::ExecutionRole,
         Kind::ExecutionPolicy,
         Kind::TaskRole,
+        Kind::TaskPolicy,
         Kind::Cluster,
         Kind::SecurityGroup,
         Kind::TaskDefinition,
+        Kind::EventsRole,
+        Kind::EventsPolicy,
+        Kind::ScheduleRule,
+        Kind::ScheduleTarget,
         Kind::Service,
     ];
 
     pub fn label(self) -> &'static str {
         match self {
             Kind::LogGroup => "log group",
+            Kind::Queue => "sqs queue",
+            Kind::TaskPolicy => "iam task policy",
             Kind::ExecutionRole => "iam execution role",
             Kind::ExecutionPolicy => "iam execution policy",
             Kind::TaskRole => "iam task role",
             Kind::Cluster => "ecs cluster",
             Kind::SecurityGroup => "security group",
             Kind::TaskDefinition => "task definition",
+            Kind::EventsRole => "iam events role",
+            Kind::EventsPolicy => "iam events policy",
+            Kind::ScheduleRule => "schedule rule",
+            Kind::ScheduleTarget => "schedule target",
             Kind::Service => "ecs service",
         }
     }
@@ -84,12 +105,18 @@ impl Kind {
     pub fn slug(self) -> &'static str {
         match self {
             Kind::LogGroup => "log-group",
+            Kind::Queue => "queue",
+            Kind::TaskPolicy => "task-policy",
             Kind::ExecutionRole => "execution-role",
             Kind::ExecutionPolicy => "execution-policy",
             Kind::TaskRole => "task-role",
             Kind::Cluster => "cluster",
             Kind::SecurityGroup => "security-group",
             Kind::TaskDefinition => "task-definition",
+            Kind::EventsRole => "events-role",
+            Kind::EventsPolicy => "events-policy",
+            Kind::ScheduleRule => "schedule-rule",
+            Kind::ScheduleTarget => "schedule-target",
             Kind::Service => "service",
         }
     }
@@ -104,8 +131,15 @@ impl Kind {
     pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
         match self {
             Kind::LogGroup => log_group::nodes(cx),
-            Kind::ExecutionRole | Kind::TaskRole => iam_role::role_nodes(self, cx),
-            Kind::ExecutionPolicy => iam_role::policy_nodes(cx),
+            Kind::Queue => queue::nodes(cx),
+            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
+                iam_role::role_nodes(self, cx)
+            }
+            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
+                iam_role::policy_nodes(self, cx)
+            }
+            Kind::ScheduleRule => schedule_rule::nodes(cx),
+            Kind::ScheduleTarget => schedule_target::nodes(cx),
             Kind::Cluster => cluster::nodes(cx),
             Kind::SecurityGroup => security_group::nodes(cx),
             Kind::TaskDefinition => task_definition::nodes(cx),
@@ -116,8 +150,15 @@ impl Kind {
     pub async fn observe(self, aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
         match self {
             Kind::LogGroup => log_group::observe(aws, cx, node).await,
-            Kind::ExecutionRole | Kind::TaskRole => iam_role::observe_role(aws, node).await,
-            Kind::ExecutionPolicy => iam_role::observe_policy(aws, node).await,
+            Kind::Queue => queue::observe(aws, cx, node).await,
+            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
+                iam_role::observe_role(aws, node).await
+            }
+            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
+                iam_role::observe_policy(aws, node).await
+            }
+            Kind::ScheduleRule => schedule_rule::observe(aws, cx, node).await,
+            Kind::ScheduleTarget => schedule_target::observe(aws, node).await,
             Kind::Cluster => cluster::observe(aws, node).await,
             Kind::SecurityGroup => security_group::observe(aws, cx, node).await,
             Kind::TaskDefinition => task_definition::observe(aws, node).await,
@@ -128,7 +169,9 @@ impl Kind {
     /// How desired and observed differ: `None` when they agree.
     pub fn diff(self, node: &Node, state: &State) -> Option<Diff> {
         match self {
-            Kind::ExecutionPolicy => iam_role::diff_policy(node, state),
+            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
+                iam_role::diff_policy(node, state)
+            }
             Kind::TaskDefinition => task_definition::diff(node, state),
             _ => diff_attributes(&node.desired, &state.attributes),
         }
@@ -137,8 +180,15 @@ impl Kind {
     pub async fn apply(self, aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         match self {
             Kind::LogGroup => log_group::apply(aws, cx, work).await,
-            Kind::ExecutionRole | Kind::TaskRole => iam_role::apply_role(aws, cx, work).await,
-            Kind::ExecutionPolicy => iam_role::apply_policy(aws, work).await,
+            Kind::Queue => queue::apply(aws, cx, work).await,
+            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
+                iam_role::apply_role(aws, cx, work).await
+            }
+            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
+                iam_role::apply_policy(aws, work).await
+            }
+            Kind::ScheduleRule => schedule_rule::apply(aws, cx, work).await,
+            Kind::ScheduleTarget => schedule_target::apply(aws, cx, work).await,
             Kind::Cluster => cluster::apply(aws, cx, work).await,
             Kind::SecurityGroup => security_group::apply(aws, cx, work).await,
             Kind::TaskDefinition => task_definition::apply(aws, cx, work).await,
@@ -157,8 +207,15 @@ impl Kind {
     ) -> Result<()> {
         match self {
             Kind::LogGroup => log_group::delete(aws, node).await,
-            Kind::ExecutionRole | Kind::TaskRole => iam_role::delete_role(aws, node).await,
-            Kind::ExecutionPolicy => iam_role::delete_policy(aws, node).await,
+            Kind::Queue => queue::delete(aws, state).await,
+            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
+                iam_role::delete_role(aws, node).await
+            }
+            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
+                iam_role::delete_policy(aws, node).await
+            }
+            Kind::ScheduleRule => schedule_rule::delete(aws, node).await,
+            Kind::ScheduleTarget => schedule_target::delete(aws, node).await,
             Kind::Cluster => cluster::delete(aws, node).await,
             Kind::SecurityGroup => security_group::delete(aws, state).await,
             Kind::TaskDefinition => task_definition::delete(aws, node).await,
@@ -171,8 +228,15 @@ impl Kind {
     pub fn write_back(self, cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
         match self {
             Kind::LogGroup => log_group::write_back(cx, node, state),
-            Kind::ExecutionRole | Kind::TaskRole => iam_role::write_back(cx, node, state),
-            Kind::ExecutionPolicy => vec![],
+            Kind::Queue => queue::write_back(node, state),
+            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
+                iam_role::write_back(cx, node, state)
+            }
+            Kind::ExecutionPolicy
+            | Kind::EventsPolicy
+            | Kind::TaskPolicy
+            | Kind::ScheduleTarget => vec![],
+            Kind::ScheduleRule => schedule_rule::write_back(node),
             Kind::Cluster => cluster::write_back(node, state),
             Kind::SecurityGroup => security_group::write_back(node, state),
             Kind::TaskDefinition => task_definition::write_back(cx, node, state),
@@ -186,8 +250,10 @@ impl Kind {
         let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         match self {
             Kind::LogGroup => vec![path(&["log_group", "arn"])],
+            Kind::Queue => queue::recorded_keys(node),
             Kind::ExecutionRole => vec![path(&["role", "arn"])],
             Kind::TaskRole => vec![path(&["task_role", "arn"])],
+            Kind::EventsRole => vec![path(&["events_role", "arn"])],
             Kind::Cluster => vec![path(&["cluster", "arn"])],
             Kind::SecurityGroup => vec![path(&["security_groups", "fargate", "group_id"])],
             Kind::TaskDefinition => {
@@ -197,7 +263,12 @@ impl Kind {
                     path(&["tasks", key, "image_digest"]),
                 ]
             }
-            Kind::ExecutionPolicy | Kind::Service => vec![],
+            Kind::ExecutionPolicy
+            | Kind::EventsPolicy
+            | Kind::TaskPolicy
+            | Kind::ScheduleRule
+            | Kind::ScheduleTarget
+            | Kind::Service => vec![],
         }
     }
 }
@@ -279,6 +350,9 @@ pub struct State {
     pub tags: Option<BTreeMap<String, String>>,
     /// Same shape as `Node::desired`.
     pub attributes: Value,
+    /// Values recorded but never compared (a queue's URL).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub outputs: BTreeMap<String, String>,
 }
 
 impl State {
@@ -287,6 +361,7 @@ impl State {
             id: id.into(),
             tags,
             attributes: Value::Object(Default::default()),
+            outputs: BTreeMap::new(),
         }
     }
 
@@ -507,4 +582,49 @@ fn retry_budget() -> std::time::Duration {
         .and_then(|s| s.parse().ok())
         .map(std::time::Duration::from_secs)
         .unwrap_or(std::time::Duration::from_secs(120))
+}
+
+/// A value known only once another node exists (Terraform's "known after
+/// apply"): `{{kind/key}}` in a desired document stands for that node's id.
+/// It is also what makes the edge: a node depends on what it references.
+pub fn reference(address: &Address) -> String {
+    format!("{{{{{address}}}}}")
+}
+
+/// Replaces references with the ids `known` gives; returns the document
+/// and whether every reference was resolved.
+pub fn resolve(value: &Value, known: &dyn Fn(&str) -> Option<String>) -> (Value, bool) {
+    match value {
+        Value::String(s) if s.starts_with("{{") && s.ends_with("}}") => {
+            match known(&s[2..s.len() - 2]) {
+                Some(id) => (Value::String(id), true),
+                None => (value.clone(), false),
+            }
+        }
+        Value::Array(items) => {
+            let mut all = true;
+            let out = items
+                .iter()
+                .map(|v| {
+                    let (v, ok) = resolve(v, known);
+                    all &= ok;
+                    v
+                })
+                .collect();
+            (Value::Array(out), all)
+        }
+        Value::Object(m) => {
+            let mut all = true;
+            let out = m
+                .iter()
+                .map(|(k, v)| {
+                    let (v, ok) = resolve(v, known);
+                    all &= ok;
+                    (k.clone(), v)
+                })
+                .collect();
+            (Value::Object(out), all)
+        }
+        other => (other.clone(), true),
+    }
 }

@@ -1,0 +1,140 @@
+//! Scheduled tasks: `enable-scheduled-task`, `disable-scheduled-task`
+//! (the rule's state) and `update-target` (re-sync the rule's target with
+//! the task's recorded revision, and nothing else).
+
+use anyhow::Result;
+
+use super::Settings;
+use super::context::{Candidates, Ctx};
+use super::plan::{check_conflicts, run_plan};
+use super::stack::{self, Scope};
+use crate::aws::AwsResultExt;
+use crate::config::store::Writer;
+use crate::error::UserError;
+use crate::plan::{Action, Plan, build};
+use crate::resources::schedule_rule::rule_name;
+use crate::resources::{Address, Kind};
+
+pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) -> Result<u8> {
+    let ctx = Ctx::open(settings).await?;
+    let task = ctx.pick(name, Candidates::Scheduled)?;
+    if task.schedule.is_none() {
+        return Err(UserError::new(format!("`{}` has no `schedule:`", task.key)).into());
+    }
+    let rule = rule_name(&task.key);
+    let verb = if enable { "enable" } else { "disable" };
+    if settings.dry_run {
+        println!("dry run: would {verb} {rule}");
+        return Ok(0);
+    }
+    let result = if enable {
+        ctx.aws
+            .events
+            .enable_rule()
+            .name(&rule)
+            .send()
+            .await
+            .map(|_| ())
+            .ctx("events EnableRule")
+    } else {
+        ctx.aws
+            .events
+            .disable_rule()
+            .name(&rule)
+            .send()
+            .await
+            .map(|_| ())
+            .ctx("events DisableRule")
+    };
+    match result {
+        Ok(()) => {}
+        Err(e) if crate::resources::not_found(&e) => {
+            return Err(UserError::new(format!(
+                "the schedule {rule} does not exist; create it with `fargate-stack apply{}`",
+                ctx.c
+            ))
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    println!(
+        "schedule {rule} {verb}d ({})",
+        task.schedule.as_deref().unwrap_or_default()
+    );
+    Ok(0)
+}
+
+pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8> {
+    let (loaded, spec) = stack::load(settings)?;
+    let key = {
+        let ctx_like: Vec<_> = spec.tasks.iter().filter(|t| t.schedule.is_some()).collect();
+        match (name, ctx_like.as_slice()) {
+            (Some(n), _) if ctx_like.iter().any(|t| t.key == n) => n.to_string(),
+            (Some(n), _) => {
+                return Err(
+                    UserError::new(format!("`{n}` is not a scheduled task of this stack")).into(),
+                );
+            }
+            (None, [one]) => one.key.clone(),
+            (None, _) => {
+                return Err(UserError::new(
+                    "name the scheduled task: `fargate-stack update-target TASK`",
+                )
+                .into());
+            }
+        }
+    };
+    let mut stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
+    let full = build::plan(
+        &stack.nodes,
+        &stack.observed,
+        &stack.spec.app,
+        &stack.recorded(),
+        vec![],
+    );
+    let target = Address::new(Kind::ScheduleTarget, &key);
+    let Some(step) = full.step(&target).cloned() else {
+        return Err(UserError::new(format!("`{key}` has no schedule target to sync")).into());
+    };
+    if step.action == Action::Exists {
+        println!("target {} is in sync ({})", step.name, step.value);
+        return Ok(0);
+    }
+    // Only the target: what it refers to must already exist.
+    let unmet: Vec<String> = step
+        .depends_on
+        .iter()
+        .filter(|d| full.step(d).is_some_and(|s| s.action != Action::Exists))
+        .map(|d| d.to_string())
+        .collect();
+    if !unmet.is_empty() {
+        return Err(UserError::new(format!(
+            "the target needs {} first; run `fargate-stack apply{}`",
+            unmet.join(", "),
+            settings.config_arg()
+        ))
+        .into());
+    }
+    let plan = Plan {
+        steps: vec![crate::plan::Step {
+            depends_on: vec![],
+            ..step.clone()
+        }],
+        ..Plan::default()
+    };
+    check_conflicts(settings, &full)?;
+    for c in &step.changes {
+        println!("  {}: {} -> {}", c.field, c.before, c.after);
+    }
+    if settings.dry_run {
+        println!("dry run: would update target {}", step.name);
+        return Ok(0);
+    }
+    let mut writer = Writer::new(&stack.loaded, settings.update);
+    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    if let Some(e) = report.errors.into_iter().next() {
+        return Err(e);
+    }
+    println!("target {} updated", step.name);
+    Ok(0)
+}

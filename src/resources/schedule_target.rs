@@ -1,0 +1,183 @@
+//! The EventBridge target `<task>-target` of a schedule rule: run the
+//! task's current revision on Fargate in the stack's private subnets with
+//! its security group, as the events role. Its task definition, cluster,
+//! role and security group are references, so a new revision moves the
+//! target and an unchanged config changes nothing.
+
+use anyhow::Result;
+use aws_sdk_eventbridge::types::{
+    AssignPublicIp, AwsVpcConfiguration, EcsParameters, LaunchType, NetworkConfiguration, Target,
+};
+use serde_json::{Value, json};
+
+use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use crate::aws::{Aws, AwsResultExt, code_of};
+
+pub fn target_id(task: &str) -> String {
+    format!("{task}-target")
+}
+
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let (subnets, public) = if cx.network.private.is_empty() {
+        (cx.network.public.clone(), true)
+    } else {
+        (cx.network.private.clone(), false)
+    };
+    let mut subnets = subnets;
+    subnets.sort();
+    cx.spec
+        .tasks
+        .iter()
+        .filter(|t| t.schedule.is_some())
+        .map(|t| {
+            let rule = Address::new(Kind::ScheduleRule, &t.key);
+            let deps = vec![
+                rule,
+                Address::new(Kind::TaskDefinition, &t.key),
+                Address::new(Kind::Cluster, "main"),
+                Address::new(Kind::EventsRole, "main"),
+                Address::new(Kind::EventsPolicy, "main"),
+                Address::new(Kind::SecurityGroup, "main"),
+            ];
+            let mut n = Node::new(Kind::ScheduleTarget, &t.key, target_id(&t.key));
+            n.desired = json!({
+                "cluster": reference(&deps[2]),
+                "role": reference(&deps[3]),
+                "task_definition": reference(&deps[1]),
+                "launch_type": "FARGATE",
+                "task_count": 1,
+                "subnets": subnets,
+                "security_groups": [reference(&deps[5])],
+                "assign_public_ip": if public { "ENABLED" } else { "DISABLED" },
+            });
+            n.depends_on = deps;
+            n.task = Some(t.key.clone());
+            n
+        })
+        .collect()
+}
+
+fn rule_of(node: &Node) -> String {
+    super::schedule_rule::rule_name(node.task.as_deref().unwrap_or_default())
+}
+
+fn attributes(t: &Target) -> Value {
+    let ecs = t.ecs_parameters();
+    let vpc = ecs
+        .and_then(|e| e.network_configuration())
+        .and_then(|n| n.awsvpc_configuration());
+    let mut subnets: Vec<String> = vpc.map(|v| v.subnets().to_vec()).unwrap_or_default();
+    subnets.sort();
+    let mut groups: Vec<String> = vpc
+        .map(|v| v.security_groups().to_vec())
+        .unwrap_or_default();
+    groups.sort();
+    json!({
+        "cluster": t.arn(),
+        "role": t.role_arn(),
+        "task_definition": ecs.map(|e| e.task_definition_arn()),
+        "launch_type": ecs.and_then(|e| e.launch_type()).map(|l| l.as_str()),
+        "task_count": ecs.and_then(|e| e.task_count()).unwrap_or(1),
+        "subnets": subnets,
+        "security_groups": groups,
+        "assign_public_ip": vpc.and_then(|v| v.assign_public_ip()).map_or("DISABLED", |a| a.as_str()),
+    })
+}
+
+pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
+    let out = match aws
+        .events
+        .list_targets_by_rule()
+        .rule(rule_of(node))
+        .send()
+        .await
+    {
+        Ok(o) => o,
+        Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(None),
+        Err(e) => return Err(e).ctx("events ListTargetsByRule").map_err(Into::into),
+    };
+    Ok(out
+        .targets()
+        .iter()
+        .find(|t| t.id() == node.name)
+        .map(|t| State::new(t.id(), None).with(attributes(t))))
+}
+
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let d = &work.node.desired;
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(strings(&d["subnets"])))
+        .set_security_groups(Some(strings(&d["security_groups"])))
+        .assign_public_ip(AssignPublicIp::from(
+            d["assign_public_ip"].as_str().unwrap_or("DISABLED"),
+        ))
+        .build()?;
+    let mut ecs = EcsParameters::builder()
+        .task_definition_arn(d["task_definition"].as_str().unwrap_or_default())
+        .task_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(vpc)
+                .build(),
+        );
+    for (k, v) in super::tags(&cx.spec.app) {
+        ecs = ecs.tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()?,
+        );
+    }
+    let target = Target::builder()
+        .id(&work.node.name)
+        .arn(d["cluster"].as_str().unwrap_or_default())
+        .role_arn(d["role"].as_str().unwrap_or_default())
+        .ecs_parameters(ecs.build()?)
+        .build()?;
+    let rule = rule_of(work.node);
+    // A role EventBridge cannot assume yet (IAM propagation) is retried.
+    let out = super::retry_while(
+        "events PutTargets",
+        &["not authorized", "cannot be assumed"],
+        || async {
+            aws.events
+                .put_targets()
+                .rule(&rule)
+                .targets(target.clone())
+                .send()
+                .await
+                .ctx("events PutTargets")
+        },
+    )
+    .await?;
+    if let Some(f) = out.failed_entries().first() {
+        anyhow::bail!(
+            "events PutTargets: {}: {}",
+            f.error_code().unwrap_or("failed"),
+            f.error_message().unwrap_or_default()
+        );
+    }
+    Ok(State::new(&work.node.name, None).with(d.clone()))
+}
+
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    Ok(super::gone(
+        aws.events
+            .remove_targets()
+            .rule(rule_of(node))
+            .ids(&node.name)
+            .send()
+            .await
+            .ctx("events RemoveTargets"),
+    )?)
+}

@@ -1,0 +1,223 @@
+//! Scheduled tasks: the events role and policy, the rule and its target,
+//! kept in sync with the task definition, enabled and disabled, destroyed.
+
+use crate::support::*;
+
+async fn target(moto: &Moto) -> aws_sdk_eventbridge::types::Target {
+    let events = aws_sdk_eventbridge::Client::new(&moto.sdk().await);
+    let out = events
+        .list_targets_by_rule()
+        .rule("nightly-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.targets().len(), 1, "{out:?}");
+    out.targets()[0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "cron.yml");
+    let sdk = moto.sdk().await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let iam = aws_sdk_iam::Client::new(&sdk);
+
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    let cfg = w.yaml("cron.yml");
+    // The schedule is written back in the form EventBridge takes.
+    assert_eq!(
+        str_at(&cfg, &["tasks", "nightly", "schedule"]),
+        "cron(0 2 * * ? *)"
+    );
+    assert!(str_at(&cfg, &["events_role", "arn"]).ends_with("role/EventsHelloCronRole"));
+    let rule = events
+        .describe_rule()
+        .name("nightly-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.schedule_expression(), Some("cron(0 2 * * ? *)"));
+    assert_eq!(rule.state().map(|s| s.as_str()), Some("ENABLED"));
+
+    let t = target(&moto).await;
+    assert_eq!(t.id(), "nightly-target");
+    assert!(t.role_arn().unwrap().ends_with("role/EventsHelloCronRole"));
+    assert!(t.arn().ends_with("cluster/hello-cron-cluster"));
+    let ecs = t.ecs_parameters().unwrap();
+    assert_eq!(
+        ecs.task_definition_arn(),
+        str_at(&cfg, &["tasks", "nightly", "arn"])
+    );
+    assert_eq!(ecs.launch_type().map(|l| l.as_str()), Some("FARGATE"));
+    let vpc = ecs
+        .network_configuration()
+        .unwrap()
+        .awsvpc_configuration()
+        .unwrap();
+    let mut subnets = vpc.subnets().to_vec();
+    subnets.sort();
+    let mut private = seed.private.clone();
+    private.sort();
+    assert_eq!(subnets, private, "private subnets only");
+    assert_eq!(
+        vpc.security_groups(),
+        [str_at(&cfg, &["security_groups", "fargate", "group_id"]).to_string()]
+    );
+
+    // The events policy: RunTask on the family in this cluster, PassRole on both roles.
+    let policy = iam
+        .get_role_policy()
+        .role_name("EventsHelloCronRole")
+        .policy_name("EventsHelloCronPolicy")
+        .send()
+        .await
+        .unwrap();
+    let doc = percent_encoding::percent_decode_str(policy.policy_document())
+        .decode_utf8_lossy()
+        .to_string();
+    for want in [
+        "task-definition/nightly:*",
+        "cluster/hello-cron-cluster",
+        "role/FargateHelloCronRole",
+        "role/FargateHelloCronTaskRole",
+        "ecs:TagResource",
+    ] {
+        assert!(doc.contains(want), "{want} missing from {doc}");
+    }
+    assert!(!doc.contains("\"*\""), "no Resource * in {doc}");
+
+    // Unchanged config: no mutating call.
+    moto.clear_calls();
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+
+    // A new revision moves the target; the plan says so before.
+    let text = w.read("cron.yml").replace("MODE: nightly", "MODE: weekly");
+    w.write("cron.yml", &text);
+    let plan = w
+        .run(&["plan", "-c", "cron.yml", "--output", "json"])
+        .ok()
+        .json();
+    let steps = plan["plan"]["steps"].as_array().unwrap();
+    let target_step = steps
+        .iter()
+        .find(|s| s["address"] == "schedule-target/nightly")
+        .unwrap();
+    assert_eq!(target_step["action"], "update", "{target_step}");
+    assert!(
+        target_step["changes"][0]["after"]
+            .as_str()
+            .unwrap()
+            .contains("known after apply"),
+        "{target_step}"
+    );
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    let t = target(&moto).await;
+    assert!(
+        t.ecs_parameters()
+            .unwrap()
+            .task_definition_arn()
+            .ends_with("task-definition/nightly:2"),
+        "{t:?}"
+    );
+
+    // A changed schedule updates the rule in place.
+    let text = w
+        .read("cron.yml")
+        .replace("cron(0 2 * * ? *)", "rate(1 hour)");
+    w.write("cron.yml", &text);
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    let rule = events
+        .describe_rule()
+        .name("nightly-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.schedule_expression(), Some("rate(1 hour)"));
+
+    // Disable, and apply keeps it disabled; enable again.
+    w.run(&["disable-scheduled-task", "-c", "cron.yml"]).ok();
+    let rule = events
+        .describe_rule()
+        .name("nightly-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.state().map(|s| s.as_str()), Some("DISABLED"));
+    moto.clear_calls();
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+    w.run(&["enable-scheduled-task", "-c", "cron.yml", "nightly"])
+        .ok();
+    let rule = events
+        .describe_rule()
+        .name("nightly-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.state().map(|s| s.as_str()), Some("ENABLED"));
+
+    // update-target re-syncs a target someone changed, and only that.
+    events
+        .remove_targets()
+        .rule("nightly-schedule")
+        .ids("nightly-target")
+        .send()
+        .await
+        .unwrap();
+    moto.clear_calls();
+    let sync = w.run(&["update-target", "-c", "cron.yml"]).ok();
+    assert!(
+        sync.stdout.contains("target nightly-target updated"),
+        "{}",
+        sync.stdout
+    );
+    assert_eq!(
+        moto.mutating_calls().len(),
+        1,
+        "{:?}",
+        moto.mutating_calls()
+    );
+    target(&moto).await;
+
+    // destroy removes the target, the rule and the events role.
+    w.run(&["destroy", "-c", "cron.yml", "--force"]).ok();
+    assert!(
+        events
+            .describe_rule()
+            .name("nightly-schedule")
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        iam.get_role()
+            .role_name("EventsHelloCronRole")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn a_bad_schedule_fails_before_any_call() {
+    let w = Workdir::new(None);
+    w.write(
+        "bad.yml",
+        "app:\n  name: a\ntasks:\n  t:\n    image: x\n    schedule: cron(0 25 * * ? *)\n",
+    );
+    let run = w.run(&["plan", "-c", "bad.yml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("tasks.t.schedule"), "{}", run.stderr);
+}

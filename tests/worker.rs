@@ -1,0 +1,135 @@
+//! Worker stacks: a queue with its dead-letter queue and the task policy
+//! that lets the tasks use them, converging on the first apply.
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_dlq_and_task_policy_converge() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "worker.yml");
+    let sdk = moto.sdk().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let iam = aws_sdk_iam::Client::new(&sdk);
+
+    w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    let cfg = w.yaml("worker.yml");
+    let url = str_at(&cfg, &["queue", "url"]).to_string();
+    let dlq_arn = str_at(&cfg, &["dlq", "arn"]).to_string();
+    assert!(dlq_arn.ends_with(":ledger-jobs-dlq"), "{dlq_arn}");
+    assert_eq!(str_at(&cfg, &["dlq", "name"]), "ledger-jobs-dlq");
+    let attrs = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let a = attrs.attributes().unwrap();
+    use aws_sdk_sqs::types::QueueAttributeName as N;
+    assert_eq!(a[&N::VisibilityTimeout], "120");
+    assert_eq!(a[&N::MessageRetentionPeriod], "345600");
+    let redrive: serde_json::Value = serde_json::from_str(&a[&N::RedrivePolicy]).unwrap();
+    assert_eq!(redrive["deadLetterTargetArn"], dlq_arn.as_str());
+    assert_eq!(
+        redrive["maxReceiveCount"].to_string().trim_matches('"'),
+        "5"
+    );
+
+    let policy = iam
+        .get_role_policy()
+        .role_name("FargateLedgerTaskRole")
+        .policy_name("FargateLedgerTaskPolicy")
+        .send()
+        .await
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(
+        &percent_encoding::percent_decode_str(policy.policy_document()).decode_utf8_lossy(),
+    )
+    .unwrap();
+    let text = doc.to_string();
+    for want in [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        ":ledger-jobs\"",
+        ":ledger-jobs-dlq",
+    ] {
+        assert!(text.contains(want), "{want} missing from {text}");
+    }
+    assert!(!text.contains("\"*\""), "{text}");
+
+    // Converged: a second apply makes no mutating call.
+    moto.clear_calls();
+    let again = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+
+    // A changed attribute is updated in place; the URL stays.
+    let text = w
+        .read("worker.yml")
+        .replace("visibility_timeout: 120", "visibility_timeout: 300");
+    w.write("worker.yml", &text);
+    let plan = w
+        .run(&["plan", "-c", "worker.yml", "--output", "json"])
+        .ok()
+        .json();
+    let step = plan["plan"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["address"] == "queue/main")
+        .unwrap()
+        .clone();
+    assert_eq!(step["action"], "update", "{step}");
+    assert_eq!(step["changes"][0]["field"], "VisibilityTimeout");
+    moto.clear_calls();
+    w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    assert_eq!(moto.count("CreateQueue"), 0);
+    assert_eq!(moto.count("SetQueueAttributes"), 1);
+    assert_eq!(str_at(&w.yaml("worker.yml"), &["queue", "url"]), url);
+
+    // destroy removes both queues and the task policy with its role.
+    w.run(&["destroy", "-c", "worker.yml", "--force"]).ok();
+    let left = sqs.list_queues().send().await.unwrap();
+    assert!(left.queue_urls().is_empty(), "{left:?}");
+    assert!(
+        iam.get_role()
+            .role_name("FargateLedgerTaskRole")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn bad_queue_settings_fail_before_any_call() {
+    let w = Workdir::new(None);
+    for (text, key) in [
+        (
+            "queue:\n  name: q\n  visibility_timeout: 99999\n",
+            "queue.visibility_timeout",
+        ),
+        (
+            "queue:\n  name: q\n  permissions:\n    profile: reader\n",
+            "queue.permissions.profile",
+        ),
+        ("dlq:\n  name: d\n", "dlq"),
+        (
+            "queue:\n  name: q\n  max_receive_count: 0\n",
+            "queue.max_receive_count",
+        ),
+    ] {
+        let cfg = format!("app:\n  name: a\n{text}tasks:\n  t:\n    image: x\n");
+        w.write("q.yml", &cfg);
+        let run = w.run(&["plan", "-c", "q.yml"]);
+        assert_eq!(run.code, 2, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(key), "{key}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
