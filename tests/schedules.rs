@@ -68,15 +68,8 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     );
 
     // The events policy: RunTask on the family in this cluster, PassRole on both roles.
-    let policy = iam
-        .get_role_policy()
-        .role_name("EventsHelloCronRole")
-        .policy_name("EventsHelloCronPolicy")
-        .send()
+    let doc = role_policy(&iam, "EventsHelloCronRole", "EventsHelloCronPolicy")
         .await
-        .unwrap();
-    let doc = percent_encoding::percent_decode_str(policy.policy_document())
-        .decode_utf8_lossy()
         .to_string();
     for want in [
         "task-definition/nightly:*",

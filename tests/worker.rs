@@ -3,8 +3,62 @@
 
 use crate::support::*;
 
+const SECRET_VALUE: &str = "hunter2-never-printed";
+
+/// The secret and parameter the worker example reads.
+async fn seed_secrets(sdk: &aws_config::SdkConfig) -> (String, String) {
+    let sm = aws_sdk_secretsmanager::Client::new(sdk);
+    let secret = sm
+        .create_secret()
+        .name("ledger/db")
+        .secret_string(format!("{{\"password\": \"{SECRET_VALUE}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    let ssm = aws_sdk_ssm::Client::new(sdk);
+    ssm.put_parameter()
+        .name("/ledger/api-url")
+        .value(SECRET_VALUE)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let param = ssm
+        .get_parameter()
+        .name("/ledger/api-url")
+        .send()
+        .await
+        .unwrap();
+    (
+        secret.arn().unwrap().to_string(),
+        param.parameter().unwrap().arn().unwrap().to_string(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn queue_dlq_and_task_policy_converge() {
+async fn a_missing_secret_fails_the_plan_before_any_change() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "worker.yml");
+    moto.clear_calls();
+    let run = w.run(&["apply", "-c", "worker.yml", "--force"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`tasks.worker.secrets`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("ledger/db"), "{}", run.stderr);
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_dlq_secrets_and_task_policy_converge() {
     let moto = Moto::start();
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
@@ -12,8 +66,60 @@ async fn queue_dlq_and_task_policy_converge() {
     let sdk = moto.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
+    let (secret_arn, param_arn) = seed_secrets(&sdk).await;
 
-    w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    let plan = w.run(&["plan", "-c", "worker.yml"]).ok();
+    let applied = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+
+    // Secrets: injected by ARN (one key of the JSON secret), readable by
+    // the execution role only for those ARNs, the value nowhere.
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("worker")
+        .send()
+        .await
+        .unwrap();
+    let c = &td.task_definition().unwrap().container_definitions()[0];
+    let mut secrets: Vec<(String, String)> = c
+        .secrets()
+        .iter()
+        .map(|s| (s.name().to_string(), s.value_from().to_string()))
+        .collect();
+    secrets.sort();
+    assert_eq!(
+        secrets,
+        [
+            ("API_URL".to_string(), param_arn.clone()),
+            (
+                "DB_PASSWORD".to_string(),
+                format!("{secret_arn}:password::")
+            ),
+        ]
+    );
+    let exec = role_policy(&iam, "FargateLedgerRole", "FargateLedgerPolicy").await;
+    let text = exec.to_string();
+    assert!(
+        text.contains("secretsmanager:GetSecretValue") && text.contains(&secret_arn),
+        "{text}"
+    );
+    assert!(
+        text.contains("ssm:GetParameters") && text.contains(&param_arn),
+        "{text}"
+    );
+    for (what, out) in [
+        ("plan stdout", &plan.stdout),
+        ("plan stderr", &plan.stderr),
+        ("apply stdout", &applied.stdout),
+        ("apply stderr", &applied.stderr),
+        ("config", &w.read("worker.yml")),
+        ("task definition", &format!("{td:?}")),
+    ] {
+        assert!(
+            !out.contains(SECRET_VALUE),
+            "the secret value reached the {what}"
+        );
+    }
     let cfg = w.yaml("worker.yml");
     let url = str_at(&cfg, &["queue", "url"]).to_string();
     let dlq_arn = str_at(&cfg, &["dlq", "arn"]).to_string();
@@ -37,18 +143,9 @@ async fn queue_dlq_and_task_policy_converge() {
         "5"
     );
 
-    let policy = iam
-        .get_role_policy()
-        .role_name("FargateLedgerTaskRole")
-        .policy_name("FargateLedgerTaskPolicy")
-        .send()
+    let text = role_policy(&iam, "FargateLedgerTaskRole", "FargateLedgerTaskPolicy")
         .await
-        .unwrap();
-    let doc: serde_json::Value = serde_json::from_str(
-        &percent_encoding::percent_decode_str(policy.policy_document()).decode_utf8_lossy(),
-    )
-    .unwrap();
-    let text = doc.to_string();
+        .to_string();
     for want in [
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",

@@ -41,6 +41,8 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -120,6 +122,8 @@ impl Aws {
             logs: client!(aws_sdk_cloudwatchlogs, &sdk),
             events: client!(aws_sdk_eventbridge, &sdk),
             sqs: client!(aws_sdk_sqs, &sdk),
+            secrets: client!(aws_sdk_secretsmanager, &sdk),
+            ssm: client!(aws_sdk_ssm, &sdk),
             route53: client!(aws_sdk_route53, &dns_sdk),
         }
     }

@@ -24,6 +24,7 @@ pub struct Stack {
     pub id: Identity,
     pub network: Network,
     pub images: IndexMap<String, ResolvedImage>,
+    pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
     pub nodes: Vec<Node>,
     pub observed: Observed,
     pub cached: bool,
@@ -38,6 +39,7 @@ impl Stack {
             id: &self.id,
             network: &self.network,
             images: &self.images,
+            secrets: &self.secrets,
         }
     }
 
@@ -245,7 +247,18 @@ pub async fn discover(
             }
         }
     };
-    let (images, network) = tokio::try_join!(images_fut, network_fut)?;
+    let secrets_fut = async {
+        if spec.tasks.iter().all(|t| t.secrets.is_empty()) {
+            return Ok(BTreeMap::new());
+        }
+        timed(
+            "discover:secrets",
+            &timings,
+            discovery::secrets::resolve_all(&aws, &id, &spec, &loaded.path),
+        )
+        .await
+    };
+    let (images, network, secrets) = tokio::try_join!(images_fut, network_fut, secrets_fut)?;
     let check = check_account;
 
     let mut stack = Stack {
@@ -255,6 +268,7 @@ pub async fn discover(
         id,
         network,
         images,
+        secrets,
         nodes: vec![],
         observed: Observed::new(),
         cached,

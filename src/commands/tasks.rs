@@ -437,7 +437,9 @@ pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
     let task = ctx.pick(name, Candidates::Any)?.clone();
     let id = ctx.identity().await?;
     let image = images::resolve(&ctx.aws, &id, &task.image, None).await?;
-    let def = task_definition::desired(&ctx.spec, &task, &id, &image);
+    let secrets =
+        crate::discovery::secrets::resolve_all(&ctx.aws, &id, &ctx.spec, &ctx.loaded.path).await?;
+    let def = task_definition::desired(&ctx.spec, &task, &id, &image, &secrets);
     if settings.dry_run {
         println!("dry run: would register a revision of {}", task.family);
         return Ok(0);

@@ -254,7 +254,7 @@ pub struct Task {
     pub memory: Option<Scalar>,
     pub command: Option<Command>,
     pub environment: Option<IndexMap<String, Option<Scalar>>>,
-    pub secrets: Option<Vec<String>>,
+    pub secrets: Option<Vec<SecretEntry>>,
     pub schedule: Option<String>,
     pub efs: Option<Efs>,
     pub port: Option<u16>,
@@ -274,6 +274,24 @@ pub struct Task {
     pub log_group: Option<LogGroup>,
     /// Legacy.
     pub task_definition_arn: Option<String>,
+}
+
+/// A `secrets:` entry: `/path:ENV` as written, or App::FargateStack's
+/// cached form `{"/path:ENV": ARN}`.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum SecretEntry {
+    Plain(String),
+    Recorded(IndexMap<String, String>),
+}
+
+impl SecretEntry {
+    pub fn written(&self) -> Option<&str> {
+        match self {
+            SecretEntry::Plain(s) => Some(s),
+            SecretEntry::Recorded(m) => m.keys().next().map(String::as_str),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -51,6 +51,7 @@ pub struct TaskSpec {
     pub command: Option<Vec<String>>,
     pub environment: Vec<(String, String)>,
     pub container_port: Option<u16>,
+    pub secrets: Vec<SecretRef>,
     pub schedule: Option<String>,
     pub desired_count: Option<u32>,
 }
@@ -166,6 +167,73 @@ impl ImageRef {
             && account.len() == 12
             && account.bytes().all(|b| b.is_ascii_digit()))
         .then(|| (account.to_string(), region.to_string()))
+    }
+}
+
+/// Where a secret lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum SecretStore {
+    SecretsManager,
+    ParameterStore,
+}
+
+/// One `secrets:` entry: the environment variable it sets and where its
+/// value is. Only the secret's ARN is ever looked up; never its value.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretRef {
+    pub written: String,
+    pub env: String,
+    pub store: SecretStore,
+    pub name: String,
+    /// One key of a JSON secret (ECS's `...:secret:NAME:KEY::` form).
+    pub json_key: Option<String>,
+}
+
+impl SecretRef {
+    /// `NAME:ENV`, `NAME#key:ENV`, `ssm:/param:ENV`; ENV defaults to the
+    /// upper-cased last part of the name, as in the original.
+    pub fn parse(written: &str) -> Result<SecretRef, String> {
+        let w = written.trim();
+        let (store, rest) = match w.strip_prefix("ssm:") {
+            Some(rest) => (SecretStore::ParameterStore, rest),
+            None => (SecretStore::SecretsManager, w),
+        };
+        let (source, env) = match rest.rsplit_once(':') {
+            Some((s, e)) => (s, Some(e)),
+            None => (rest, None),
+        };
+        let (name, json_key) = match source.split_once('#') {
+            Some((n, k)) if store == SecretStore::SecretsManager => (n, Some(k.to_string())),
+            Some(_) => return Err(format!("`{w}`: a Parameter Store entry has no JSON key")),
+            None => (source, None),
+        };
+        if name.is_empty() || json_key.as_deref() == Some("") {
+            return Err(format!("`{w}` names no secret"));
+        }
+        let env = match env {
+            Some(e) => e.to_string(),
+            None => name
+                .rsplit('/')
+                .next()
+                .unwrap_or(name)
+                .to_ascii_uppercase()
+                .replace(|c: char| !c.is_ascii_alphanumeric(), "_"),
+        };
+        let valid_env = env
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && env.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid_env {
+            return Err(format!("`{env}` is not an environment variable name"));
+        }
+        Ok(SecretRef {
+            written: w.to_string(),
+            env,
+            store,
+            name: name.to_string(),
+            json_key,
+        })
     }
 }
 
@@ -617,7 +685,6 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             .then(|| t.container_port.or(t.port).unwrap_or(80));
 
         for (present, what) in [
-            (t.secrets.is_some(), "secrets (Secrets Manager injection)"),
             (t.efs.is_some(), "efs (EFS mount)"),
             (t.autoscaling.is_some(), "autoscaling"),
             (
@@ -629,6 +696,38 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
                 unhandled.push(format!("tasks.{key}: {what}"));
             }
         }
+
+        let mut secrets: Vec<SecretRef> = Vec::new();
+        for (i, entry) in t.secrets.iter().flatten().enumerate() {
+            let written = entry.written().unwrap_or_default();
+            let r = SecretRef::parse(written).map_err(|m| {
+                err(&format!("{}[{i}]", tkey("secrets")), m).hint(
+                    "write `NAME:ENV` (Secrets Manager), `NAME#json-key:ENV` (one key of a JSON secret) or `ssm:/param/name:ENV` (Parameter Store)",
+                )
+            })?;
+            if let Some(dup) = secrets.iter().find(|s| s.env == r.env) {
+                return Err(err(
+                    &tkey("secrets"),
+                    format!(
+                        "`{}` is set by both `{}` and `{}`",
+                        r.env, dup.written, r.written
+                    ),
+                )
+                .hint("give each secret its own environment variable"));
+            }
+            if t.environment
+                .as_ref()
+                .is_some_and(|e| e.contains_key(&r.env))
+            {
+                return Err(err(
+                    &tkey("secrets"),
+                    format!("`{}` is both a secret and in `environment:`", r.env),
+                )
+                .hint("remove it from `environment:` (secret values never go there)"));
+            }
+            secrets.push(r);
+        }
+        secrets.sort_by(|a, b| a.env.cmp(&b.env));
 
         tasks.push(TaskSpec {
             key: key.clone(),
@@ -642,6 +741,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             command,
             environment,
             container_port,
+            secrets,
             schedule: normalised_schedule,
             desired_count: t.desired_count,
         });

@@ -4,6 +4,7 @@
 
 pub mod images;
 pub mod network;
+pub mod secrets;
 
 use crate::aws::{Aws, AwsResultExt};
 

@@ -265,6 +265,7 @@ mod tests {
         id: Identity,
         network: Network,
         images: IndexMap<String, ResolvedImage>,
+        secrets: BTreeMap<String, crate::discovery::secrets::Resolved>,
     }
 
     impl Fixture {
@@ -306,6 +307,7 @@ mod tests {
                     isolated: vec![],
                 },
                 images,
+                secrets: BTreeMap::new(),
             }
         }
 
@@ -316,6 +318,7 @@ mod tests {
                 id: &self.id,
                 network: &self.network,
                 images: &self.images,
+                secrets: &self.secrets,
             }
         }
 

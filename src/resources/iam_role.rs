@@ -67,13 +67,48 @@ pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
             &cx.spec.execution_policy,
             &cx.spec.execution_role,
             Kind::ExecutionRole,
-            execution_policy(cx.spec, cx.id, cx.images.values()),
+            execution_policy_with_secrets(cx),
         ),
     };
     let mut n = Node::new(kind, "main", name);
     n.desired = json!({ "role": role, "document": document });
     n.depends_on = vec![super::Address::new(role_kind, "main")];
     vec![n]
+}
+
+/// The execution policy plus reading exactly the secrets and parameters
+/// the task definitions inject (ECS reads them with the execution role).
+pub fn execution_policy_with_secrets(cx: &Inputs) -> Value {
+    let mut doc = execution_policy(cx.spec, cx.id, cx.images.values());
+    let arns = |store| -> Vec<String> {
+        let set: BTreeSet<String> = cx
+            .secrets
+            .values()
+            .filter(|r| r.store == store)
+            .map(|r| r.arn.clone())
+            .collect();
+        set.into_iter().collect()
+    };
+    let statements = doc["Statement"].as_array_mut().expect("a list");
+    let secrets = arns(crate::config::spec::SecretStore::SecretsManager);
+    if !secrets.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadSecrets",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": secrets,
+        }));
+    }
+    let parameters = arns(crate::config::spec::SecretStore::ParameterStore);
+    if !parameters.is_empty() {
+        statements.push(json!({
+            "Sid": "ReadParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameters"],
+            "Resource": parameters,
+        }));
+    }
+    doc
 }
 
 /// What the application's own role may do: the queue's permissions

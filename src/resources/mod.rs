@@ -309,6 +309,8 @@ pub struct Inputs<'a> {
     pub id: &'a Identity,
     pub network: &'a Network,
     pub images: &'a IndexMap<String, ResolvedImage>,
+    /// Each `secrets:` entry as written -> its ARN (never its value).
+    pub secrets: &'a BTreeMap<String, crate::discovery::secrets::Resolved>,
 }
 
 /// One resource the config asks for.

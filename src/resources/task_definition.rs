@@ -43,6 +43,9 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub command: Vec<String>,
     pub environment: BTreeMap<String, String>,
+    /// Environment variable -> where ECS reads its value (an ARN; never the value).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub port_mappings: Vec<Port>,
     pub log_configuration: Option<Log>,
@@ -65,7 +68,13 @@ pub struct Log {
 
 /// The definition the config asks for. Role ARNs are computed from names
 /// (they are deterministic), so this can be built before the roles exist.
-pub fn desired(spec: &StackSpec, task: &TaskSpec, id: &Identity, image: &ResolvedImage) -> TaskDef {
+pub fn desired(
+    spec: &StackSpec,
+    task: &TaskSpec,
+    id: &Identity,
+    image: &ResolvedImage,
+    secrets: &BTreeMap<String, crate::discovery::secrets::Resolved>,
+) -> TaskDef {
     let options = BTreeMap::from([
         ("awslogs-group".to_string(), spec.log_group.clone()),
         ("awslogs-region".to_string(), id.region.clone()),
@@ -85,6 +94,11 @@ pub fn desired(spec: &StackSpec, task: &TaskSpec, id: &Identity, image: &Resolve
             essential: true,
             command: task.command.clone().unwrap_or_default(),
             environment: task.environment.iter().cloned().collect(),
+            secrets: task
+                .secrets
+                .iter()
+                .filter_map(|r| Some((r.env.clone(), secrets.get(&r.written)?.value_from.clone())))
+                .collect(),
             // awsvpc requires hostPort == containerPort (the original let them differ).
             port_mappings: task
                 .container_port
@@ -158,6 +172,11 @@ fn container_from_sdk(c: &ContainerDefinition) -> Container {
                 )
             })
             .collect(),
+        secrets: c
+            .secrets()
+            .iter()
+            .map(|s| (s.name().to_string(), s.value_from().to_string()))
+            .collect(),
         port_mappings: ports,
         log_configuration: c.log_configuration().map(|l| Log {
             log_driver: l.log_driver().as_str().to_string(),
@@ -176,8 +195,9 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
         .map(|t| {
             let mut n = Node::new(Kind::TaskDefinition, &t.key, &t.family);
             n.predicted = format!("{}:1", t.family);
-            n.desired = serde_json::to_value(desired(cx.spec, t, cx.id, &cx.images[&t.key]))
-                .expect("serialises");
+            n.desired =
+                serde_json::to_value(desired(cx.spec, t, cx.id, &cx.images[&t.key], cx.secrets))
+                    .expect("serialises");
             n.depends_on = vec![
                 Address::new(Kind::LogGroup, "main"),
                 Address::new(Kind::ExecutionRole, "main"),
@@ -364,6 +384,18 @@ async fn register_once(
                         .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
                         .collect(),
                 ))
+                .set_secrets((!c.secrets.is_empty()).then(|| {
+                    c.secrets
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            aws_sdk_ecs::types::Secret::builder()
+                                .name(k)
+                                .value_from(v)
+                                .build()
+                                .ok()
+                        })
+                        .collect()
+                }))
                 .set_port_mappings(Some(
                     c.port_mappings
                         .iter()

@@ -371,3 +371,18 @@ pub fn list_at(v: &serde_yaml::Value, path: &[&str]) -> Vec<String> {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// A role's inline policy document, decoded.
+pub async fn role_policy(iam: &aws_sdk_iam::Client, role: &str, policy: &str) -> serde_json::Value {
+    let out = iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(policy)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{role}/{policy}: {e:?}"));
+    serde_json::from_str(
+        &percent_encoding::percent_decode_str(out.policy_document()).decode_utf8_lossy(),
+    )
+    .unwrap()
+}
