@@ -91,7 +91,11 @@ def _operation_of(environ, body):
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
     if "Action" in query:
         return query["Action"][0]
-    return "%s %s" % (environ.get("REQUEST_METHOD", "?"), environ.get("PATH_INFO", "/"))
+    # REST services (EFS, Route 53, ...) name the operation by method and
+    # path; the log names it by what it does, so that reads count as reads.
+    method = environ.get("REQUEST_METHOD", "?")
+    verb = {"GET": "Get", "HEAD": "Get"}.get(method, method.capitalize())
+    return "%s:%s" % (verb, environ.get("PATH_INFO", "/"))
 
 
 def _fix_ecs_numbers(node):

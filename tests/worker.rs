@@ -35,12 +35,77 @@ async fn seed_secrets(sdk: &aws_config::SdkConfig) -> (String, String) {
     )
 }
 
+/// An EFS file system with a mount target (and its own security group) in
+/// the seeded VPC; the example's placeholder ID is replaced by its ID.
+async fn seed_file_system(
+    sdk: &aws_config::SdkConfig,
+    seed: &Seed,
+    w: &Workdir,
+) -> (String, String) {
+    let efs = aws_sdk_efs::Client::new(sdk);
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let fs = efs
+        .create_file_system()
+        .creation_token("ledger")
+        .send()
+        .await
+        .unwrap();
+    let fs_id = fs.file_system_id().to_string();
+    let sg = ec2
+        .create_security_group()
+        .group_name("ledger-efs")
+        .description("mount targets")
+        .vpc_id(&seed.vpc_id)
+        .send()
+        .await
+        .unwrap();
+    let sg_id = sg.group_id().unwrap().to_string();
+    efs.create_mount_target()
+        .file_system_id(&fs_id)
+        .subnet_id(&seed.private[0])
+        .security_groups(&sg_id)
+        .send()
+        .await
+        .unwrap();
+    let text = w.read("worker.yml").replace("fs-0123456789abcdef0", &fs_id);
+    w.write("worker.yml", &text);
+    (fs_id, sg_id)
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn a_missing_secret_fails_the_plan_before_any_change() {
+async fn a_missing_file_system_fails_the_plan_before_any_change() {
     let moto = Moto::start();
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "worker.yml");
+    seed_secrets(&moto.sdk().await).await;
+    moto.clear_calls();
+    let run = w.run(&["apply", "-c", "worker.yml", "--force"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`tasks.worker.efs.id`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("fs-0123456789abcdef0"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_secret_fails_the_plan_before_any_change() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "worker.yml");
+    seed_file_system(&moto.sdk().await, &seed, &w).await;
     moto.clear_calls();
     let run = w.run(&["apply", "-c", "worker.yml", "--force"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -58,15 +123,16 @@ async fn a_missing_secret_fails_the_plan_before_any_change() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn queue_dlq_secrets_and_task_policy_converge() {
+async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     let moto = Moto::start();
-    moto.seed("eligible");
+    let seed = moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "worker.yml");
     let sdk = moto.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
     let (secret_arn, param_arn) = seed_secrets(&sdk).await;
+    let (fs_id, mount_sg) = seed_file_system(&sdk, &seed, &w).await;
 
     let plan = w.run(&["plan", "-c", "worker.yml"]).ok();
     let applied = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
@@ -97,6 +163,41 @@ async fn queue_dlq_secrets_and_task_policy_converge() {
             ),
         ]
     );
+    // EFS: the volume (transit encryption on) and its mount point.
+    let def = td.task_definition().unwrap();
+    let vol = &def.volumes()[0];
+    let efs_cfg = vol.efs_volume_configuration().unwrap();
+    assert_eq!(efs_cfg.file_system_id(), fs_id);
+    assert_eq!(efs_cfg.root_directory(), Some("/ledger"));
+    assert_eq!(
+        efs_cfg.transit_encryption().map(|t| t.as_str()),
+        Some("ENABLED")
+    );
+    assert_eq!(c.mount_points()[0].container_path(), Some("/mnt/ledger"));
+    assert_eq!(c.mount_points()[0].read_only(), Some(false));
+    // ... and NFS from the stack's group into the mount target's group.
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let stack_sg = str_at(
+        &w.yaml("worker.yml"),
+        &["security_groups", "fargate", "group_id"],
+    )
+    .to_string();
+    let groups = ec2
+        .describe_security_groups()
+        .group_ids(&mount_sg)
+        .send()
+        .await
+        .unwrap();
+    let nfs_from_stack = groups.security_groups()[0]
+        .ip_permissions()
+        .iter()
+        .any(|p| {
+            p.from_port() == Some(2049)
+                && p.user_id_group_pairs()
+                    .iter()
+                    .any(|u| u.group_id() == Some(stack_sg.as_str()))
+        });
+    assert!(nfs_from_stack, "{groups:?}");
     let exec = role_policy(&iam, "FargateLedgerRole", "FargateLedgerPolicy").await;
     let text = exec.to_string();
     assert!(

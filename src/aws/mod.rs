@@ -43,6 +43,7 @@ pub struct Aws {
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub efs: aws_sdk_efs::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -124,6 +125,7 @@ impl Aws {
             sqs: client!(aws_sdk_sqs, &sdk),
             secrets: client!(aws_sdk_secretsmanager, &sdk),
             ssm: client!(aws_sdk_ssm, &sdk),
+            efs: client!(aws_sdk_efs, &sdk),
             route53: client!(aws_sdk_route53, &dns_sdk),
         }
     }

@@ -25,6 +25,7 @@ pub struct Stack {
     pub network: Network,
     pub images: IndexMap<String, ResolvedImage>,
     pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
+    pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
     pub nodes: Vec<Node>,
     pub observed: Observed,
     pub cached: bool,
@@ -40,6 +41,7 @@ impl Stack {
             network: &self.network,
             images: &self.images,
             secrets: &self.secrets,
+            file_systems: &self.file_systems,
         }
     }
 
@@ -258,7 +260,19 @@ pub async fn discover(
         )
         .await
     };
-    let (images, network, secrets) = tokio::try_join!(images_fut, network_fut, secrets_fut)?;
+    let efs_fut = async {
+        if spec.tasks.iter().all(|t| t.efs.is_none()) {
+            return Ok(BTreeMap::new());
+        }
+        timed(
+            "discover:efs",
+            &timings,
+            discovery::efs::resolve_all(&aws, &spec, &loaded.path),
+        )
+        .await
+    };
+    let (images, network, secrets, file_systems) =
+        tokio::try_join!(images_fut, network_fut, secrets_fut, efs_fut)?;
     let check = check_account;
 
     let mut stack = Stack {
@@ -269,6 +283,7 @@ pub async fn discover(
         network,
         images,
         secrets,
+        file_systems,
         nodes: vec![],
         observed: Observed::new(),
         cached,

@@ -52,6 +52,7 @@ pub struct TaskSpec {
     pub environment: Vec<(String, String)>,
     pub container_port: Option<u16>,
     pub secrets: Vec<SecretRef>,
+    pub efs: Option<EfsSpec>,
     pub schedule: Option<String>,
     pub desired_count: Option<u32>,
 }
@@ -168,6 +169,18 @@ impl ImageRef {
             && account.bytes().all(|b| b.is_ascii_digit()))
         .then(|| (account.to_string(), region.to_string()))
     }
+}
+
+/// An EFS file system mounted into a task's container.
+#[derive(Debug, Clone, Serialize)]
+pub struct EfsSpec {
+    pub id: String,
+    /// The directory of the file system that is mounted.
+    pub path: String,
+    pub mount_point: String,
+    pub readonly: bool,
+    /// Open the file system's mount targets to the stack's tasks (NFS, 2049).
+    pub authorize_ingress: bool,
 }
 
 /// Where a secret lives.
@@ -685,7 +698,6 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             .then(|| t.container_port.or(t.port).unwrap_or(80));
 
         for (present, what) in [
-            (t.efs.is_some(), "efs (EFS mount)"),
             (t.autoscaling.is_some(), "autoscaling"),
             (
                 kind.is_http(),
@@ -729,6 +741,60 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         }
         secrets.sort_by(|a, b| a.env.cmp(&b.env));
 
+        let efs = match &t.efs {
+            None => None,
+            Some(e) => {
+                let id =
+                    e.id.clone()
+                        .filter(|i| i.starts_with("fs-"))
+                        .ok_or_else(|| {
+                            err(
+                                &format!("{}.id", tkey("efs")),
+                                "missing or not a file system ID".into(),
+                            )
+                            .hint("set `id: fs-0123456789abcdef0`")
+                        })?;
+                let flag =
+                    |v: &Option<serde_yaml::Value>, field: &str| -> Result<bool, ConfigError> {
+                        match v {
+                            None => Ok(false),
+                            Some(serde_yaml::Value::Bool(b)) => Ok(*b),
+                            Some(serde_yaml::Value::Number(n)) => Ok(n.as_u64() != Some(0)),
+                            Some(serde_yaml::Value::String(s))
+                                if matches!(s.as_str(), "true" | "yes" | "1") =>
+                            {
+                                Ok(true)
+                            }
+                            Some(serde_yaml::Value::String(s))
+                                if matches!(s.as_str(), "false" | "no" | "0") =>
+                            {
+                                Ok(false)
+                            }
+                            Some(_) => Err(err(
+                                &format!("{}.{field}", tkey("efs")),
+                                "not a boolean".into(),
+                            )
+                            .hint("write true or false")),
+                        }
+                    };
+                let mount_point = e.mount_point.clone().unwrap_or_else(|| "/mnt".into());
+                if !mount_point.starts_with('/') {
+                    return Err(err(
+                        &format!("{}.mount_point", tkey("efs")),
+                        format!("`{mount_point}` is not an absolute path"),
+                    )
+                    .hint("write a path such as /mnt/shared"));
+                }
+                Some(EfsSpec {
+                    id,
+                    path: e.path.clone().unwrap_or_else(|| "/".into()),
+                    mount_point,
+                    readonly: flag(&e.readonly, "readonly")?,
+                    authorize_ingress: flag(&e.authorize_ingress, "authorize_ingress")?,
+                })
+            }
+        };
+
         tasks.push(TaskSpec {
             key: key.clone(),
             kind,
@@ -742,6 +808,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             environment,
             container_port,
             secrets,
+            efs,
             schedule: normalised_schedule,
             desired_count: t.desired_count,
         });

@@ -2,6 +2,7 @@
 //! and independent look-ups run concurrently. The result is an `Observed`
 //! snapshot that the pure planner compares with the config.
 
+pub mod efs;
 pub mod images;
 pub mod network;
 pub mod secrets;

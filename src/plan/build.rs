@@ -266,6 +266,7 @@ mod tests {
         network: Network,
         images: IndexMap<String, ResolvedImage>,
         secrets: BTreeMap<String, crate::discovery::secrets::Resolved>,
+        file_systems: BTreeMap<String, crate::discovery::efs::FileSystem>,
     }
 
     impl Fixture {
@@ -308,6 +309,7 @@ mod tests {
                 },
                 images,
                 secrets: BTreeMap::new(),
+                file_systems: BTreeMap::new(),
             }
         }
 
@@ -319,6 +321,7 @@ mod tests {
                 network: &self.network,
                 images: &self.images,
                 secrets: &self.secrets,
+                file_systems: &self.file_systems,
             }
         }
 

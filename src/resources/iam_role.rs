@@ -133,6 +133,27 @@ pub fn task_policy(cx: &Inputs) -> Option<Value> {
             }));
         }
     }
+    // EFS: mount (and write unless every task mounts it read-only) on each
+    // file system's ARN.
+    let mut file_systems: std::collections::BTreeMap<&str, bool> = Default::default();
+    for e in cx.spec.tasks.iter().filter_map(|t| t.efs.as_ref()) {
+        *file_systems.entry(e.id.as_str()).or_insert(false) |= !e.readonly;
+    }
+    for (id, write) in file_systems {
+        let Some(fs) = cx.file_systems.get(id) else {
+            continue;
+        };
+        let mut actions = vec!["elasticfilesystem:ClientMount"];
+        if write {
+            actions.push("elasticfilesystem:ClientWrite");
+        }
+        statements.push(json!({
+            "Sid": format!("EfsMount{}", id.trim_start_matches("fs-")),
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": [fs.arn],
+        }));
+    }
     (!statements.is_empty()).then(|| json!({ "Version": "2012-10-17", "Statement": statements }))
 }
 

@@ -15,6 +15,7 @@
 //! is its file, a variant, and a line in each `match` below.
 
 pub mod cluster;
+pub mod efs_ingress;
 pub mod iam_role;
 pub mod log_group;
 pub mod queue;
@@ -57,6 +58,7 @@ pub enum Kind {
     Cluster,
     SecurityGroup,
     TaskDefinition,
+    EfsIngress,
     EventsRole,
     EventsPolicy,
     ScheduleRule,
@@ -76,6 +78,7 @@ impl Kind {
         Kind::Cluster,
         Kind::SecurityGroup,
         Kind::TaskDefinition,
+        Kind::EfsIngress,
         Kind::EventsRole,
         Kind::EventsPolicy,
         Kind::ScheduleRule,
@@ -94,6 +97,7 @@ impl Kind {
             Kind::Cluster => "ecs cluster",
             Kind::SecurityGroup => "security group",
             Kind::TaskDefinition => "task definition",
+            Kind::EfsIngress => "efs ingress rule",
             Kind::EventsRole => "iam events role",
             Kind::EventsPolicy => "iam events policy",
             Kind::ScheduleRule => "schedule rule",
@@ -113,6 +117,7 @@ impl Kind {
             Kind::Cluster => "cluster",
             Kind::SecurityGroup => "security-group",
             Kind::TaskDefinition => "task-definition",
+            Kind::EfsIngress => "efs-ingress",
             Kind::EventsRole => "events-role",
             Kind::EventsPolicy => "events-policy",
             Kind::ScheduleRule => "schedule-rule",
@@ -143,6 +148,7 @@ impl Kind {
             Kind::Cluster => cluster::nodes(cx),
             Kind::SecurityGroup => security_group::nodes(cx),
             Kind::TaskDefinition => task_definition::nodes(cx),
+            Kind::EfsIngress => efs_ingress::nodes(cx),
             Kind::Service => service::nodes(cx),
         }
     }
@@ -162,6 +168,7 @@ impl Kind {
             Kind::Cluster => cluster::observe(aws, node).await,
             Kind::SecurityGroup => security_group::observe(aws, cx, node).await,
             Kind::TaskDefinition => task_definition::observe(aws, node).await,
+            Kind::EfsIngress => efs_ingress::observe(aws, cx, node).await,
             Kind::Service => service::observe(aws, cx, node).await,
         }
     }
@@ -192,6 +199,7 @@ impl Kind {
             Kind::Cluster => cluster::apply(aws, cx, work).await,
             Kind::SecurityGroup => security_group::apply(aws, cx, work).await,
             Kind::TaskDefinition => task_definition::apply(aws, cx, work).await,
+            Kind::EfsIngress => efs_ingress::apply(aws, work).await,
             Kind::Service => {
                 anyhow::bail!("services are created by `fargate-stack create-service`")
             }
@@ -219,6 +227,7 @@ impl Kind {
             Kind::Cluster => cluster::delete(aws, node).await,
             Kind::SecurityGroup => security_group::delete(aws, state).await,
             Kind::TaskDefinition => task_definition::delete(aws, node).await,
+            Kind::EfsIngress => efs_ingress::delete(aws, state).await,
             Kind::Service => service::delete(aws, cx, node).await,
         }
     }
@@ -235,7 +244,8 @@ impl Kind {
             Kind::ExecutionPolicy
             | Kind::EventsPolicy
             | Kind::TaskPolicy
-            | Kind::ScheduleTarget => vec![],
+            | Kind::ScheduleTarget
+            | Kind::EfsIngress => vec![],
             Kind::ScheduleRule => schedule_rule::write_back(node),
             Kind::Cluster => cluster::write_back(node, state),
             Kind::SecurityGroup => security_group::write_back(node, state),
@@ -266,6 +276,7 @@ impl Kind {
             Kind::ExecutionPolicy
             | Kind::EventsPolicy
             | Kind::TaskPolicy
+            | Kind::EfsIngress
             | Kind::ScheduleRule
             | Kind::ScheduleTarget
             | Kind::Service => vec![],
@@ -311,6 +322,8 @@ pub struct Inputs<'a> {
     pub images: &'a IndexMap<String, ResolvedImage>,
     /// Each `secrets:` entry as written -> its ARN (never its value).
     pub secrets: &'a BTreeMap<String, crate::discovery::secrets::Resolved>,
+    /// EFS file systems the tasks mount, by ID.
+    pub file_systems: &'a BTreeMap<String, crate::discovery::efs::FileSystem>,
 }
 
 /// One resource the config asks for.

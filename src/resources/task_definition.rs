@@ -32,6 +32,26 @@ pub struct TaskDef {
     pub execution_role_arn: String,
     pub task_role_arn: String,
     pub container_definitions: Vec<Container>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+}
+
+/// An EFS volume (transit encryption always on).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Volume {
+    pub name: String,
+    pub file_system_id: String,
+    pub root_directory: String,
+    pub transit_encryption: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MountPoint {
+    pub source_volume: String,
+    pub container_path: String,
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +68,8 @@ pub struct Container {
     pub secrets: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub port_mappings: Vec<Port>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<MountPoint>,
     pub log_configuration: Option<Log>,
 }
 
@@ -88,7 +110,26 @@ pub fn desired(
         requires_compatibilities: vec!["FARGATE".into()],
         execution_role_arn: super::iam_role::role_arn(id, &spec.execution_role),
         task_role_arn: super::iam_role::role_arn(id, &spec.task_role),
+        volumes: task
+            .efs
+            .iter()
+            .map(|e| Volume {
+                name: format!("efs-{}", e.id),
+                file_system_id: e.id.clone(),
+                root_directory: e.path.clone(),
+                transit_encryption: "ENABLED".into(),
+            })
+            .collect(),
         container_definitions: vec![Container {
+            mount_points: task
+                .efs
+                .iter()
+                .map(|e| MountPoint {
+                    source_volume: format!("efs-{}", e.id),
+                    container_path: e.mount_point.clone(),
+                    read_only: e.readonly,
+                })
+                .collect(),
             name: task.name.clone(),
             image: image.uri.clone(),
             essential: true,
@@ -141,6 +182,25 @@ fn from_sdk(td: &TaskDefinition) -> TaskDef {
             .iter()
             .map(container_from_sdk)
             .collect(),
+        volumes: {
+            let mut v: Vec<Volume> = td
+                .volumes()
+                .iter()
+                .filter_map(|v| {
+                    let efs = v.efs_volume_configuration()?;
+                    Some(Volume {
+                        name: v.name().unwrap_or_default().into(),
+                        file_system_id: efs.file_system_id().into(),
+                        root_directory: efs.root_directory().unwrap_or("/").into(),
+                        transit_encryption: efs
+                            .transit_encryption()
+                            .map_or("DISABLED".into(), |t| t.as_str().to_string()),
+                    })
+                })
+                .collect();
+            v.sort();
+            v
+        },
     }
 }
 
@@ -178,6 +238,19 @@ fn container_from_sdk(c: &ContainerDefinition) -> Container {
             .map(|s| (s.name().to_string(), s.value_from().to_string()))
             .collect(),
         port_mappings: ports,
+        mount_points: {
+            let mut m: Vec<MountPoint> = c
+                .mount_points()
+                .iter()
+                .map(|m| MountPoint {
+                    source_volume: m.source_volume().unwrap_or_default().into(),
+                    container_path: m.container_path().unwrap_or_default().into(),
+                    read_only: m.read_only().unwrap_or(false),
+                })
+                .collect();
+            m.sort();
+            m
+        },
         log_configuration: c.log_configuration().map(|l| Log {
             log_driver: l.log_driver().as_str().to_string(),
             options: l
@@ -396,6 +469,18 @@ async fn register_once(
                         })
                         .collect()
                 }))
+                .set_mount_points((!c.mount_points.is_empty()).then(|| {
+                    c.mount_points
+                        .iter()
+                        .map(|m| {
+                            aws_sdk_ecs::types::MountPoint::builder()
+                                .source_volume(&m.source_volume)
+                                .container_path(&m.container_path)
+                                .read_only(m.read_only)
+                                .build()
+                        })
+                        .collect()
+                }))
                 .set_port_mappings(Some(
                     c.port_mappings
                         .iter()
@@ -436,6 +521,26 @@ async fn register_once(
         .execution_role_arn(&def.execution_role_arn)
         .task_role_arn(&def.task_role_arn)
         .set_container_definitions(Some(containers))
+        .set_volumes((!def.volumes.is_empty()).then(|| {
+            def.volumes
+                .iter()
+                .map(|v| {
+                    aws_sdk_ecs::types::Volume::builder()
+                        .name(&v.name)
+                        .efs_volume_configuration(
+                            aws_sdk_ecs::types::EfsVolumeConfiguration::builder()
+                                .file_system_id(&v.file_system_id)
+                                .root_directory(&v.root_directory)
+                                .transit_encryption(aws_sdk_ecs::types::EfsTransitEncryption::from(
+                                    v.transit_encryption.as_str(),
+                                ))
+                                .build()
+                                .expect("file system id is set"),
+                        )
+                        .build()
+                })
+                .collect()
+        }))
         .set_tags(Some(super::cluster::ecs_tags(&spec.app)))
         .send()
         .await
