@@ -292,8 +292,37 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     assert_eq!(moto.count("SetQueueAttributes"), 1);
     assert_eq!(str_at(&w.yaml("worker.yml"), &["queue", "url"]), url);
 
-    // destroy removes both queues and the task policy with its role.
-    w.run(&["destroy", "-c", "worker.yml", "--force"]).ok();
+    // The bucket was created, tagged as ours.
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let tags = s3
+        .get_bucket_tagging()
+        .bucket("ledger-exports")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        tags.tag_set()
+            .iter()
+            .any(|t| t.key() == "fargate-stack:app" && t.value() == "ledger")
+    );
+
+    // destroy removes both queues and the task policy with its role, and
+    // keeps the bucket (it holds data).
+    let destroyed = w.run(&["destroy", "-c", "worker.yml", "--force"]).ok();
+    assert!(
+        destroyed.stdout.contains("a bucket holds data"),
+        "{}",
+        destroyed.stdout
+    );
+    s3.head_bucket()
+        .bucket("ledger-exports")
+        .send()
+        .await
+        .expect("the bucket is kept");
     let left = sqs.list_queues().send().await.unwrap();
     assert!(left.queue_urls().is_empty(), "{left:?}");
     assert!(

@@ -44,6 +44,7 @@ pub struct Aws {
     pub secrets: aws_sdk_secretsmanager::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub efs: aws_sdk_efs::Client,
+    pub s3: aws_sdk_s3::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -126,6 +127,14 @@ impl Aws {
             secrets: client!(aws_sdk_secretsmanager, &sdk),
             ssm: client!(aws_sdk_ssm, &sdk),
             efs: client!(aws_sdk_efs, &sdk),
+            // Another endpoint (an emulator, a gateway) serves buckets by
+            // path, not by virtual host.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+                    .interceptor(CallCounter)
+                    .build(),
+            ),
             route53: client!(aws_sdk_route53, &dns_sdk),
         }
     }
@@ -156,7 +165,7 @@ impl ApiCall {
     /// Read-only calls by AWS's naming convention; everything else changes
     /// something.
     pub fn is_mutating(&self) -> bool {
-        !["Describe", "List", "Get", "Filter", "Lookup"]
+        !["Describe", "List", "Get", "Head", "Filter", "Lookup"]
             .iter()
             .any(|p| self.operation.starts_with(p))
     }

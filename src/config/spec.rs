@@ -31,6 +31,7 @@ pub struct StackSpec {
     pub events_role: String,
     pub events_policy: String,
     pub queue: Option<QueueSpec>,
+    pub bucket: Option<BucketSpec>,
     pub tasks: Vec<TaskSpec>,
     /// Config sections this version keeps but does not act on yet.
     pub unhandled: Vec<String>,
@@ -169,6 +170,16 @@ impl ImageRef {
             && account.bytes().all(|b| b.is_ascii_digit()))
         .then(|| (account.to_string(), region.to_string()))
     }
+}
+
+/// The S3 bucket the tasks use, created when missing (as the original).
+#[derive(Debug, Clone, Serialize)]
+pub struct BucketSpec {
+    pub name: String,
+    pub readonly: bool,
+    /// Key prefixes the tasks may use (`paths`, without the leading `/`);
+    /// empty means the whole bucket.
+    pub prefixes: Vec<String>,
 }
 
 /// An EFS file system mounted into a task's container.
@@ -545,7 +556,10 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
 
     let mut unhandled = Vec::new();
     for (present, what) in [
-        (config.bucket.is_some(), "bucket (S3 bucket access)"),
+        (
+            config.bucket.as_ref().is_some_and(|b| b.policy.is_some()),
+            "bucket.policy (S3 bucket policy)",
+        ),
         (config.alb.is_some(), "alb (load balancer)"),
         (
             config.route53.as_ref().is_some_and(|r| r.zone_id.is_some()),
@@ -562,6 +576,47 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
     }
 
     let queue = queue_spec(path, config)?;
+    let bucket = match config.bucket.as_ref() {
+        Some(b) => {
+            let name = b.name.clone().ok_or_else(|| {
+                ConfigError::new(path, "bucket.name", "missing")
+                    .hint("name the bucket: `name: my-bucket`")
+            })?;
+            let valid = (3..=63).contains(&name.len())
+                && name.bytes().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'
+                })
+                && name
+                    .bytes()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
+                && name
+                    .bytes()
+                    .last()
+                    .is_some_and(|c| c.is_ascii_alphanumeric());
+            if !valid {
+                return Err(ConfigError::new(
+                    path,
+                    "bucket.name",
+                    format!("`{name}` is not a valid S3 bucket name"),
+                )
+                .hint("use 3 to 63 lower-case letters, digits, `-` and `.`"));
+            }
+            let prefixes = b
+                .paths
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.trim_start_matches('/').trim_end_matches('*').to_string())
+                .collect();
+            Some(BucketSpec {
+                name,
+                readonly: b.readonly.unwrap_or(false),
+                prefixes,
+            })
+        }
+        None => None,
+    };
 
     let mut tasks = Vec::new();
     for (key, t) in &config.tasks {
@@ -827,6 +882,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         events_role,
         events_policy,
         queue,
+        bucket,
         tasks,
         unhandled,
     })

@@ -156,6 +156,7 @@ pub fn destroy(
     let mut kept = Vec::new();
     let deleting: BTreeSet<&Address> = nodes
         .iter()
+        .filter(|n| n.address.kind != Kind::Bucket)
         .filter(|n| owner(n, observed, app, recorded) == Some(Ownership::Ours))
         .map(|n| &n.address)
         .collect();
@@ -164,6 +165,14 @@ pub fn destroy(
             continue;
         };
         let own = owner(node, observed, app, recorded).expect("exists");
+        if node.address.kind == Kind::Bucket {
+            kept.push(Kept {
+                address: node.address.clone(),
+                name: node.name.clone(),
+                reason: "a bucket holds data: empty and delete it yourself if it should go".into(),
+            });
+            continue;
+        }
         if own != Ownership::Ours {
             let reason = match &own {
                 Ownership::OtherStack(o) => format!("belongs to the stack `{o}`"),

@@ -133,6 +133,7 @@ pub fn task_policy(cx: &Inputs) -> Option<Value> {
             }));
         }
     }
+    statements.extend(super::bucket::statements(cx));
     // EFS: mount (and write unless every task mounts it read-only) on each
     // file system's ARN.
     let mut file_systems: std::collections::BTreeMap<&str, bool> = Default::default();

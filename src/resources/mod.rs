@@ -14,6 +14,7 @@
 //! `Kind` is the one list of kinds and the one dispatch point: adding a kind
 //! is its file, a variant, and a line in each `match` below.
 
+pub mod bucket;
 pub mod cluster;
 pub mod efs_ingress;
 pub mod iam_role;
@@ -51,6 +52,7 @@ pub const ORIGINAL_CREATED_BY: &str = "FargateStack";
 pub enum Kind {
     LogGroup,
     Queue,
+    Bucket,
     ExecutionRole,
     ExecutionPolicy,
     TaskRole,
@@ -71,6 +73,7 @@ impl Kind {
     pub const ALL: &'static [Kind] = &[
         Kind::LogGroup,
         Kind::Queue,
+        Kind::Bucket,
         Kind::ExecutionRole,
         Kind::ExecutionPolicy,
         Kind::TaskRole,
@@ -90,6 +93,7 @@ impl Kind {
         match self {
             Kind::LogGroup => "log group",
             Kind::Queue => "sqs queue",
+            Kind::Bucket => "s3 bucket",
             Kind::TaskPolicy => "iam task policy",
             Kind::ExecutionRole => "iam execution role",
             Kind::ExecutionPolicy => "iam execution policy",
@@ -110,6 +114,7 @@ impl Kind {
         match self {
             Kind::LogGroup => "log-group",
             Kind::Queue => "queue",
+            Kind::Bucket => "bucket",
             Kind::TaskPolicy => "task-policy",
             Kind::ExecutionRole => "execution-role",
             Kind::ExecutionPolicy => "execution-policy",
@@ -137,6 +142,7 @@ impl Kind {
         match self {
             Kind::LogGroup => log_group::nodes(cx),
             Kind::Queue => queue::nodes(cx),
+            Kind::Bucket => bucket::nodes(cx),
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::role_nodes(self, cx)
             }
@@ -157,6 +163,7 @@ impl Kind {
         match self {
             Kind::LogGroup => log_group::observe(aws, cx, node).await,
             Kind::Queue => queue::observe(aws, cx, node).await,
+            Kind::Bucket => bucket::observe(aws, node).await,
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::observe_role(aws, node).await
             }
@@ -188,6 +195,7 @@ impl Kind {
         match self {
             Kind::LogGroup => log_group::apply(aws, cx, work).await,
             Kind::Queue => queue::apply(aws, cx, work).await,
+            Kind::Bucket => bucket::apply(aws, cx, work).await,
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::apply_role(aws, cx, work).await
             }
@@ -216,6 +224,7 @@ impl Kind {
         match self {
             Kind::LogGroup => log_group::delete(aws, node).await,
             Kind::Queue => queue::delete(aws, state).await,
+            Kind::Bucket => anyhow::bail!("buckets are never deleted: they hold data"),
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::delete_role(aws, node).await
             }
@@ -238,6 +247,7 @@ impl Kind {
         match self {
             Kind::LogGroup => log_group::write_back(cx, node, state),
             Kind::Queue => queue::write_back(node, state),
+            Kind::Bucket => vec![],
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::write_back(cx, node, state)
             }
@@ -261,6 +271,7 @@ impl Kind {
         match self {
             Kind::LogGroup => vec![path(&["log_group", "arn"])],
             Kind::Queue => queue::recorded_keys(node),
+            Kind::Bucket => vec![],
             Kind::ExecutionRole => vec![path(&["role", "arn"])],
             Kind::TaskRole => vec![path(&["task_role", "arn"])],
             Kind::EventsRole => vec![path(&["events_role", "arn"])],
