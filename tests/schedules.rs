@@ -214,3 +214,37 @@ fn a_bad_schedule_fails_before_any_call() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("tasks.t.schedule"), "{}", run.stderr);
 }
+
+/// The shape of the original's minimal scheduled task (a two-digit minute,
+/// `*` in both day fields, a numeric environment value) applies unchanged
+/// and converges.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_originals_minimal_scheduled_task_shape_applies_unchanged() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "job.yml",
+        "---\napp:\n  name: my-job\ntasks:\n  my-job:\n    type: task\n    image: helloworld:latest\n    schedule: cron(00 15 * * * *)\n    environment:\n      RUN_ONCE: 1\n",
+    );
+    w.run(&["apply", "-c", "job.yml", "--force"]).ok();
+    let events = aws_sdk_eventbridge::Client::new(&moto.sdk().await);
+    let rule = events
+        .describe_rule()
+        .name("my-job-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.schedule_expression(), Some("cron(00 15 * * ? *)"));
+    assert_eq!(
+        str_at(&w.yaml("job.yml"), &["tasks", "my-job", "schedule"]),
+        "cron(00 15 * * ? *)"
+    );
+    moto.clear_calls();
+    w.run(&["apply", "-c", "job.yml", "--force"]).ok();
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}

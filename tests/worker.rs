@@ -292,6 +292,38 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     assert_eq!(moto.count("SetQueueAttributes"), 1);
     assert_eq!(str_at(&w.yaml("worker.yml"), &["queue", "url"]), url);
 
+    // update-policy puts back a policy someone edited, and only that.
+    iam.put_role_policy()
+        .role_name("FargateLedgerTaskRole")
+        .policy_name("FargateLedgerTaskPolicy")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    moto.clear_calls();
+    let fixed = w.run(&["update-policy", "-c", "worker.yml"]).ok();
+    assert!(
+        fixed.stdout.contains("updated 1 policy"),
+        "{}",
+        fixed.stdout
+    );
+    assert_eq!(
+        moto.mutating_calls().len(),
+        1,
+        "{:?}",
+        moto.mutating_calls()
+    );
+    let text = role_policy(&iam, "FargateLedgerTaskRole", "FargateLedgerTaskPolicy")
+        .await
+        .to_string();
+    assert!(!text.contains("sqs:*"), "{text}");
+    let again = w.run(&["update-policy", "-c", "worker.yml"]).ok();
+    assert!(
+        again.stdout.contains("nothing to update"),
+        "{}",
+        again.stdout
+    );
+
     // The bucket was created, tagged as ours.
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&sdk)

@@ -380,6 +380,13 @@ pub enum Command {
     )]
     UpdateTarget(DeleteArgs),
 
+    /// Rebuild the IAM policies from the config (cache off) and put those that differ
+    #[command(
+        name = "update-policy",
+        after_help = "Example:\n  fargate-stack update-policy --dryrun   # show the policy diffs\n  fargate-stack update-policy"
+    )]
+    UpdatePolicy,
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version")]
     Version,

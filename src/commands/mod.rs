@@ -214,6 +214,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Some(Command::UpdateTarget(a)) => {
             schedules::update_target(&settings, a.task.as_deref()).await
         }
+        Some(Command::UpdatePolicy) => schedules::update_policy(&settings).await,
         Some(Command::Version) => {
             println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));
             Ok(0)

@@ -138,3 +138,78 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
     println!("target {} updated", step.name);
     Ok(0)
 }
+
+/// `update-policy`: rebuild the stack's IAM policies from the config with
+/// the cache off (secrets, file systems, queues rediscovered) and put the
+/// ones that differ; nothing else changes.
+pub async fn update_policy(settings: &Settings) -> Result<u8> {
+    let mut settings = settings.clone();
+    settings.cache = false;
+    let (loaded, spec) = stack::load(&settings)?;
+    let mut stack = stack::discover(&settings, loaded, spec, Scope::Apply).await?;
+    let full = build::plan(
+        &stack.nodes,
+        &stack.observed,
+        &stack.spec.app,
+        &stack.recorded(),
+        vec![],
+    );
+    let policies = [Kind::ExecutionPolicy, Kind::TaskPolicy, Kind::EventsPolicy];
+    let steps: Vec<crate::plan::Step> = full
+        .steps
+        .iter()
+        .filter(|s| policies.contains(&s.kind) && s.action != Action::Exists)
+        .cloned()
+        .collect();
+    if steps.is_empty() {
+        println!("the policies match the config; nothing to update");
+        return Ok(0);
+    }
+    if let Some(s) = steps.iter().find(|s| {
+        s.depends_on
+            .iter()
+            .any(|d| full.step(d).is_some_and(|r| r.action == Action::Create))
+    }) {
+        return Err(UserError::new(format!(
+            "{} needs its role, which does not exist yet; run `fargate-stack apply{}`",
+            s.name,
+            settings.config_arg()
+        ))
+        .into());
+    }
+    check_conflicts(&settings, &full)?;
+    for s in &steps {
+        println!("~ {} {}", s.kind.label(), s.name);
+        if let Some(d) = &s.diff {
+            for line in d.lines() {
+                println!("    {line}");
+            }
+        }
+    }
+    if settings.dry_run {
+        println!("dry run: nothing was changed");
+        return Ok(0);
+    }
+    let plan = Plan {
+        steps: steps
+            .into_iter()
+            .map(|s| crate::plan::Step {
+                depends_on: vec![],
+                ..s
+            })
+            .collect(),
+        ..Plan::default()
+    };
+    let mut writer = Writer::new(&stack.loaded, settings.update);
+    writer.check_writable()?;
+    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    if let Some(e) = report.errors.into_iter().next() {
+        return Err(e);
+    }
+    println!(
+        "updated {} polic{}",
+        plan.steps.len(),
+        if plan.steps.len() == 1 { "y" } else { "ies" }
+    );
+    Ok(0)
+}

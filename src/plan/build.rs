@@ -206,12 +206,18 @@ pub fn destroy(
             owner: Some(own),
         });
     }
-    Plan {
+    // Listed in the order they will run: what uses a resource goes first.
+    let mut plan = Plan {
         steps,
         not_handled: vec![],
         kept,
         conflicts: vec![],
+    };
+    if let Ok(sequence) = order(&plan) {
+        plan.steps
+            .sort_by_key(|s| sequence.iter().position(|a| a == &s.address));
     }
+    plan
 }
 
 /// The steps in an order that respects `depends_on`, ties broken by kind
