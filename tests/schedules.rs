@@ -26,6 +26,21 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     let iam = aws_sdk_iam::Client::new(&sdk);
 
     w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    let tasks = w
+        .run(&["tasks", "-c", "cron.yml", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(
+        tasks["schedules"][0]["next_runs"].as_array().unwrap().len(),
+        3,
+        "{tasks}"
+    );
+    assert!(
+        tasks["schedules"][0]["next_runs"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("T02:00:00Z")
+    );
     let cfg = w.yaml("cron.yml");
     // The schedule is written back in the form EventBridge takes.
     assert_eq!(
@@ -135,8 +150,24 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
         .unwrap();
     assert_eq!(rule.schedule_expression(), Some("rate(1 hour)"));
 
+    // `tasks` shows the schedule, its state and its next runs.
+    let tasks = w
+        .run(&["tasks", "-c", "cron.yml", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(tasks["schedules"][0]["state"], "ENABLED", "{tasks}");
+    assert_eq!(tasks["schedules"][0]["rule"], "nightly-schedule");
+
     // Disable, and apply keeps it disabled; enable again.
     w.run(&["disable-scheduled-task", "-c", "cron.yml"]).ok();
+    let tasks = w.run(&["tasks", "-c", "cron.yml"]).ok();
+    assert!(tasks.stdout.contains("DISABLED"), "{}", tasks.stdout);
+    let status = w.run(&["status", "-c", "cron.yml"]).ok();
+    assert!(
+        status.stdout.contains("Schedules") && status.stdout.contains("DISABLED"),
+        "{}",
+        status.stdout
+    );
     let rule = events
         .describe_rule()
         .name("nightly-schedule")

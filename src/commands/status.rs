@@ -213,5 +213,10 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
             println!("Task Status\n{t}\n");
         }
     }
+    if name.is_none()
+        && let Some(t) = super::tasks::schedules_table(settings, &ctx.loaded, &ctx.spec).await
+    {
+        println!("Schedules\n{t}");
+    }
     Ok(0)
 }

@@ -495,10 +495,107 @@ pub async fn summary(settings: &Settings) -> Result<u8> {
             t.schedule.clone().unwrap_or_else(|| "-".into()),
         ]);
     }
+    let schedules = schedules(settings, &loaded, &spec).await;
     if settings.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&spec)?);
+        let mut doc = serde_json::to_value(&spec)?;
+        doc["schedules"] = serde_json::to_value(&schedules)?;
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         println!("{head}\n{tasks}");
+        if let Some(t) = render_schedules(&schedules) {
+            println!("{t}");
+        }
     }
     Ok(0)
+}
+
+fn render_schedules(schedules: &[ScheduleStatus]) -> Option<comfy_table::Table> {
+    if schedules.is_empty() {
+        return None;
+    }
+    let mut t = table(&["Task", "Rule", "Expression", "State", "Next runs (UTC)"]);
+    for s in schedules {
+        t.add_row(vec![
+            s.task.clone(),
+            s.rule.clone(),
+            s.expression.clone(),
+            s.state.clone(),
+            if s.next_runs.is_empty() {
+                "-".to_string()
+            } else {
+                s.next_runs.join(", ")
+            },
+        ]);
+    }
+    Some(t)
+}
+
+/// The schedules table, for `status` (none when the stack has no schedule).
+pub async fn schedules_table(
+    settings: &Settings,
+    loaded: &crate::config::Loaded,
+    spec: &crate::config::StackSpec,
+) -> Option<comfy_table::Table> {
+    render_schedules(&schedules(settings, loaded, spec).await)
+}
+
+#[derive(serde::Serialize)]
+struct ScheduleStatus {
+    task: String,
+    rule: String,
+    expression: String,
+    /// ENABLED, DISABLED, `not created`, or why it could not be read.
+    state: String,
+    next_runs: Vec<String>,
+}
+
+/// Each schedule: its rule's state in EventBridge and its next runs.
+async fn schedules(
+    settings: &Settings,
+    loaded: &crate::config::Loaded,
+    spec: &crate::config::StackSpec,
+) -> Vec<ScheduleStatus> {
+    let scheduled: Vec<_> = spec.tasks.iter().filter(|t| t.schedule.is_some()).collect();
+    if scheduled.is_empty() {
+        return vec![];
+    }
+    let aws = stack::connect(settings, loaded).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let lookups = scheduled.into_iter().map(|t| {
+        let aws = &aws;
+        async move {
+            let rule = crate::resources::schedule_rule::rule_name(&t.key);
+            let expression = t.schedule.clone().unwrap_or_default();
+            let state = match aws.events.describe_rule().name(&rule).send().await {
+                Ok(r) => r
+                    .state()
+                    .map_or("ENABLED".into(), |s| s.as_str().to_string()),
+                Err(e) if crate::aws::code_of(&e) == Some("ResourceNotFoundException") => {
+                    "not created".into()
+                }
+                Err(e) => crate::aws::errors::describe("events DescribeRule", e).to_string(),
+            };
+            let next_runs = crate::config::schedule::next_runs(&expression, now, 3)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| {
+                    humantime::format_rfc3339_seconds(
+                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(t as u64),
+                    )
+                    .to_string()
+                })
+                .collect();
+            ScheduleStatus {
+                task: t.key.clone(),
+                rule,
+                expression,
+                state,
+                next_runs,
+            }
+        }
+    });
+    futures::future::join_all(lookups).await
 }
