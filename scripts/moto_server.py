@@ -38,6 +38,12 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    (so a test can kill or interrupt the client at that point). An empty body
    clears all faults.
 
+6. CloudTrail: moto records no events. Tests add them with
+   POST /_fargate_stack/cloudtrail {"events": [<CloudTrail record>, ...]}
+   (records as CloudTrail writes them: eventTime, eventName, userIdentity,
+   requestParameters, responseElements); LookupEvents then returns those in
+   its time window, as CloudTrail would.
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
 """
 
@@ -62,6 +68,7 @@ SERVICE_EVENTS = {}  # service arn -> {"key": ..., "events": [...]}
 MATERIALIZED = set()
 DEPLOYMENT_CONFIG = {}  # (cluster, service) -> deploymentConfiguration as sent
 SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
+TRAIL = []  # CloudTrail records added by tests
 FAULTS = {"fail_rate": 0.0, "lose": set(), "hang": {}, "rng": random.Random(0)}
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
@@ -386,6 +393,34 @@ def _set_faults(start_response, body):
     return [b'{"ok": true}']
 
 
+def _add_trail(start_response, body):
+    import datetime
+    for record in json.loads(body or b"{}").get("events", []):
+        when = datetime.datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")).timestamp()
+        with _state_lock:
+            TRAIL.append((when, record))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"ok": true}']
+
+
+def _lookup_events(start_response, body):
+    req = json.loads(body or b"{}")
+    start, end = req.get("StartTime", 0), req.get("EndTime", 1e12)
+    names = [a["AttributeValue"] for a in req.get("LookupAttributes", []) if a.get("AttributeKey") == "EventName"]
+    with _state_lock:
+        found = [(t, r) for t, r in TRAIL if start <= t <= end and (not names or r.get("eventName") in names)]
+    events = [{
+        "EventId": r.get("eventID", "%d" % i),
+        "EventName": r.get("eventName"),
+        "EventTime": t,
+        "Username": r.get("userIdentity", {}).get("sessionContext", {}).get("sessionIssuer", {}).get("userName"),
+        "CloudTrailEvent": json.dumps(r),
+    } for i, (t, r) in enumerate(sorted(found, key=lambda x: -x[0]))]
+    payload = json.dumps({"Events": events}).encode()
+    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
 def _fault_response(environ, start_response, status, code):
     """An error in the shape of the service's protocol (JSON or XML)."""
     if "json" in environ.get("CONTENT_TYPE", ""):
@@ -452,12 +487,16 @@ class Middleware:
             return _control(environ, start_response, body)
         if environ.get("PATH_INFO") == "/_fargate_stack/faults":
             return _set_faults(start_response, body)
+        if environ.get("PATH_INFO") == "/_fargate_stack/cloudtrail":
+            return _add_trail(start_response, body)
         service = _service_of(environ)
         operation = _operation_of(environ, body)
         if self.call_log and not environ.get("PATH_INFO", "").startswith("/moto-api"):
             line = "%s %s\n" % (service, operation)
             with _log_lock, open(self.call_log, "a") as f:
                 f.write(line)
+        if service == "cloudtrail" and operation == "LookupEvents":
+            return _lookup_events(start_response, body)
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
             faulted = _with_faults(self._dispatch, environ, start_response, operation)
             if faulted is not None:

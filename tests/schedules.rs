@@ -279,3 +279,79 @@ async fn the_originals_minimal_scheduled_task_shape_applies_unchanged() {
         moto.mutating_calls()
     );
 }
+
+/// `show cloudtrail-events`: the events role's RunTask calls for the task
+/// (seeded: the emulator's CloudTrail records nothing), joined with what
+/// became of each task.
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudtrail_events_join_the_schedules_runs_with_their_outcomes() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "cron.yml");
+    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    // A run the schedule started (here: started by hand, then recorded as
+    // the events role's call), and one it could not start.
+    moto.outcome(serde_json::json!({"family": "nightly", "exit_code": 4}));
+    let ran = w
+        .run(&["run-task", "-c", "cron.yml", "nightly", "--no-wait"])
+        .ok();
+    let task_id = ran.stdout.trim().to_string();
+    let cfg = w.yaml("cron.yml");
+    let arn = |id: &str| format!("arn:aws:ecs:us-east-1:123456789012:task/hello-cron-cluster/{id}");
+    let identity = serde_json::json!({"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/EventsHelloCronRole/x",
+        "sessionContext": {"sessionIssuer": {"userName": "EventsHelloCronRole"}}});
+    let td = str_at(&cfg, &["tasks", "nightly", "arn"]).to_string();
+    let now = std::time::SystemTime::now();
+    let at = |secs_ago: u64| {
+        humantime::format_rfc3339_seconds(now - std::time::Duration::from_secs(secs_ago))
+            .to_string()
+    };
+    moto.cloudtrail(serde_json::json!([
+        {"eventTime": at(120), "eventName": "RunTask", "userIdentity": identity,
+         "requestParameters": {"taskDefinition": td, "cluster": "hello-cron-cluster"},
+         "responseElements": {"tasks": [{"taskArn": arn(&task_id)}]}},
+        {"eventTime": at(60), "eventName": "RunTask", "userIdentity": identity,
+         "requestParameters": {"taskDefinition": td},
+         "errorCode": "AccessDeniedException", "errorMessage": "not authorized to perform iam:PassRole"},
+        {"eventTime": at(30), "eventName": "RunTask",
+         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/someone"},
+         "requestParameters": {"taskDefinition": td}}
+    ]));
+    // Let the task stop, so its exit code is known.
+    for _ in 0..6 {
+        w.run(&["list-tasks", "-c", "cron.yml", "stopped"]).ok();
+    }
+    let out = w
+        .run(&[
+            "show",
+            "cloudtrail-events",
+            "nightly",
+            "1h",
+            "-c",
+            "cron.yml",
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    let rows = out.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "only the events role's calls: {out}");
+    assert_eq!(rows[0]["task_id"], task_id.as_str(), "{out}");
+    assert!(rows[0]["status"].is_string(), "joined with ECS: {out}");
+    assert!(
+        rows[1]["error"].as_str().unwrap().contains("iam:PassRole"),
+        "{out}"
+    );
+    let text = w
+        .run(&[
+            "show",
+            "cloudtrail-events",
+            "nightly",
+            "1h",
+            "-c",
+            "cron.yml",
+        ])
+        .ok();
+    assert!(text.stdout.contains(&task_id), "{}", text.stdout);
+}

@@ -387,9 +387,35 @@ pub enum Command {
     )]
     UpdatePolicy,
 
+    /// Show things AWS recorded: `show cloudtrail-events TASK START [END]`
+    #[command(
+        after_help = "Examples:\n  fargate-stack show cloudtrail-events nightly 7d\n  fargate-stack show cloudtrail-events nightly 2026-11-01T00:00:00Z 2026-11-02T00:00:00Z --output json"
+    )]
+    Show {
+        #[command(subcommand)]
+        what: ShowWhat,
+    },
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version")]
     Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShowWhat {
+    /// The RunTask calls the events role made for a scheduled task, with each task's outcome
+    #[command(
+        name = "cloudtrail-events",
+        after_help = "Example:\n  fargate-stack show cloudtrail-events nightly 1d\n\nSTART and END are durations ago (`1d`, `12h`) or RFC 3339 times."
+    )]
+    CloudtrailEvents {
+        /// Scheduled task
+        task: String,
+        /// From when
+        start: String,
+        /// Until when (default now)
+        end: Option<String>,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

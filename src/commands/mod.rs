@@ -2,6 +2,7 @@
 //! command line, the saved defaults and the environment are merged; commands
 //! never look at clap structs.
 
+pub mod cloudtrail;
 pub mod context;
 pub mod create_stack;
 pub mod destroy;
@@ -215,6 +216,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             schedules::update_target(&settings, a.task.as_deref()).await
         }
         Some(Command::UpdatePolicy) => schedules::update_policy(&settings).await,
+        Some(Command::Show {
+            what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
+        }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
         Some(Command::Version) => {
             println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));
             Ok(0)

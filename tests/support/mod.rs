@@ -195,6 +195,19 @@ impl Moto {
         );
     }
 
+    /// Adds CloudTrail records (moto records none; see scripts/moto_server.py).
+    pub fn cloudtrail(&self, events: serde_json::Value) {
+        assert_eq!(
+            http_request(
+                self.port,
+                "POST",
+                "/_fargate_stack/cloudtrail",
+                &serde_json::json!({ "events": events }).to_string()
+            ),
+            Some(200)
+        );
+    }
+
     /// How many requests of an operation the server received.
     pub fn count(&self, operation: &str) -> usize {
         self.calls()
