@@ -149,3 +149,43 @@ fn suggested_commands_name_the_config() {
         .ok();
     assert!(quick.stdout.contains("not waiting"), "{}", quick.stdout);
 }
+
+/// Ctrl-C while RunTask is in flight: the task it started is still reported.
+#[test]
+fn ctrl_c_while_run_task_is_in_flight_still_reports_the_task() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "task.yml");
+    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    // RunTask lands, and its answer is held back while we interrupt.
+    moto.faults(serde_json::json!({"hang": {"RunTask": 2}}));
+    let child = w
+        .command(&["run-task", "-c", "task.yml"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    moto.wait_for_call("RunTask");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let id = stdout.trim();
+    assert!(
+        !id.is_empty() && !id.contains(char::is_whitespace),
+        "the task id is printed: {stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("stop-task {id} -c task.yml")),
+        "{stderr}"
+    );
+}

@@ -355,3 +355,73 @@ async fn cloudtrail_events_join_the_schedules_runs_with_their_outcomes() {
         .ok();
     assert!(text.stdout.contains(&task_id), "{}", text.stdout);
 }
+
+/// A config in the shape App::FargateStack wrote for a cron job (its
+/// `id:`, legacy `default_log_group`, per-task `log_group` and
+/// `task_definition_arn`, a recorded events role, a quoted normalised
+/// schedule) applies unchanged in this account.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cron_job_config_written_by_the_original_applies() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "cron-job.yml",
+        "---
+account: 123456789012
+app:
+  name: cron-job
+config_name: cron-job.yml
+default_log_group: /ecs/cron-job
+events_role:
+  arn: arn:aws:iam::123456789012:role/EventsCronJobRole
+  name: EventsCronJobRole
+  policy_name: EventsCronJobPolicy
+id: 732649efc3415aba4028550ac1ab6904
+region: us-east-1
+tasks:
+  cron-job:
+    cpu: 256
+    environment:
+      RUN_ONCE: 1
+    family: cron-job
+    image: helloworld:latest
+    log_group:
+      name: /ecs/cron-job
+    memory: 512
+    name: cron-job
+    schedule: 'cron(00 15 * * ? *)'
+    task_definition_arn: arn:aws:ecs:us-east-1:123456789012:task-definition/cron-job:9
+    type: task
+",
+    );
+    w.run(&["apply", "-c", "cron-job.yml", "--force"]).ok();
+    let sdk = moto.sdk().await;
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+    let lg = logs
+        .describe_log_groups()
+        .log_group_name_prefix("/ecs/cron-job")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        lg.log_groups().len(),
+        1,
+        "the legacy log group name is honoured"
+    );
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let rule = events
+        .describe_rule()
+        .name("cron-job-schedule")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.schedule_expression(), Some("cron(00 15 * * ? *)"));
+    moto.clear_calls();
+    w.run(&["apply", "-c", "cron-job.yml", "--force"]).ok();
+    assert!(
+        moto.mutating_calls().is_empty(),
+        "{:?}",
+        moto.mutating_calls()
+    );
+}
