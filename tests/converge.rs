@@ -89,11 +89,7 @@ fn assert_noop(moto: &Moto, w: &Workdir) {
         run.stdout,
         run.stderr
     );
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,14 +170,7 @@ async fn ctrl_c_during_apply_finishes_what_is_in_flight_and_records_it() {
     moto.wait_for_call("CreateRole");
     // Let the steps that run beside it land, then interrupt.
     std::thread::sleep(std::time::Duration::from_millis(300));
-    let pid = child.id().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");

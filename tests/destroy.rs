@@ -21,11 +21,6 @@ tasks:
       MODE: full   # keep me
 ";
 
-fn no_mutations(moto: &Moto, what: &str) {
-    let m = moto.mutating_calls();
-    assert!(m.is_empty(), "{what} made mutating calls: {m:?}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     let moto = Moto::start();
@@ -58,7 +53,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     // --dryrun: the plan only.
     moto.clear_calls();
     let dry = w.run(&["destroy", "-c", "shop.yml", "--dryrun"]).ok();
-    no_mutations(&moto, "destroy --dryrun");
+    moto.assert_no_mutations("destroy --dryrun");
     assert!(dry.stdout.contains("will be deleted"), "{}", dry.stdout);
     assert!(dry.stdout.contains("Kept"), "{}", dry.stdout);
     assert!(
@@ -71,7 +66,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     let refused = w.run(&["destroy", "-c", "shop.yml"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
-    no_mutations(&moto, "a refused destroy");
+    moto.assert_no_mutations("a refused destroy");
 
     // delete-daemon: the service first, then its task definitions; the rest stays.
     let before = w.read("shop.yml");
@@ -185,7 +180,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
         "{}",
         again.stdout
     );
-    no_mutations(&moto, "a second destroy");
+    moto.assert_no_mutations("a second destroy");
 }
 
 #[test]
@@ -204,7 +199,7 @@ fn deleting_the_only_task_needs_destroy_or_force() {
         "{}",
         refused.stderr
     );
-    no_mutations(&moto, "a refused delete-task");
+    moto.assert_no_mutations("a refused delete-task");
     // The wrong kind of task is named as such.
     let wrong = w.run(&["delete-daemon", "-c", "task.yml", "--force"]);
     assert_eq!(wrong.code, 2, "{}", wrong.stderr);

@@ -3,11 +3,6 @@
 
 use crate::support::*;
 
-fn no_mutations(moto: &Moto, what: &str) {
-    let m = moto.mutating_calls();
-    assert!(m.is_empty(), "{what} made mutating calls: {m:?}");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn daemon_stack_end_to_end() {
     let moto = Moto::start();
@@ -57,7 +52,7 @@ async fn daemon_stack_end_to_end() {
         .run(&["plan", "-c", "test-daemon.yml", "--output", "json"])
         .ok()
         .json();
-    no_mutations(&moto, "plan");
+    moto.assert_no_mutations("plan");
     assert!(plan["api_calls"]["mutating"].as_array().unwrap().is_empty());
     assert!(plan["api_calls"]["total"].as_u64().unwrap() > 5);
     let steps = plan["plan"]["steps"].as_array().unwrap();
@@ -267,7 +262,7 @@ async fn daemon_stack_end_to_end() {
         ])
         .ok()
         .json();
-    no_mutations(&moto, "a second apply");
+    moto.assert_no_mutations("a second apply");
     assert_eq!(again["summary"]["create"], 0);
     assert_eq!(again["summary"]["update"], 0);
     assert_eq!(again["summary"]["unchanged"], 7);
@@ -287,7 +282,7 @@ async fn daemon_stack_end_to_end() {
         .run(&["plan", "-c", "test-daemon.yml", "--output", "json"])
         .ok()
         .json();
-    no_mutations(&moto, "plan after a change");
+    moto.assert_no_mutations("plan after a change");
     let changed: Vec<&serde_json::Value> = plan["plan"]["steps"]
         .as_array()
         .unwrap()
@@ -464,7 +459,7 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     let run = w.run(&["apply", "-c", "daemon.yml"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
-    no_mutations(&moto, "a refused apply");
+    moto.assert_no_mutations("a refused apply");
 }
 
 /// On a terminal apply asks; `n` changes nothing, `y` applies. `script`
@@ -501,7 +496,7 @@ fn apply_on_a_terminal_asks_first() {
         "{no}"
     );
     assert!(no.contains("cancelled; nothing was changed"), "{no}");
-    no_mutations(&moto, "a declined apply");
+    moto.assert_no_mutations("a declined apply");
     let yes = ask("y\n");
     assert!(yes.contains("7 created"), "{yes}");
     assert!(!moto.mutating_calls().is_empty());

@@ -284,10 +284,7 @@ async fn run_task_timeout_subnets_and_bad_durations() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -498,10 +495,7 @@ async fn logs_windows_filters_and_follow() {
         .await
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    interrupt(child.id());
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while child.try_wait().unwrap().is_none() {
         assert!(

@@ -90,11 +90,7 @@ fn ctrl_c_at_the_prompt_cancels_at_once() {
     let text = seen.lock().unwrap().clone();
     assert_eq!(status.code(), Some(130), "{text}");
     assert!(text.contains("interrupted; nothing was changed"), "{text}");
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 #[test]
@@ -168,13 +164,7 @@ fn ctrl_c_while_run_task_is_in_flight_still_reports_the_task() {
         .unwrap();
     moto.wait_for_call("RunTask");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -59,11 +59,7 @@ async fn a_profile_beats_environment_keys_and_another_account_is_refused() {
     );
     assert!(run.stderr.contains("111111111111"), "{}", run.stderr);
     assert!(run.stderr.contains("--profile"), "{}", run.stderr);
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
     assert_eq!(w.read("daemon.yml"), before);
 
     // AWS_PROFILE, with no --profile and none in the config, is honoured too.
@@ -111,11 +107,7 @@ fn a_family_another_stack_owns_is_not_changed() {
     let run = w.run(&["apply", "-c", "other.yml", "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("family:"), "{}", run.stderr);
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -100,11 +100,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     // Unchanged config: no mutating call.
     moto.clear_calls();
     w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 
     // A new revision moves the target; the plan says so before.
     let text = w.read("cron.yml").replace("MODE: nightly", "MODE: weekly");
@@ -177,11 +173,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     assert_eq!(rule.state().map(|s| s.as_str()), Some("DISABLED"));
     moto.clear_calls();
     w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
     w.run(&["enable-scheduled-task", "-c", "cron.yml", "nightly"])
         .ok();
     let rule = events
@@ -273,11 +265,7 @@ async fn the_originals_minimal_scheduled_task_shape_applies_unchanged() {
     );
     moto.clear_calls();
     w.run(&["apply", "-c", "job.yml", "--force"]).ok();
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 /// `show cloudtrail-events`: the events role's RunTask calls for the task
@@ -419,9 +407,5 @@ tasks:
     assert_eq!(rule.schedule_expression(), Some("cron(00 15 * * ? *)"));
     moto.clear_calls();
     w.run(&["apply", "-c", "cron-job.yml", "--force"]).ok();
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }

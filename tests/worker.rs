@@ -92,11 +92,7 @@ async fn a_missing_file_system_fails_the_plan_before_any_change() {
         "{}",
         run.stderr
     );
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -115,11 +111,7 @@ async fn a_missing_secret_fails_the_plan_before_any_change() {
         run.stderr
     );
     assert!(run.stderr.contains("ledger/db"), "{}", run.stderr);
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -262,11 +254,7 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     moto.clear_calls();
     let again = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
-    assert!(
-        moto.mutating_calls().is_empty(),
-        "{:?}",
-        moto.mutating_calls()
-    );
+    moto.assert_no_mutations("this run");
 
     // A changed attribute is updated in place; the URL stays.
     let text = w

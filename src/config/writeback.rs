@@ -147,20 +147,26 @@ pub fn patch(text: &str, original: &Value, updates: &[Update]) -> Patched {
             }
         }
     }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    let verified = ok && serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired));
-    if verified {
-        return Patched {
-            text: out,
-            value: desired,
-            lossless: true,
-            changed,
-        };
+    finish(ok.then_some(lines), desired, changed)
+}
+
+/// The patched lines if they parse to `desired` (checked by parsing once),
+/// else a full re-serialisation: a correct file beats a pretty one.
+fn finish(lines: Option<Vec<String>>, desired: Value, changed: Vec<String>) -> Patched {
+    if let Some(lines) = lines {
+        let mut out = lines.join("\n");
+        out.push('\n');
+        if serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired)) {
+            return Patched {
+                text: out,
+                value: desired,
+                lossless: true,
+                changed,
+            };
+        }
     }
-    let text = serde_yaml::to_string(&desired).expect("a YAML value serialises");
     Patched {
-        text,
+        text: serde_yaml::to_string(&desired).expect("a YAML value serialises"),
         value: desired,
         lossless: false,
         changed,
@@ -439,22 +445,7 @@ pub fn remove(text: &str, original: &Value, paths: &[Vec<String>]) -> Patched {
             lines.drain(line..end);
         }
     }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    if serde_yaml::from_str::<Value>(&out).is_ok_and(|v| same(&v, &desired)) {
-        return Patched {
-            text: out,
-            value: desired,
-            lossless: true,
-            changed,
-        };
-    }
-    Patched {
-        text: serde_yaml::to_string(&desired).expect("a YAML value serialises"),
-        value: desired,
-        lossless: false,
-        changed,
-    }
+    finish(Some(lines), desired, changed)
 }
 
 fn desired_at<'a>(desired: &'a Value, path: &[String]) -> &'a Value {

@@ -168,6 +168,14 @@ impl Moto {
             .collect()
     }
 
+    /// Fails, naming `what`, when the server saw a mutating call since the
+    /// last `clear_calls`.
+    #[track_caller]
+    pub fn assert_no_mutations(&self, what: &str) {
+        let m = self.mutating_calls();
+        assert!(m.is_empty(), "{what} made mutating calls: {m:?}");
+    }
+
     /// Describes how the emulated containers of a family, or a service's
     /// rollout, turn out (see scripts/moto_server.py).
     pub fn outcome(&self, body: serde_json::Value) {
@@ -398,4 +406,15 @@ pub async fn role_policy(iam: &aws_sdk_iam::Client, role: &str, policy: &str) ->
         &percent_encoding::percent_decode_str(out.policy_document()).decode_utf8_lossy(),
     )
     .unwrap()
+}
+
+/// Sends SIGINT, as Ctrl-C would.
+pub fn interrupt(pid: u32) {
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
 }
