@@ -7,4 +7,4 @@ cd "$root"
 if [ "${1:-}" = --debug ]; then cargo build --quiet; bin=target/debug/fargate-stack
 else cargo build --quiet --release; bin=target/release/fargate-stack; fi
 source "$root/scripts/moto_env.sh"
-"$MOTO_PYTHON" "$root/scripts/bench.py" "$root/$bin"
+SEED_JSON="$SEED_JSON" "$MOTO_PYTHON" "$root/scripts/bench.py" "$root/$bin"

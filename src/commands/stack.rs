@@ -267,7 +267,7 @@ pub async fn discover(
         timed(
             "discover:efs",
             &timings,
-            discovery::efs::resolve_all(&aws, &spec, &loaded.path),
+            discovery::efs::resolve_all(&aws, &spec, c, cached, &loaded.path),
         )
         .await
     };
@@ -374,6 +374,21 @@ pub fn state_updates_with(
         u.extend(n.address.kind.write_back(&cx, n, observed.get(&n.address)));
     }
     for t in &stack.spec.tasks {
+        // The original's recorded EFS keys, which the cache trusts.
+        if let Some(e) = &t.efs
+            && let Some(fs) = stack.file_systems.get(&e.id)
+        {
+            u.push(Update::new(
+                &["tasks", &t.key, "efs", "arn"],
+                fs.arn.as_str(),
+            ));
+            if e.authorize_ingress {
+                u.push(Update::new(
+                    &["tasks", &t.key, "efs", "security_groups"],
+                    list(&fs.mount_target_groups),
+                ));
+            }
+        }
         let ct = &c.tasks[&t.key];
         let digest = stack.images.get(&t.key).and_then(|i| i.digest.as_deref());
         // The digest the recorded revision was registered with: filled in

@@ -17,9 +17,14 @@ pub struct FileSystem {
     pub mount_target_groups: Vec<String>,
 }
 
+/// With the cache on, what the config recorded (`efs.arn`, and
+/// `efs.security_groups` where ingress is authorised) is trusted and no
+/// call is made, as the original did.
 pub async fn resolve_all(
     aws: &Aws,
     spec: &StackSpec,
+    config: &crate::config::Config,
+    cached: bool,
     config_path: &std::path::Path,
 ) -> Result<BTreeMap<String, FileSystem>> {
     let mut wanted: BTreeMap<&str, (&str, bool)> = BTreeMap::new();
@@ -31,7 +36,27 @@ pub async fn resolve_all(
             entry.1 |= e.authorize_ingress;
         }
     }
+    let recorded = |task: &str, ingress: bool| -> Option<FileSystem> {
+        let e = config.tasks.get(task)?.efs.as_ref()?;
+        let groups: Vec<String> = match &e.security_groups {
+            Some(serde_yaml::Value::Sequence(items)) => items
+                .iter()
+                .filter_map(|g| g.as_str().map(str::to_string))
+                .collect(),
+            _ => vec![],
+        };
+        if ingress && groups.is_empty() {
+            return None;
+        }
+        Some(FileSystem {
+            arn: e.arn.clone()?,
+            mount_target_groups: groups,
+        })
+    };
     let lookups = wanted.into_iter().map(|(id, (task, ingress))| async move {
+        if cached && let Some(fs) = recorded(task, ingress) {
+            return Ok((id.to_string(), fs));
+        }
         let fs = match aws.efs.describe_file_systems().file_system_id(id).send().await {
             Ok(out) => out.file_systems().first().cloned(),
             Err(e) if code_of(&e) == Some("FileSystemNotFound") => None,
