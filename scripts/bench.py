@@ -33,18 +33,10 @@ def run(args, cwd):
 
 def prepare_worker(work):
     """The worker example needs a secret, a parameter and a file system."""
-    import boto3
-    seed = json.loads(os.environ.get("SEED_JSON", "{}"))
-
-    def client(name):
-        return boto3.client(name, region_name=os.environ["AWS_REGION"], endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-
-    client("secretsmanager").create_secret(Name="ledger/db", SecretString='{"password": "bench"}')
-    client("ssm").put_parameter(Name="/ledger/api-url", Value="https://api.example", Type="SecureString")
-    efs, ec2 = client("efs"), client("ec2")
-    fs = efs.create_file_system(CreationToken="ledger")["FileSystemId"]
-    sg = ec2.create_security_group(GroupName="ledger-efs", Description="mount targets", VpcId=seed["vpc_id"])["GroupId"]
-    efs.create_mount_target(FileSystemId=fs, SubnetId=seed["private"][0], SecurityGroups=[sg])
+    fs = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "seed_worker.py"), os.environ.get("SEED_JSON", "{}")],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
     path = os.path.join(work, "worker.yml")
     with open(path) as f:
         text = f.read().replace("fs-0123456789abcdef0", fs)

@@ -41,20 +41,7 @@ step tasks -c demo.yml
 # A worker stack: a queue with its dead-letter queue, a bucket, a secret and
 # a parameter, an EFS mount and a nightly schedule. The secret, parameter
 # and file system must exist first; make them in the emulator.
-fs_id=$("$MOTO_PYTHON" - "$SEED_JSON" <<'PY'
-import json, os, sys, boto3
-seed = json.loads(sys.argv[1])
-def client(name):
-    return boto3.client(name, region_name=os.environ["AWS_REGION"], endpoint_url=os.environ["AWS_ENDPOINT_URL"])
-client("secretsmanager").create_secret(Name="ledger/db", SecretString='{"password": "demo-only"}')
-client("ssm").put_parameter(Name="/ledger/api-url", Value="https://api.example", Type="SecureString")
-efs, ec2 = client("efs"), client("ec2")
-fs = efs.create_file_system(CreationToken="ledger")["FileSystemId"]
-sg = ec2.create_security_group(GroupName="ledger-efs", Description="mount targets", VpcId=seed["vpc_id"])["GroupId"]
-efs.create_mount_target(FileSystemId=fs, SubnetId=seed["private"][0], SecurityGroups=[sg])
-print(fs)
-PY
-)
+fs_id=$("$MOTO_PYTHON" "$root/scripts/seed_worker.py" "$SEED_JSON")
 sed "s/fs-0123456789abcdef0/$fs_id/" "$root/examples/worker.yml" > worker.yml
 step plan -c worker.yml
 step apply -c worker.yml --force
