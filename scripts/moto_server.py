@@ -588,8 +588,44 @@ def _patch_run_task():
         eni.NetworkInterface.private_dns_name = None
 
 
+def _patch_listings():
+    """ListTaskDefinitionFamilies honours `status` and ListServices leaves
+    out deleted (INACTIVE) services, as ECS does (moto ignores both)."""
+    from moto.ecs import models as ecs
+    from moto.core.responses import ActionResult
+    from moto.ecs import responses as ecs_responses
+
+    backend_cls = ecs.EC2ContainerServiceBackend
+    original_list_services = backend_cls.list_services
+
+    def list_services(self, cluster_str, *args, **kwargs):
+        arns = original_list_services(self, cluster_str, *args, **kwargs)
+        gone = {s.arn for s in self.services.values() if s.status == "INACTIVE"}
+        return [a for a in arns if a not in gone]
+
+    backend_cls.list_services = list_services
+
+    def list_task_definition_families(self):
+        prefix = self._get_param("familyPrefix")
+        status = self._get_param("status")
+        families = []
+        for family, revisions in self.ecs_backend.task_definitions.items():
+            if prefix and not family.startswith(prefix):
+                continue
+            active = any(getattr(td, "status", "ACTIVE") == "ACTIVE" for td in revisions.values())
+            if status == "ACTIVE" and not active:
+                continue
+            if status == "INACTIVE" and active:
+                continue
+            families.append(family)
+        return ActionResult({"families": families})
+
+    ecs_responses.EC2ContainerServiceResponse.list_task_definition_families = list_task_definition_families
+
+
 def main():
     _patch_run_task()
+    _patch_listings()
     original = moto_server.DomainDispatcherApplication
 
     def wrapped(*args, **kwargs):

@@ -54,7 +54,8 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     moto.clear_calls();
     let dry = w.run(&["destroy", "-c", "shop.yml", "--dryrun"]).ok();
     moto.assert_no_mutations("destroy --dryrun");
-    assert!(dry.stdout.contains("will be deleted"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("to destroy"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("  - ecs service"), "{}", dry.stdout);
     assert!(dry.stdout.contains("Kept"), "{}", dry.stdout);
     assert!(
         dry.stdout
@@ -65,7 +66,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     // Without a terminal it refuses, and says how to go ahead.
     let refused = w.run(&["destroy", "-c", "shop.yml"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert!(refused.stderr.contains("--force"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
     moto.assert_no_mutations("a refused destroy");
 
     // delete-daemon: the service first, then its task definitions; the rest stays.

@@ -98,7 +98,7 @@ async fn daemon_stack_end_to_end() {
     // apply: each resource exists with the right settings.
     let before_apply = w.read("test-daemon.yml");
     let run = w.run(&["apply", "-c", "test-daemon.yml", "--force"]).ok();
-    assert!(run.stdout.contains("7 created"), "{}", run.stdout);
+    assert!(run.stdout.contains("7 added"), "{}", run.stdout);
     assert_eq!(
         w.read("test-daemon.yml.bak"),
         before_apply,
@@ -498,7 +498,7 @@ fn apply_on_a_terminal_asks_first() {
     assert!(no.contains("cancelled; nothing was changed"), "{no}");
     moto.assert_no_mutations("a declined apply");
     let yes = ask("y\n");
-    assert!(yes.contains("7 created"), "{yes}");
+    assert!(yes.contains("7 added"), "{yes}");
     assert!(!moto.mutating_calls().is_empty());
 }
 

@@ -5,6 +5,7 @@
 mod support;
 
 mod bad_input;
+mod cli;
 mod config_file;
 mod converge;
 mod create_stack;

@@ -235,6 +235,33 @@ async fn run_task_streams_logs_and_returns_the_exit_code() {
     let r = run(&w, &["run-task", "-c", "task.yml", "report"]).ok();
     assert_eq!(r.stdout, "ok\n");
 
+    // -o json: stdout is one document (the log lines go to stderr), and the
+    // stopped task shows up in list-tasks with its exit code.
+    moto.outcome(json!({"family": "report", "exit_code": 4, "log_lines": ["to stderr"]}));
+    let r = run(&w, &["run-task", "-c", "task.yml", "-o", "json"]);
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    let doc = r.json();
+    assert_eq!(doc["exit_code"], 4, "{doc:#}");
+    assert!(
+        doc["task_arn"]
+            .as_str()
+            .unwrap()
+            .ends_with(doc["task_id"].as_str().unwrap())
+    );
+    assert!(r.stderr.contains("to stderr"), "{}", r.stderr);
+    let stopped = w
+        .run(&["list-tasks", "-c", "task.yml", "stopped", "-o", "json"])
+        .ok()
+        .json();
+    let listed: Vec<_> = stopped
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == doc["task_id"])
+        .collect();
+    assert_eq!(listed.len(), 1, "{stopped:#}");
+    assert_eq!(listed[0]["exit_code"], 4, "{stopped:#}");
+
     // --no-wait prints the id of a task that exists.
     let r = run(&w, &["run-task", "-c", "task.yml", "--no-wait"]).ok();
     let id = r.stdout.trim();
@@ -454,6 +481,20 @@ async fn logs_windows_filters_and_follow() {
         .run(&["logs", "-c", "task.yml", "report", "3h", "1h"])
         .ok();
     assert_eq!(window.stdout.lines().count(), 1, "{}", window.stdout);
+    // A one-task stack: the first word is the start when it is no task's name.
+    let implied = w.run(&["logs", "-c", "task.yml", "3h"]).ok();
+    assert_eq!(implied.stdout, all.stdout);
+    // JSON Lines: one object per event.
+    let jsonl = w.run(&["logs", "-c", "task.yml", "3h", "-o", "json"]).ok();
+    let events: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 3, "{}", jsonl.stdout);
+    assert_eq!(events[2]["message"], "recent ok");
+    assert_eq!(events[2]["stream"], stream);
+    assert!(events[0]["time"].as_str().unwrap().ends_with('Z'));
     assert_eq!(
         w.run(&["logs", "-c", "task.yml", "report", "yesterday"])
             .code,
@@ -468,7 +509,7 @@ async fn logs_windows_filters_and_follow() {
             "task.yml",
             "report",
             "30m",
-            "--follow",
+            "-f",
             "--poll-time",
             "200ms",
         ])

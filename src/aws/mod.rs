@@ -46,6 +46,7 @@ pub struct Aws {
     pub efs: aws_sdk_efs::Client,
     pub s3: aws_sdk_s3::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -129,6 +130,7 @@ impl Aws {
             ssm: client!(aws_sdk_ssm, &sdk),
             efs: client!(aws_sdk_efs, &sdk),
             cloudtrail: client!(aws_sdk_cloudtrail, &sdk),
+            tagging: client!(aws_sdk_resourcegroupstagging, &sdk),
             // Another endpoint (an emulator, a gateway) serves buckets by
             // path, not by virtual host.
             s3: aws_sdk_s3::Client::from_conf(

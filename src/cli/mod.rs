@@ -44,7 +44,17 @@ pub enum LogLevel {
     Error,
 }
 
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// When stdout is a terminal and NO_COLOR is unset
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Config file (YAML)
     #[arg(short = 'c', long, global = true, value_name = "FILE")]
@@ -87,11 +97,11 @@ pub struct Global {
     #[arg(long, global = true, overrides_with = "cache")]
     pub no_cache: bool,
 
-    /// Skip confirmation prompts and safety checks
-    #[arg(short = 'f', long, global = true)]
+    /// Approve prompts AND skip safety checks (digest drift, single-task delete guards)
+    #[arg(long, global = true)]
     pub force: bool,
 
-    /// Answer yes to confirmation prompts (safety checks still apply)
+    /// Approve confirmation prompts only; safety checks still apply
     #[arg(short = 'y', long, global = true)]
     pub yes: bool,
 
@@ -107,11 +117,19 @@ pub struct Global {
     #[arg(long, global = true, overrides_with = "log_time")]
     pub no_log_time: bool,
 
-    /// Colour output (default: when stdout is a terminal and NO_COLOR is unset)
-    #[arg(long, global = true, overrides_with = "no_color")]
-    pub color: bool,
+    /// Colour: auto (a terminal without NO_COLOR), always, never; `--color` alone is always
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        num_args = 0..=1,
+        default_missing_value = "always",
+        overrides_with = "no_color"
+    )]
+    pub color: Option<ColorWhen>,
 
-    /// No colour
+    /// No colour (as --color never)
     #[arg(long, global = true, overrides_with = "color")]
     pub no_color: bool,
 
@@ -123,8 +141,8 @@ pub struct Global {
     #[arg(long, global = true, overrides_with = "history")]
     pub no_history: bool,
 
-    /// Output format
-    #[arg(long, global = true, value_enum, default_value = "text")]
+    /// Output format: text for people, json for scripts (every command that prints data)
+    #[arg(short = 'o', long, global = true, value_enum, default_value = "text")]
     pub output: Format,
 
     /// How often commands that wait poll AWS (`2s`, `500ms`, or seconds)
@@ -132,16 +150,20 @@ pub struct Global {
     pub poll_time: std::time::Duration,
 
     /// Print the version
-    #[arg(short = 'v', long = "version", action = ArgAction::Version)]
+    #[arg(short = 'v', visible_short_alias = 'V', long = "version", action = ArgAction::Version)]
     pub version: Option<bool>,
 }
 
 impl Global {
+    /// `Some` when colour was asked for or refused; `None` decides by the terminal.
     pub fn color_flag(&self) -> Option<bool> {
-        match (self.color, self.no_color) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
+        if self.no_color {
+            return Some(false);
+        }
+        match self.color {
+            Some(ColorWhen::Always) => Some(true),
+            Some(ColorWhen::Never) => Some(false),
+            Some(ColorWhen::Auto) | None => None,
         }
     }
 }
@@ -150,15 +172,15 @@ impl Global {
 pub enum Command {
     /// Show what apply would create or change; changes nothing in AWS
     #[command(
-        after_help = "Example:\n  fargate-stack plan -c my-app.yml\n  fargate-stack plan --output json --no-update\n\nThe file gains what was discovered (account, VPC, subnets, existing ARNs) unless --no-update."
+        after_help = "Example:\n  fargate-stack plan -c my-app.yml\n  fargate-stack plan --output json --no-update\n  fargate-stack plan --detailed-exitcode    # CI: exit 3 when there are changes\n\nOne line per resource: + create, ~ update, - delete, -/+ replace.\nThe file gains what was discovered (account, VPC, subnets, existing ARNs) unless --no-update."
     )]
-    Plan,
+    Plan(PlanArgs),
 
     /// Create or update the stack's resources
     #[command(
-        after_help = "Example:\n  fargate-stack apply -c my-app.yml\n  fargate-stack apply --force    # no prompt (needed without a terminal)\n\nA second apply with an unchanged config makes no changes."
+        after_help = "Example:\n  fargate-stack apply -c my-app.yml\n  fargate-stack apply --yes      # no prompt (needed without a terminal)\n  fargate-stack apply --prune    # also delete what the config no longer asks for\n\nA second apply with an unchanged config makes no changes."
     )]
-    Apply,
+    Apply(PlanArgs),
 
     /// Write a starter config from task clauses
     #[command(
@@ -282,7 +304,7 @@ pub enum Command {
 
     /// Show a task's CloudWatch logs, optionally following them
     #[command(
-        after_help = "Examples:\n  fargate-stack logs worker 1h\n  fargate-stack logs worker 2026-11-24T10:00:00Z 2026-11-24T11:00:00Z\n  fargate-stack logs worker 5m --follow --filter ERROR\n\nSTART and END are durations ago (`5m`, `2h`, `1d`) or RFC 3339 times. Default start: 5m."
+        after_help = "Examples:\n  fargate-stack logs worker 1h\n  fargate-stack logs 1h                # a one-task stack\n  fargate-stack logs worker -f\n  fargate-stack logs worker 2026-11-24T10:00:00Z 2026-11-24T11:00:00Z\n  fargate-stack logs worker 5m --follow --filter ERROR\n\nSTART and END are durations ago (`5m`, `2h`, `1d`) or RFC 3339 times. Default start: 5m."
     )]
     Logs {
         /// Task (default: the stack's only task)
@@ -291,8 +313,8 @@ pub enum Command {
         start: Option<String>,
         /// Until when (same forms; default now)
         end: Option<String>,
-        /// Keep printing new lines until interrupted
-        #[arg(long, visible_alias = "log-wait")]
+        /// Keep printing new lines until interrupted (as tail -f)
+        #[arg(short = 'f', long, visible_alias = "log-wait")]
         follow: bool,
         /// CloudWatch Logs filter pattern
         #[arg(long, value_name = "PATTERN")]
@@ -397,8 +419,70 @@ pub enum Command {
     },
 
     /// Print the version
-    #[command(after_help = "Example:\n  fargate-stack version")]
+    #[command(after_help = "Example:\n  fargate-stack version\n  fargate-stack version -o json")]
     Version,
+
+    /// Check the stack against the account before deploying (read-only): PASS/WARN/FAIL per check
+    #[command(
+        after_help = "Examples:\n  fargate-stack verify\n  fargate-stack verify -o json\n\nChecks credentials, the VPC and its egress, subnets and their zones, each image\n(for the task's CPU architecture), secrets and parameters, the log group, the roles,\nand environment variables that look like secrets.\nExit code: 0 when nothing FAILs (WARNs allowed), 1 otherwise."
+    )]
+    Verify,
+
+    /// Point a service at an earlier task definition revision, and wait
+    #[command(
+        after_help = "Examples:\n  fargate-stack rollback worker --dryrun     # what it would do\n  fargate-stack rollback worker              # the revision before the current one\n  fargate-stack rollback worker --to 3\n  fargate-stack rollback worker --deregister # and deregister the bad revision\n\nThe service changes, the config does not: apply leaves the service alone, and\n`update-service` moves it forward to the config's revision again."
+    )]
+    Rollback(RollbackArgs),
+
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  fargate-stack completions bash > ~/.local/share/bash-completion/completions/fargate-stack\n  fargate-stack completions zsh > ~/.zfunc/_fargate-stack\n  fargate-stack completions fish > ~/.config/fish/completions/fargate-stack.fish"
+    )]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(
+        after_help = "Example:\n  fargate-stack man > ~/.local/share/man/man1/fargate-stack.1 && man fargate-stack"
+    )]
+    Man,
+
+    /// Print the JSON Schema of the config file (for editors and CI checks)
+    #[command(
+        after_help = "Example:\n  fargate-stack schema > fargate-stack.schema.json\n\nThen start the config with\n  # yaml-language-server: $schema=./fargate-stack.schema.json\nfor completion and checking in editors that use the YAML language server."
+    )]
+    Schema,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    /// Also delete what this stack owns that the config no longer asks for (a removed task,
+    /// schedule or queue); without it they are only shown
+    #[arg(long, visible_alias = "purge-config")]
+    pub prune: bool,
+    /// Exit 0 when there are no changes, 3 when there are (1 failure, 2 bad input)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also print the Required Resources and timing tables (as the original)
+    #[arg(long)]
+    pub tables: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RollbackArgs {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+    /// Revision to roll back to (default: the one before the service's current revision)
+    #[arg(long, value_name = "REVISION")]
+    pub to: Option<i32>,
+    /// Then deregister the revision rolled back from
+    #[arg(long)]
+    pub deregister: bool,
+    #[command(flatten)]
+    pub waiting: StableWait,
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,6 +67,18 @@ impl Ctx {
         })
     }
 
+    /// For commands that write the config: holds its lock until dropped.
+    pub async fn open_locked(settings: &Settings) -> Result<Ctx> {
+        let (loaded, spec) = stack::load(settings)?;
+        let aws = stack::connect(settings, &loaded).await;
+        Ok(Ctx {
+            loaded,
+            spec,
+            aws,
+            c: settings.config_arg(),
+        })
+    }
+
     pub fn path(&self) -> String {
         self.loaded.path.display().to_string()
     }

@@ -161,6 +161,9 @@ pub fn parse(args: &[String]) -> Result<(String, Vec<Clause>), UserError> {
     Ok((app, clauses))
 }
 
+/// Where create-stack puts the config's JSON Schema, relative to the config.
+pub const SCHEMA_FILE: &str = ".fargatestack/config.schema.json";
+
 pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Result<u8> {
     let (app, clauses) = parse(args)?;
     let path = global
@@ -264,10 +267,25 @@ pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Resul
     root.insert("tasks".into(), tasks.into());
     let body = serde_yaml::to_string(&Value::Mapping(root))?;
     let text = format!(
-        "# fargate-stack config for `{app}`, written by `fargate-stack create-stack`.\n# `plan` and `apply` add what they discover and create; your comments are kept.\n{body}"
+        "# yaml-language-server: $schema={SCHEMA_FILE}\n# fargate-stack config for `{app}`, written by `fargate-stack create-stack`.\n# `plan` and `apply` add what they discover and create; your comments are kept.\n{body}"
     );
     print!("{text}");
     if settings.update {
+        // The schema beside the config, where the first line points
+        // editors (a path relative to the config file).
+        let schema = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."))
+            .join(SCHEMA_FILE);
+        if let Some(dir) = schema.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_atomic(
+            &schema,
+            &serde_json::to_string_pretty(&super::meta::schema_json())?,
+            false,
+        )?;
         write_atomic(&path, &text, true)?;
         tracing::info!(
             "wrote {}; next: fargate-stack plan -c {}",

@@ -89,6 +89,13 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
         let h = header(target.command(), &stack, settings, settings.dry_run);
         print!("{}", render::text(&h, &plan, settings.style));
         print!("{}", render::kept(&plan));
+        if !plan.steps.is_empty() {
+            println!(
+                "\nDestroy: {} to destroy, {} kept.",
+                plan.steps.len(),
+                plan.kept.len()
+            );
+        }
     }
     if plan.steps.is_empty() || settings.dry_run {
         if text {
@@ -125,7 +132,7 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
         settings,
         &format!("Delete {} resource(s)?", plan.steps.len()),
         &format!(
-            "{} deletes resources and there is no terminal to ask on; review `fargate-stack {} --dryrun`, then pass --force",
+            "{} deletes resources and there is no terminal to ask on; review `fargate-stack {} --dryrun`, then pass --yes",
             target.command(),
             target.command()
         ),

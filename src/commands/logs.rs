@@ -10,6 +10,7 @@ use super::Settings;
 use super::context::{Candidates, Ctx};
 use crate::aws::AwsResultExt;
 use crate::error::UserError;
+use crate::output::Format;
 
 /// `5m`, `2h`, `1d` ago, or an RFC 3339 time.
 pub fn parse_time(s: &str, now: SystemTime) -> Result<SystemTime, UserError> {
@@ -43,8 +44,24 @@ pub struct LogArgs<'a> {
 
 pub async fn run(settings: &Settings, args: LogArgs<'_>) -> Result<u8> {
     let ctx = Ctx::open(settings).await?;
-    let task = ctx.pick(args.task, Candidates::Any)?;
     let now = SystemTime::now();
+    // `logs 1h` on a one-task stack: the first word is a time, not a task.
+    let args = match args.task {
+        Some(word)
+            if !ctx.spec.tasks.iter().any(|t| t.key == word)
+                && parse_time(word, now).is_ok()
+                && args.end.is_none() =>
+        {
+            LogArgs {
+                task: None,
+                start: Some(word),
+                end: args.start,
+                ..args
+            }
+        }
+        _ => args,
+    };
+    let task = ctx.pick(args.task, Candidates::Any)?;
     let start = millis(parse_time(args.start.unwrap_or("5m"), now)?);
     let end = args
         .end
@@ -83,12 +100,20 @@ pub async fn run(settings: &Settings, args: LogArgs<'_>) -> Result<u8> {
                 let ts = e.timestamp().unwrap_or_default();
                 from = from.max(ts);
                 let stream = e.log_stream_name().unwrap_or_default();
-                println!(
-                    "{} {} {}",
-                    stamp(ts),
-                    stream.strip_prefix(&prefix).unwrap_or(stream),
-                    e.message().unwrap_or_default().trim_end()
-                );
+                let message = e.message().unwrap_or_default().trim_end();
+                match settings.format {
+                    // JSON Lines: one object per event, as it arrives.
+                    Format::Json => println!(
+                        "{}",
+                        serde_json::json!({"time": stamp(ts), "stream": stream, "message": message})
+                    ),
+                    Format::Text => println!(
+                        "{} {} {}",
+                        stamp(ts),
+                        stream.strip_prefix(&prefix).unwrap_or(stream),
+                        message
+                    ),
+                }
             }
             token = out.next_token().map(str::to_string);
             if token.is_none() {

@@ -7,6 +7,7 @@ pub mod context;
 pub mod create_stack;
 pub mod destroy;
 pub mod logs;
+pub mod meta;
 pub mod plan;
 pub mod schedules;
 pub mod services;
@@ -14,6 +15,7 @@ pub mod stack;
 pub mod state;
 pub mod status;
 pub mod tasks;
+pub mod verify;
 pub mod zones;
 
 use std::path::PathBuf;
@@ -23,6 +25,19 @@ use anyhow::Result;
 use crate::cli::{Cli, Command, Global};
 use crate::config::state_file::{self, Defaults};
 use crate::output::{Format, Style};
+
+/// A message for people: stdout in text mode, stderr under `--output json`
+/// (where stdout carries only the JSON document).
+macro_rules! say {
+    ($settings:expr, $($arg:tt)*) => {
+        if $settings.format == crate::output::Format::Json {
+            eprintln!($($arg)*)
+        } else {
+            println!($($arg)*)
+        }
+    };
+}
+pub(crate) use say;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -120,7 +135,8 @@ pub fn handles_interrupt(cli: &Cli) -> bool {
         cli.command,
         Some(Command::Logs { follow: true, .. })
             | Some(Command::RunTask { .. })
-            | Some(Command::Apply)
+            | Some(Command::Apply(_))
+            | Some(Command::Rollback(_))
             | Some(Command::Destroy)
             | Some(Command::DeleteTask(_))
             | Some(Command::DeleteDaemon(_))
@@ -130,17 +146,41 @@ pub fn handles_interrupt(cli: &Cli) -> bool {
     )
 }
 
+/// Commands whose output is a message or a document of their own (YAML,
+/// roff, a script), not data: `--output json` says so rather than being
+/// silently ignored.
+fn text_only(command: &Command) -> Option<&'static str> {
+    Some(match command {
+        Command::CreateStack { .. } => "create-stack (it prints the YAML it writes)",
+        Command::StopTask { .. } => "stop-task",
+        Command::RegisterTaskDefinition { .. } => "register-task-definition",
+        Command::ResetHistory => "reset-history",
+        Command::EnableScheduledTask(_) => "enable-scheduled-task",
+        Command::DisableScheduledTask(_) => "disable-scheduled-task",
+        Command::UpdateTarget(_) => "update-target",
+        Command::UpdatePolicy => "update-policy",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
+        _ => return None,
+    })
+}
+
 /// Runs a command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::resolve(&cli.global)?;
+    if settings.format == Format::Json
+        && let Some(name) = cli.command.as_ref().and_then(text_only)
+    {
+        tracing::warn!("--output json: {name} has no JSON output; printing text");
+    }
     match cli.command {
         None => {
             use clap::CommandFactory;
             Cli::command().print_help()?;
             Ok(2)
         }
-        Some(Command::Plan) => plan::plan(&settings).await,
-        Some(Command::Apply) => plan::apply(&settings).await,
+        Some(Command::Plan(a)) => plan::plan(&settings, &a).await,
+        Some(Command::Apply(a)) => plan::apply(&settings, &a).await,
         Some(Command::CreateStack { args }) => {
             create_stack::run(&settings, &cli.global, &args).await
         }
@@ -219,9 +259,11 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Some(Command::Show {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
-        Some(Command::Version) => {
-            println!("fargate-stack {}", env!("CARGO_PKG_VERSION"));
-            Ok(0)
-        }
+        Some(Command::Version) => meta::version(&settings),
+        Some(Command::Completions { shell }) => meta::completions(shell),
+        Some(Command::Man) => meta::man(),
+        Some(Command::Schema) => meta::schema(),
+        Some(Command::Verify) => verify::run(&settings).await,
+        Some(Command::Rollback(a)) => services::rollback(&settings, &a).await,
     }
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 use super::Settings;
 use super::stack::{self, Scope, Stack};
 use crate::aws::call_stats;
+use crate::cli::PlanArgs;
 use crate::config::store::Writer;
 use crate::error::UserError;
 use crate::output::Format;
@@ -43,18 +44,24 @@ pub(crate) fn header<'a>(
     }
 }
 
-async fn prepare(settings: &Settings) -> Result<(Stack, Plan)> {
+async fn prepare(settings: &Settings, args: &PlanArgs) -> Result<(Stack, Plan)> {
     let (loaded, spec) = stack::load(settings)?;
     let stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
-    let plan = build::plan(
+    let mut plan = build::plan(
         &stack.nodes,
         &stack.observed,
         &stack.spec.app,
         &stack.recorded(),
         stack.spec.unhandled.clone(),
     );
+    build::add_orphans(&mut plan, &stack.orphans, &stack.observed, &stack.spec.app);
+    plan.prune = args.prune;
+    plan.image_drift = stack.image_drift();
     Ok((stack, plan))
 }
+
+/// `--detailed-exitcode`: 3 when the plan has changes (2 is bad input).
+pub const EXIT_CHANGES: u8 = 3;
 
 fn print_json(
     header: &Header,
@@ -71,8 +78,10 @@ fn print_json(
         "summary": {
             "create": plan.count(Action::Create),
             "update": plan.count(Action::Update),
-            "delete": plan.count(Action::Delete),
+            "delete": plan.deletions(),
             "unchanged": plan.count(Action::Exists),
+            "orphans_kept": plan.count(Action::Delete) - plan.deletions(),
+            "changes": plan.has_changes(),
         },
         "config_updated": written,
         "api_calls": call_stats(),
@@ -83,9 +92,9 @@ fn print_json(
     Ok(())
 }
 
-pub async fn plan(settings: &Settings) -> Result<u8> {
+pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let start = Instant::now();
-    let (stack, plan) = prepare(settings).await?;
+    let (stack, plan) = prepare(settings, args).await?;
     let written = stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
     let seconds = start.elapsed().as_secs_f64();
@@ -93,19 +102,29 @@ pub async fn plan(settings: &Settings) -> Result<u8> {
         Format::Json => print_json(&h, &plan, &stack.timings, seconds, &written, false)?,
         Format::Text => {
             print!("{}", render::text(&h, &plan, settings.style));
-            println!();
-            print!("{}", render::resources_table(&plan));
-            print!("{}", render::timings_table(&stack.timings));
+            if args.tables {
+                println!();
+                print!("{}", render::resources_table(&plan));
+                print!("{}", render::timings_table(&stack.timings));
+            }
+            if plan.has_changes() {
+                println!();
+            }
             println!("{}", render::summary(&plan, &call_stats(), seconds, false));
             if plan.has_changes() {
                 println!(
-                    "Run `fargate-stack apply{}` to make these changes.",
-                    settings.config_arg()
+                    "Run `fargate-stack apply{}{}` to make these changes.",
+                    settings.config_arg(),
+                    if plan.prune { " --prune" } else { "" }
                 );
             }
         }
     }
-    Ok(0)
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        EXIT_CHANGES
+    } else {
+        0
+    })
 }
 
 /// Asks on the terminal; Ctrl-C at the prompt cancels at once (the read
@@ -170,11 +189,13 @@ pub async fn run_plan(
                 tracing::error!("{e:#}");
             }
         };
+        let nodes: Vec<crate::resources::Node> =
+            stack.nodes.iter().chain(&stack.orphans).cloned().collect();
         execute::execute(
             &stack.aws,
             &cx,
             plan,
-            &stack.nodes,
+            &nodes,
             &mut observed,
             record,
             async {
@@ -187,7 +208,7 @@ pub async fn run_plan(
     report
 }
 
-pub async fn apply(settings: &Settings) -> Result<u8> {
+pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     if !settings.update {
         return Err(UserError::new(
             "apply records what it creates in the config file; --no-update would lose track of it. Use `fargate-stack plan --no-update` to look without writing",
@@ -195,7 +216,7 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         .into());
     }
     let start = Instant::now();
-    let (mut stack, plan) = prepare(settings).await?;
+    let (mut stack, plan) = prepare(settings, args).await?;
     let dry_run = settings.dry_run;
     let text = settings.format == Format::Text;
     if text {
@@ -215,7 +236,9 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
         let written = writer.write(&stack::state_updates(&stack, &[]), &[])?;
         let seconds = start.elapsed().as_secs_f64();
         if text {
-            print!("{}", render::resources_table(&plan));
+            if args.tables {
+                print!("{}", render::resources_table(&plan));
+            }
             if dry_run && plan.has_changes() {
                 println!("dry run: nothing was changed");
             } else {
@@ -237,11 +260,7 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
 
     check_conflicts(settings, &plan)?;
     writer.check_writable()?;
-    let n = plan
-        .steps
-        .iter()
-        .filter(|s| s.action.changes_something())
-        .count();
+    let n = plan.steps.iter().filter(|s| plan.runs(s)).count();
     confirm(
         settings,
         &format!("Apply {n} change(s) to account {}?", stack.id.account),
@@ -314,8 +333,10 @@ pub async fn apply(settings: &Settings) -> Result<u8> {
             true,
         )?,
         Format::Text => {
-            print!("{}", render::resources_table(&plan));
-            print!("{}", render::timings_table(&timings));
+            if args.tables {
+                print!("{}", render::resources_table(&plan));
+                print!("{}", render::timings_table(&timings));
+            }
             println!("{}", render::summary(&plan, &call_stats(), seconds, true));
         }
     }

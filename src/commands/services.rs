@@ -12,10 +12,10 @@ use aws_sdk_ecs::types::{
     DesiredStatus, LaunchType, NetworkConfiguration, Service,
 };
 
-use super::Settings;
 use super::context::{Candidates, Ctx, short_id};
+use super::{Settings, say};
 use crate::aws::AwsResultExt;
-use crate::cli::{ServiceCount, ServiceWait, StableWait};
+use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
 use crate::error::UserError;
 use crate::output::Progress;
 
@@ -81,7 +81,8 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         .into());
     }
     if settings.dry_run {
-        println!(
+        say!(
+            settings,
             "dry run: would create service {} in {} with {count} task(s) of {task_def}",
             task.key,
             ctx.cluster()
@@ -148,7 +149,8 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     let count = count.unwrap_or(1);
     let before = require(&ctx, &task.key).await?;
     if settings.dry_run {
-        println!(
+        say!(
+            settings,
             "dry run: would set {} to {count} task(s) (now {})",
             task.key,
             before.desired_count()
@@ -194,7 +196,8 @@ pub async fn stop(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let before = require(&ctx, &task.key).await?;
     if settings.dry_run {
-        println!(
+        say!(
+            settings,
             "dry run: would set {} to 0 tasks (now {})",
             task.key,
             before.desired_count()
@@ -205,7 +208,8 @@ pub async fn stop(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     if !args.waiting.wait.no_wait {
         wait_drained(&ctx, &task.key, &args.waiting, settings.poll_time).await?;
     }
-    println!(
+    say!(
+        settings,
         "service {} stopped (desired count 0; was {}){}",
         task.key,
         before.desired_count(),
@@ -255,7 +259,8 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
     if current == latest {
-        println!(
+        say!(
+            settings,
             "service {} already runs {}; nothing to update",
             task.key,
             short_id(&latest)
@@ -268,9 +273,9 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         short_id(&current).to_string(),
         short_id(&latest).to_string(),
     ]);
-    println!("{t}");
+    say!(settings, "{t}");
     if settings.dry_run {
-        println!("dry run: nothing changed");
+        say!(settings, "dry run: nothing changed");
         return Ok(0);
     }
     update_request(&ctx, &task.key)
@@ -294,7 +299,11 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let before = require(&ctx, &task.key).await?;
     if settings.dry_run {
-        println!("dry run: would force a new deployment of {}", task.key);
+        say!(
+            settings,
+            "dry run: would force a new deployment of {}",
+            task.key
+        );
         return Ok(0);
     }
     update_request(&ctx, &task.key)
@@ -319,7 +328,7 @@ pub async fn delete(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let before = require(&ctx, &task.key).await?;
     if settings.dry_run {
-        println!("dry run: would delete service {}", task.key);
+        say!(settings, "dry run: would delete service {}", task.key);
         return Ok(0);
     }
     super::plan::confirm(
@@ -345,11 +354,160 @@ pub async fn delete(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     if !args.waiting.wait.no_wait {
         wait_drained(&ctx, &task.key, &args.waiting, settings.poll_time).await?;
     }
-    println!(
+    say!(
+        settings,
         "service {} deleted; the cluster, roles and task definitions are kept",
         task.key
     );
     Ok(0)
+}
+
+/// The revision a rollback goes to: `--to N`, else the newest active
+/// revision of the family older than the one running.
+async fn rollback_target(ctx: &Ctx, family: &str, current: i32, to: Option<i32>) -> Result<String> {
+    if let Some(n) = to {
+        if n == current {
+            return Err(UserError::new(format!("the service already runs {family}:{n}")).into());
+        }
+        let arn = format!("{family}:{n}");
+        let found = ctx
+            .aws
+            .ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .send()
+            .await;
+        return match found {
+            Ok(out) => Ok(out
+                .task_definition()
+                .and_then(|t| t.task_definition_arn())
+                .unwrap_or(&arn)
+                .to_string()),
+            Err(_) => Err(UserError::new(format!(
+                "task definition {arn} does not exist; `fargate-stack rollback --dryrun` shows the revisions there are"
+            ))
+            .into()),
+        };
+    }
+    let mut token = None;
+    let mut best: Option<(i32, String)> = None;
+    loop {
+        let out = ctx
+            .aws
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+            .set_next_token(token)
+            .send()
+            .await
+            .ctx("ecs ListTaskDefinitions")?;
+        for arn in out.task_definition_arns() {
+            let Some((fam, rev)) = arn.rsplit_once(':') else {
+                continue;
+            };
+            // The prefix also matches longer families (`app-web` and `app-web2`).
+            if !fam.ends_with(&format!("/{family}")) {
+                continue;
+            }
+            if let Ok(rev) = rev.parse::<i32>()
+                && rev < current
+                && best.as_ref().is_none_or(|(b, _)| rev > *b)
+            {
+                best = Some((rev, arn.clone()));
+            }
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    best.map(|(_, arn)| arn).ok_or_else(|| {
+        UserError::new(format!(
+            "no active revision of {family} older than {current} to roll back to"
+        ))
+        .into()
+    })
+}
+
+pub async fn rollback(settings: &Settings, args: &RollbackArgs) -> Result<u8> {
+    let ctx = if args.deregister && !settings.dry_run {
+        Ctx::open_locked(settings).await?
+    } else {
+        Ctx::open(settings).await?
+    };
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    let before = require(&ctx, &task.key).await?;
+    let current = before.task_definition().unwrap_or_default().to_string();
+    let revision = crate::resources::task_definition::revision_of(&current).unwrap_or(0);
+    let target = rollback_target(&ctx, &task.family, revision, args.to).await?;
+    let mut t = crate::output::table(&["Service", "From", "To"]);
+    t.add_row(vec![
+        task.key.clone(),
+        short_id(&current).to_string(),
+        short_id(&target).to_string(),
+    ]);
+    say!(settings, "{t}");
+    if settings.dry_run {
+        say!(
+            settings,
+            "dry run: nothing changed{}",
+            if args.deregister {
+                format!("; would then deregister {}", short_id(&current))
+            } else {
+                String::new()
+            }
+        );
+        return Ok(0);
+    }
+    update_request(&ctx, &task.key)
+        .task_definition(&target)
+        .send()
+        .await
+        .ctx("ecs UpdateService")?;
+    let waited = finish(
+        &ctx,
+        settings,
+        &task.key,
+        Some(target.clone()),
+        event_ids(Some(&before)),
+        &args.waiting,
+    )
+    .await?;
+    if args.deregister {
+        ctx.aws
+            .ecs
+            .deregister_task_definition()
+            .task_definition(&current)
+            .send()
+            .await
+            .ctx("ecs DeregisterTaskDefinition")?;
+        say!(settings, "deregistered {}", short_id(&current));
+        // The recorded revision is gone: create-service and update-service
+        // must use the one the service now runs.
+        super::stack::write_back(
+            settings,
+            &ctx.loaded,
+            vec![crate::config::writeback::Update::new(
+                &["tasks", &task.key, "arn"],
+                target.as_str(),
+            )],
+        )?;
+    }
+    say!(
+        settings,
+        "rolled back {} to {}; the config still describes {}: fix it and apply, or `fargate-stack update-service {}{}` to go forward again",
+        task.key,
+        short_id(&target),
+        if args.deregister {
+            "the bad revision (apply registers it anew)"
+        } else {
+            "the newer revision"
+        },
+        task.key,
+        ctx.c
+    );
+    Ok(waited)
 }
 
 async fn finish(
@@ -360,20 +518,42 @@ async fn finish(
     seen: HashSet<String>,
     waiting: &StableWait,
 ) -> Result<u8> {
+    let json = settings.format == crate::output::Format::Json;
     if waiting.wait.no_wait {
-        println!(
-            "service {name}: change submitted (not waiting; see `fargate-stack status {name}{}`)",
-            ctx.c
-        );
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"service": name, "state": "submitted", "task_definition": target})
+            );
+        } else {
+            println!(
+                "service {name}: change submitted (not waiting; see `fargate-stack status {name}{}`)",
+                ctx.c
+            );
+        }
         return Ok(0);
     }
     let svc = wait_stable(ctx, name, target, seen, waiting.timeout, settings.poll_time).await?;
-    println!(
-        "service {name} is stable: {}/{} running ({})",
-        svc.running_count(),
-        svc.desired_count(),
-        short_id(svc.task_definition().unwrap_or_default())
-    );
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "service": name,
+                "service_arn": svc.service_arn(),
+                "state": "stable",
+                "running": svc.running_count(),
+                "desired": svc.desired_count(),
+                "task_definition": svc.task_definition(),
+            }))?
+        );
+    } else {
+        println!(
+            "service {name} is stable: {}/{} running ({})",
+            svc.running_count(),
+            svc.desired_count(),
+            short_id(svc.task_definition().unwrap_or_default())
+        );
+    }
     Ok(0)
 }
 

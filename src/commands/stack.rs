@@ -2,7 +2,7 @@
 //! load and validate the config (no network), connect, discover (read-only,
 //! concurrent), and write discovered state back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -27,6 +27,8 @@ pub struct Stack {
     pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
     pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
     pub nodes: Vec<Node>,
+    /// Resources the stack owns that the config no longer asks for.
+    pub orphans: Vec<Node>,
     pub observed: Observed,
     pub cached: bool,
     pub timings: Vec<(String, f64)>,
@@ -43,6 +45,25 @@ impl Stack {
             secrets: &self.secrets,
             file_systems: &self.file_systems,
         }
+    }
+
+    /// Tags that now point at another digest than the one recorded.
+    pub fn image_drift(&self) -> Vec<crate::plan::ImageDrift> {
+        self.spec
+            .tasks
+            .iter()
+            .filter(|t| t.image.digest.is_none())
+            .filter_map(|t| {
+                let recorded = self.loaded.config.tasks.get(&t.key)?.image_digest.clone()?;
+                let current = self.images.get(&t.key)?.digest.clone()?;
+                (recorded != current).then(|| crate::plan::ImageDrift {
+                    task: t.key.clone(),
+                    image: t.image.written.clone(),
+                    recorded,
+                    current,
+                })
+            })
+            .collect()
     }
 
     /// What the config recorded for each node, to recognise resources
@@ -166,14 +187,6 @@ pub async fn discover(
             })
         })
         .flatten();
-    let known_digest: HashMap<&str, &str> = if cached {
-        c.tasks
-            .iter()
-            .filter_map(|(k, t)| Some((k.as_str(), t.image_digest.as_deref()?)))
-            .collect()
-    } else {
-        HashMap::new()
-    };
 
     // The account the credentials really belong to, checked against the
     // recorded one before anything is planned, let alone changed. With a
@@ -215,16 +228,14 @@ pub async fn discover(
     };
 
     let images_fut = async {
+        // Looked up even when the digest is recorded: a tag that moved is
+        // drift the plan shows (in the same round of calls, so no slower).
         let lookups = spec.tasks.iter().map(|t| {
-            let known = known_digest
-                .get(t.key.as_str())
-                .copied()
-                .filter(|_| t.image.registry.is_none() || t.image.ecr_registry().is_some());
             let (id, aws) = (&id, &aws);
             async move {
                 Ok::<_, anyhow::Error>((
                     t.key.clone(),
-                    images::resolve(aws, id, &t.image, known).await?,
+                    images::resolve(aws, id, &t.image, None).await?,
                 ))
             }
         });
@@ -285,6 +296,7 @@ pub async fn discover(
         secrets,
         file_systems,
         nodes: vec![],
+        orphans: vec![],
         observed: Observed::new(),
         cached,
         timings: vec![],
@@ -300,15 +312,35 @@ pub async fn discover(
             Ok::<_, anyhow::Error>((n.address.clone(), n.address.kind.observe(aws, cx, n).await?))
         })
     });
-    let observed: Observed = futures::future::try_join_all(observations)
-        .await?
+    let orphans = async {
+        if scope != Scope::Apply {
+            return Ok(vec![]);
+        }
+        timed(
+            "discover:orphans",
+            &timings,
+            discovery::orphans::find(&stack.aws, &cx),
+        )
+        .await
+    };
+    let (observed, orphans) =
+        tokio::try_join!(futures::future::try_join_all(observations), orphans)?;
+    let mut observed: Observed = observed
         .into_iter()
         .filter_map(|(a, s)| Some((a, s?)))
+        .collect();
+    let orphans: Vec<Node> = orphans
+        .into_iter()
+        .map(|(node, state)| {
+            observed.insert(node.address.clone(), state);
+            node
+        })
         .collect();
     if let Some(caller) = caller {
         check(&caller.await??)?;
     }
     stack.nodes = nodes;
+    stack.orphans = orphans;
     stack.observed = observed;
     stack.timings = timings.into_inner().expect("timings lock");
     Ok(stack)

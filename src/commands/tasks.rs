@@ -105,8 +105,13 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         .unwrap_or_default()
         .to_string();
     let task_id = short_id(&arn).to_string();
+    let json = settings.format == Format::Json;
     if !args.wait {
-        println!("{task_id}");
+        if json {
+            println!("{}", json!({"task_id": task_id, "task_arn": arn}));
+        } else {
+            println!("{task_id}");
+        }
         return Ok(0);
     }
     if interrupt.is_finished() {
@@ -125,7 +130,7 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         &task.name,
         &stream,
         args.timeout,
-        settings.poll_time,
+        settings,
         &mut interrupt,
     )
     .await
@@ -139,9 +144,10 @@ async fn wait_for_task(
     container: &str,
     stream: &str,
     timeout: Duration,
-    poll: Duration,
+    settings: &Settings,
     interrupt: &mut tokio::task::JoinHandle<()>,
 ) -> Result<u8> {
+    let (poll, json) = (settings.poll_time, settings.format == Format::Json);
     let progress = Progress::new();
     let start = Instant::now();
     let mut last_status = String::new();
@@ -171,10 +177,10 @@ async fn wait_for_task(
             last_status = status.clone();
         }
         progress.spin(&format!("task {task_id}: {status}"));
-        token = print_new_logs(ctx, stream, token, &progress).await?;
+        token = print_new_logs(ctx, stream, token, &progress, json).await?;
         if status == "STOPPED" {
             // The last lines can land just before the stop is reported.
-            print_new_logs(ctx, stream, token, &progress).await?;
+            print_new_logs(ctx, stream, token, &progress, json).await?;
             break Ok(t);
         }
         if start.elapsed() > timeout {
@@ -198,7 +204,26 @@ async fn wait_for_task(
     };
     progress.finish();
     let t = outcome?;
-    Ok(exit_code_of(&t, container))
+    let code = exit_code_of(&t, container);
+    if json {
+        let c = t
+            .containers()
+            .iter()
+            .find(|c| c.name() == Some(container))
+            .or_else(|| t.containers().first());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "task_id": task_id,
+                "task_arn": arn,
+                "exit_code": c.and_then(|c| c.exit_code()),
+                "stop_code": t.stop_code().map(|c| c.as_str()),
+                "stopped_reason": t.stopped_reason(),
+                "log_stream": stream,
+            }))?
+        );
+    }
+    Ok(code)
 }
 
 /// The essential container's exit code; 1 (with the reason) when it has none.
@@ -244,6 +269,7 @@ async fn print_new_logs(
     stream: &str,
     token: Option<String>,
     progress: &Progress,
+    json: bool,
 ) -> Result<Option<String>> {
     let mut token = token;
     loop {
@@ -264,7 +290,15 @@ async fn print_new_logs(
             Err(e) => return Err(e).ctx("logs GetLogEvents").map_err(Into::into),
         };
         for e in out.events() {
-            progress.suspend(|| println!("{}", e.message().unwrap_or_default()));
+            // With --output json, stdout carries only the result document.
+            let line = e.message().unwrap_or_default();
+            progress.suspend(|| {
+                if json {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
+            });
         }
         let next = out.next_forward_token().map(str::to_string);
         if next == token || out.events().is_empty() {
@@ -380,9 +414,12 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
         let doc: Vec<serde_json::Value> = tasks
             .iter()
             .map(|t| json!({
-                "task": family_of(t), "id": short_id(t.task_arn().unwrap_or_default()), "status": t.last_status(),
+                "task": family_of(t), "id": short_id(t.task_arn().unwrap_or_default()),
+                "arn": t.task_arn(), "task_definition_arn": t.task_definition_arn(), "status": t.last_status(),
                 "cpu": t.cpu(), "memory": t.memory(), "started_at": fmt_time(t.started_at()),
+                "stopped_at": t.stopped_at().map(|_| fmt_time(t.stopped_at())),
                 "stopped_reason": t.stopped_reason(), "stop_code": t.stop_code().map(|c| c.as_str()),
+                "exit_code": t.containers().iter().find(|c| c.exit_code().is_some()).and_then(|c| c.exit_code()),
             }))
             .collect();
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -426,14 +463,7 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
 }
 
 pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
-    let (loaded, spec) = stack::load(settings)?;
-    let aws = stack::connect(settings, &loaded).await;
-    let ctx = Ctx {
-        loaded,
-        spec,
-        aws,
-        c: settings.config_arg(),
-    };
+    let ctx = Ctx::open_locked(settings).await?;
     let task = ctx.pick(name, Candidates::Any)?.clone();
     let id = ctx.identity().await?;
     let image = images::resolve(&ctx.aws, &id, &task.image, None).await?;
@@ -499,6 +529,8 @@ pub async fn summary(settings: &Settings) -> Result<u8> {
     if settings.format == Format::Json {
         let mut doc = serde_json::to_value(&spec)?;
         doc["schedules"] = serde_json::to_value(&schedules)?;
+        doc["vpc_id"] = serde_json::to_value(&c.vpc_id)?;
+        doc["region"] = serde_json::to_value(&c.region)?;
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         println!("{head}\n{tasks}");

@@ -33,6 +33,18 @@ impl<'de> Deserialize<'de> for Scalar {
     }
 }
 
+impl schemars::JsonSchema for Scalar {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A string or a number (`cpu: 256`, `memory: 2 GB`)",
+            "type": ["string", "number", "boolean"]
+        })
+    }
+}
+
 impl std::fmt::Display for Scalar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -51,7 +63,7 @@ pub fn value_kind(v: &Value) -> &'static str {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub app: Option<App>,
@@ -85,17 +97,18 @@ pub struct Config {
     pub task_definition_arn: Option<String>,
     /// The original writes `redirect_80` under a top-level `arn` key by
     /// mistake; configs it wrote must still load.
+    #[schemars(with = "Option<serde_json::Value>")]
     pub arn: Option<Value>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct App {
     pub name: Option<Scalar>,
     pub version: Option<Scalar>,
 }
 
-#[derive(Debug, Deserialize, Default, Clone)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct Subnets {
     #[serde(default)]
@@ -106,14 +119,14 @@ pub struct Subnets {
     pub isolated: Vec<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     pub name: Option<String>,
     pub arn: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
     pub name: Option<String>,
@@ -121,7 +134,7 @@ pub struct Role {
     pub policy_name: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LogGroup {
     pub name: Option<String>,
@@ -129,14 +142,14 @@ pub struct LogGroup {
     pub retention_days: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityGroups {
     pub fargate: Option<SecurityGroup>,
     pub alb: Option<SecurityGroup>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SecurityGroup {
     pub group_name: Option<String>,
@@ -145,7 +158,7 @@ pub struct SecurityGroup {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Alb {
     pub arn: Option<String>,
@@ -158,9 +171,10 @@ pub struct Alb {
     pub waf: Option<Waf>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Waf {
+    #[schemars(with = "Option<serde_json::Value>")]
     pub enabled: Option<Value>,
     pub managed_rules: Option<Vec<String>>,
     pub name: Option<String>,
@@ -170,14 +184,14 @@ pub struct Waf {
     pub md5: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Route53 {
     pub profile: Option<String>,
     pub zone_id: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Queue {
     pub name: Option<String>,
@@ -192,7 +206,7 @@ pub struct Queue {
     pub arn: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct QueuePermissions {
     pub profile: Option<String>,
@@ -200,16 +214,19 @@ pub struct QueuePermissions {
     pub exclude: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Bucket {
     pub name: Option<String>,
     pub readonly: Option<bool>,
     pub paths: Option<Vec<String>>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub policy: Option<Value>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Deserialize, schemars::JsonSchema, Clone, Copy, PartialEq, Eq, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TaskType {
     Task,
@@ -234,18 +251,19 @@ impl TaskType {
 }
 
 /// `command: "echo hi"` (the original's form) or `command: [echo, hi]`.
-#[derive(Debug, Deserialize, Clone, PartialEq)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Clone, PartialEq)]
 #[serde(untagged)]
 pub enum Command {
     Line(String),
     Args(Vec<String>),
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Task {
     #[serde(rename = "type")]
     pub kind: Option<TaskType>,
+    #[schemars(required)]
     pub image: Option<String>,
     pub name: Option<String>,
     pub family: Option<String>,
@@ -278,7 +296,7 @@ pub struct Task {
 
 /// A `secrets:` entry: `/path:ENV` as written, or App::FargateStack's
 /// cached form `{"/path:ENV": ARN}`.
-#[derive(Debug, Deserialize, Clone)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Clone)]
 #[serde(untagged)]
 pub enum SecretEntry {
     Plain(String),
@@ -294,21 +312,25 @@ impl SecretEntry {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Efs {
     pub id: Option<String>,
     pub path: Option<String>,
     pub mount_point: Option<String>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub readonly: Option<Value>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub authorize_ingress: Option<Value>,
     pub arn: Option<String>,
+    #[schemars(with = "Option<serde_json::Value>")]
     pub security_groups: Option<Value>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheck {
+    #[schemars(with = "Option<serde_json::Value>")]
     pub enabled: Option<Value>,
     pub path: Option<String>,
     pub port: Option<Scalar>,
@@ -319,7 +341,7 @@ pub struct HealthCheck {
     pub matcher: Option<Scalar>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Autoscaling {
     pub cpu: Option<u32>,
@@ -333,7 +355,7 @@ pub struct Autoscaling {
     pub scheduled: Option<IndexMap<String, ScheduledAction>>,
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduledAction {
     pub start_time: Option<Scalar>,

@@ -5,6 +5,7 @@
 pub mod efs;
 pub mod images;
 pub mod network;
+pub mod orphans;
 pub mod secrets;
 
 use crate::aws::{Aws, AwsResultExt};

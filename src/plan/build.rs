@@ -88,6 +88,7 @@ pub fn plan(
             task: node.task.clone(),
             depends_on: node.depends_on.clone(),
             owner: owner(node, observed, app, recorded),
+            pruned: false,
         };
         let step = match observed.get(&node.address) {
             None => base(Action::Create, node.predicted.clone()),
@@ -130,8 +131,8 @@ pub fn plan(
     Plan {
         steps,
         not_handled,
-        kept: vec![],
         conflicts,
+        ..Plan::default()
     }
 }
 
@@ -146,6 +147,19 @@ fn fix_for(kind: Kind) -> &'static str {
 
 /// Deletes for what exists and is ours, each waiting for the deletes of
 /// what uses it (the graph reversed); what is not ours is kept, with why.
+/// Appends the deletion of the stack's orphans (resources it owns that the
+/// config no longer asks for), run only with `--prune`.
+pub fn add_orphans(plan: &mut Plan, orphans: &[Node], observed: &Observed, app: &str) {
+    if orphans.is_empty() {
+        return;
+    }
+    let deletions = destroy(orphans, observed, app, &BTreeMap::new());
+    plan.steps.extend(deletions.steps.into_iter().map(|mut s| {
+        s.pruned = true;
+        s
+    }));
+}
+
 pub fn destroy(
     nodes: &[Node],
     observed: &Observed,
@@ -204,6 +218,7 @@ pub fn destroy(
             task: node.task.clone(),
             depends_on: users,
             owner: Some(own),
+            pruned: false,
         });
     }
     // Listed in the order they will run: what uses a resource goes first.
@@ -212,6 +227,7 @@ pub fn destroy(
         not_handled: vec![],
         kept,
         conflicts: vec![],
+        ..Plan::default()
     };
     if let Ok(sequence) = order(&plan) {
         plan.steps

@@ -88,7 +88,7 @@ pub async fn execute(
     let todo: BTreeMap<&Address, &Step> = plan
         .steps
         .iter()
-        .filter(|s| s.action.changes_something())
+        .filter(|s| plan.runs(s))
         .map(|s| (&s.address, s))
         .collect();
     let mut waiting: BTreeSet<&Address> = todo.keys().copied().collect();

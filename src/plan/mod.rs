@@ -56,6 +56,25 @@ pub struct Step {
     /// Who owns what exists; absent for what will be created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Ownership>,
+    /// Owned by the stack but no longer asked for by the config.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pruned: bool,
+}
+
+impl Step {
+    /// An update that makes a new resource beside the old one (Terraform's `-/+`).
+    pub fn replaces(&self) -> bool {
+        self.action == Action::Update && self.kind == Kind::TaskDefinition
+    }
+}
+
+/// An image tag that now points at another digest than the recorded one.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageDrift {
+    pub task: String,
+    pub image: String,
+    pub recorded: String,
+    pub current: String,
 }
 
 /// A resource destroy leaves alone, and why.
@@ -76,6 +95,10 @@ pub struct Plan {
     /// Changes refused because another stack owns the resource.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub conflicts: Vec<String>,
+    /// Whether the orphans (`pruned` steps) are deleted by this run.
+    pub prune: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub image_drift: Vec<ImageDrift>,
 }
 
 impl Plan {
@@ -83,8 +106,21 @@ impl Plan {
         self.steps.iter().filter(|s| s.action == action).count()
     }
 
+    /// Whether running the plan changes anything: orphans count only with `--prune`.
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action.changes_something())
+        self.steps.iter().any(|s| self.runs(s))
+    }
+
+    pub fn runs(&self, s: &Step) -> bool {
+        s.action.changes_something() && (!s.pruned || self.prune)
+    }
+
+    /// Deletions this run makes.
+    pub fn deletions(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.action == Action::Delete && self.runs(s))
+            .count()
     }
 
     pub fn step(&self, address: &Address) -> Option<&Step> {

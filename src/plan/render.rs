@@ -23,25 +23,21 @@ pub struct Header<'a> {
     pub dry_run: bool,
 }
 
+/// Terraform's shape: a short header, one line per resource that changes
+/// (`+` create, `~` update, `-/+` replace, `-` delete), the field changes
+/// under it, and "No changes." when there are none. Unchanged resources are
+/// counted, not listed (`--tables` lists them).
 pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} {}",
+        "{} {}  (account {}, {}, profile {})",
         style.bold(&format!("fargate-stack {}:", header.command)),
-        header.app
-    );
-    let kv = |out: &mut String, k: &str, v: &str| {
-        let _ = writeln!(out, "  {:<9} {v}", k);
-    };
-    kv(&mut out, "account", header.account);
-    kv(
-        &mut out,
-        "profile",
+        header.app,
+        header.account,
+        header.region,
         header.profile.unwrap_or("(default chain)"),
     );
-    kv(&mut out, "region", header.region);
-    kv(&mut out, "vpc", header.vpc_id);
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
@@ -49,47 +45,58 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             v.join(", ")
         }
     };
-    kv(
-        &mut out,
-        "subnets",
-        &format!(
-            "public: {}; private: {}",
-            list(&header.subnets.public),
-            list(&header.subnets.private)
-        ),
+    let _ = writeln!(
+        out,
+        "  {}; public {}; private {}",
+        header.vpc_id,
+        list(&header.subnets.public),
+        list(&header.subnets.private)
     );
-    kv(&mut out, "config", &header.config);
-    kv(&mut out, "cache", if header.cache { "on" } else { "off" });
-    kv(
-        &mut out,
-        "dry-run",
-        if header.dry_run { "yes" } else { "no" },
+    let _ = writeln!(
+        out,
+        "  config {}; cache {}{}",
+        header.config,
+        if header.cache { "on" } else { "off" },
+        if header.dry_run && header.command != "plan" {
+            "; dry run"
+        } else {
+            ""
+        }
     );
     out.push('\n');
 
-    for s in &plan.steps {
-        let (mark, verdict) = match s.action {
-            Action::Create => (style.green("+"), style.green("will be created")),
-            Action::Update => (style.yellow("~"), style.yellow("will be updated")),
-            Action::Exists => (style.dim("="), style.dim("exists")),
-            Action::Delete => (style.red("-"), style.red("will be deleted")),
+    for s in plan.steps.iter().filter(|s| s.action.changes_something()) {
+        let (mark, note) = match (s.action, s.replaces()) {
+            (Action::Create, _) => (style.green("  +"), String::new()),
+            (Action::Update, true) => (
+                style.yellow("-/+"),
+                style.dim(" (new revision; the old one stays for running tasks)"),
+            ),
+            (Action::Update, false) => (style.yellow("  ~"), String::new()),
+            (Action::Delete, _) if s.pruned && !plan.prune => (
+                style.red("  -"),
+                style.yellow(" (no longer in the config: deleted only with --prune)"),
+            ),
+            (Action::Delete, _) if s.pruned => {
+                (style.red("  -"), style.dim(" (no longer in the config)"))
+            }
+            (Action::Delete, _) => (style.red("  -"), String::new()),
+            (Action::Exists, _) => (style.dim("  ="), String::new()),
         };
         let adopted = match &s.owner {
-            Some(super::Ownership::Adopted) if s.action != Action::Exists => {
-                style.yellow(" (not created by fargate-stack)")
-            }
+            Some(super::Ownership::Adopted) => style.yellow(" (not created by fargate-stack)"),
             _ => String::new(),
         };
         let _ = writeln!(
             out,
-            "{mark} {:<21} {:<40} {verdict}{adopted}",
+            "{mark} {:<21} {}{note}{adopted}",
             s.kind.label(),
             s.name
         );
         for c in &s.changes {
             let _ = writeln!(
                 out,
-                "      {}: {} -> {}",
+                "        {}: {} -> {}",
                 c.field,
                 style.red(&c.before),
                 style.green(&c.after)
@@ -102,9 +109,22 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
                     Some('-') if !line.starts_with("---") => style.red(line),
                     _ => style.dim(line),
                 };
-                let _ = writeln!(out, "      {painted}");
+                let _ = writeln!(out, "        {painted}");
             }
         }
+    }
+    for d in &plan.image_drift {
+        let _ = writeln!(
+            out,
+            "{} {:<21} {}: tag `{}` now points at {} (recorded {}); run `fargate-stack register-task-definition {}` then `update-service` to roll it out",
+            style.yellow("  !"),
+            "image drift",
+            d.task,
+            d.image,
+            short_digest(&d.current),
+            short_digest(&d.recorded),
+            d.task
+        );
     }
     for c in &plan.conflicts {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
@@ -119,6 +139,11 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
         }
     }
     out
+}
+
+fn short_digest(d: &str) -> &str {
+    let end = d.find(':').map_or(0, |i| i + 1) + 12;
+    d.get(..end).unwrap_or(d)
 }
 
 pub fn resources_table(plan: &Plan) -> String {
@@ -185,29 +210,34 @@ pub fn timings_table(timings: &[(String, f64)]) -> String {
     format!("Timings\n{t}\n")
 }
 
+/// The one-line summary: Terraform's counts, then how the plan was made.
 pub fn summary(plan: &Plan, calls: &CallStats, seconds: f64, applied: bool) -> String {
     let (c, u, e) = (
         plan.count(Action::Create),
         plan.count(Action::Update),
         plan.count(Action::Exists),
     );
-    let d = plan.count(Action::Delete);
-    let verbs = if applied {
-        ("created", "updated")
-    } else {
-        ("to create", "to update")
-    };
-    let deleted = if d > 0 {
-        format!(", {d} {}", if applied { "deleted" } else { "to delete" })
-    } else {
-        String::new()
-    };
-    format!(
-        "{c} {}, {u} {}{deleted}, {e} unchanged; {} API calls in {} rounds ({} mutating) in {seconds:.2}s",
-        verbs.0,
-        verbs.1,
+    let d = plan.deletions();
+    let cost = format!(
+        "{} API calls in {} rounds ({} mutating), {seconds:.2}s",
         calls.total,
         calls.rounds,
         calls.mutating.len()
-    )
+    );
+    if c + u + d == 0 {
+        let held = plan.count(Action::Delete) - d;
+        let pruned = if held > 0 {
+            format!("; {held} no longer in the config (--prune deletes them)")
+        } else {
+            String::new()
+        };
+        return format!(
+            "No changes. The stack matches the config ({e} resources{pruned}). [{cost}]"
+        );
+    }
+    if applied {
+        format!("Apply complete: {c} added, {u} changed, {d} destroyed, {e} unchanged. [{cost}]")
+    } else {
+        format!("Plan: {c} to add, {u} to change, {d} to destroy, {e} unchanged. [{cost}]")
+    }
 }

@@ -223,7 +223,7 @@ impl Kind {
     ) -> Result<()> {
         match self {
             Kind::LogGroup => log_group::delete(aws, node).await,
-            Kind::Queue => queue::delete(aws, state).await,
+            Kind::Queue => queue::delete(aws, node, state).await,
             Kind::Bucket => anyhow::bail!("buckets are never deleted: they hold data"),
             Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
                 iam_role::delete_role(aws, node).await

@@ -208,9 +208,14 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
     Ok(state)
 }
 
-pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
-    let Some(url) = state.outputs.get("url") else {
-        return Ok(());
+pub async fn delete(aws: &Aws, node: &Node, state: &State) -> Result<()> {
+    let url = match state.outputs.get("url") {
+        Some(url) => url.clone(),
+        None => match aws.sqs.get_queue_url().queue_name(&node.name).send().await {
+            Ok(out) => out.queue_url().unwrap_or_default().to_string(),
+            Err(e) if is_missing(code_of(&e)) => return Ok(()),
+            Err(e) => return Err(e).ctx("sqs GetQueueUrl").map_err(Into::into),
+        },
     };
     match aws.sqs.delete_queue().queue_url(url).send().await {
         Ok(_) => Ok(()),
