@@ -66,7 +66,7 @@ OUTCOMES = {"tasks": {}, "services": {}}
 TASKS = {}  # task arn -> {"family", "created", "stopped_at"}
 SERVICE_EVENTS = {}  # service arn -> {"key": ..., "events": [...]}
 MATERIALIZED = set()
-DEPLOYMENT_CONFIG = {}  # (cluster, service) -> deploymentConfiguration as sent
+DEPLOYMENT_CONFIG = {}  # (cluster, service, field) -> deploymentConfiguration or capacityProviderStrategy as sent
 SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
 TRAIL = []  # CloudTrail records added by tests
 FAULTS = {"fail_rate": 0.0, "lose": set(), "hang": {}, "rng": random.Random(0)}
@@ -259,16 +259,22 @@ def _remember_deployment_config(body):
         req = json.loads(body or b"{}")
     except ValueError:
         return
-    if "deploymentConfiguration" in req:
-        cluster = (req.get("cluster") or "default").rsplit("/", 1)[-1]
-        with _state_lock:
-            DEPLOYMENT_CONFIG[(cluster, req.get("serviceName"))] = req["deploymentConfiguration"]
+    cluster = (req.get("cluster") or "default").rsplit("/", 1)[-1]
+    # ... and its capacityProviderStrategy (Fargate Spot): kept, and the
+    # launch type left out as ECS does when a strategy is given.
+    for field in ("deploymentConfiguration", "capacityProviderStrategy"):
+        if field in req:
+            with _state_lock:
+                DEPLOYMENT_CONFIG[(cluster, req.get("serviceName"), field)] = req[field]
 
 
 def _add_deployment_config(svc):
     key = (svc.get("clusterArn", "").rsplit("/", 1)[-1], svc.get("serviceName"))
-    if "deploymentConfiguration" not in svc and key in DEPLOYMENT_CONFIG:
-        svc["deploymentConfiguration"] = DEPLOYMENT_CONFIG[key]
+    for field in ("deploymentConfiguration", "capacityProviderStrategy"):
+        if not svc.get(field) and key + (field,) in DEPLOYMENT_CONFIG:
+            svc[field] = DEPLOYMENT_CONFIG[key + (field,)]
+            if field == "capacityProviderStrategy":
+                svc.pop("launchType", None)
 
 
 def _on_describe_services(doc, region):

@@ -423,3 +423,135 @@ async fn rollback_goes_to_the_previous_revision() {
     w.run(&args).ok();
     assert!(str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "arn"]).ends_with("worker:2"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_checks_the_account_before_a_deploy() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    moto.clear_calls();
+    let run = w.run(&["verify", "-c", "daemon.yml", "-o", "json"]).ok();
+    moto.assert_no_mutations("verify");
+    let doc = run.json();
+    let result = |name: &str| -> String {
+        doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {doc:#}"))["result"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for pass in [
+        "credentials",
+        "vpc",
+        "egress",
+        "image: worker",
+        "log group",
+        "role: execution",
+        "role: task",
+    ] {
+        assert_eq!(result(pass), "PASS", "{pass}: {doc:#}");
+    }
+    assert_eq!(
+        result("image tag: worker"),
+        "WARN",
+        "latest without a digest"
+    );
+    assert_eq!(doc["failed"], 0);
+    let text = w.run(&["verify", "-c", "daemon.yml"]).ok();
+    assert!(
+        text.stdout.contains("PASS") && text.stdout.contains("WARN"),
+        "{}",
+        text.stdout
+    );
+
+    // A missing image and a secret in the environment: FAIL and WARN, exit 1.
+    w.write(
+        "bad.yml",
+        "app:\n  name: bad\ntasks:\n  api:\n    type: daemon\n    image: helloworld:nope\n    environment:\n      DB_PASSWORD: hunter2\n",
+    );
+    let bad = w.run(&["verify", "-c", "bad.yml"]);
+    assert_eq!(bad.code, 1, "{}", bad.stdout);
+    assert!(
+        bad.stdout.contains("FAIL") && bad.stdout.contains("DB_PASSWORD"),
+        "{}",
+        bad.stdout
+    );
+    assert!(
+        !bad.stdout.contains("hunter2"),
+        "a secret's value is never printed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn graviton_and_fargate_spot() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "cheap.yml",
+        "app:\n  name: cheap\ntasks:\n  worker:\n    type: daemon\n    image: helloworld\n    arch: arm64\n    spot: true\n    on_demand_base: 1\n",
+    );
+    w.run(&["apply", "-c", "cheap.yml", "--yes"]).ok();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("worker")
+        .send()
+        .await
+        .unwrap();
+    let platform = td.task_definition().unwrap().runtime_platform().unwrap();
+    assert_eq!(platform.cpu_architecture().unwrap().as_str(), "ARM64");
+    let cluster = ecs
+        .describe_clusters()
+        .clusters("cheap-cluster")
+        .send()
+        .await
+        .unwrap();
+    let mut providers = cluster.clusters()[0].capacity_providers().to_vec();
+    providers.sort();
+    assert_eq!(providers, ["FARGATE", "FARGATE_SPOT"]);
+    moto.clear_calls();
+    w.run(&["apply", "-c", "cheap.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply");
+
+    w.run(&["create-service", "-c", "cheap.yml", "--no-wait"])
+        .ok();
+    let svc = ecs
+        .describe_services()
+        .cluster("cheap-cluster")
+        .services("worker")
+        .send()
+        .await
+        .unwrap();
+    let strategy = svc.services()[0].capacity_provider_strategy();
+    assert_eq!(strategy.len(), 2, "{svc:?}");
+    let spot = strategy
+        .iter()
+        .find(|s| s.capacity_provider() == "FARGATE_SPOT")
+        .unwrap();
+    let base = strategy
+        .iter()
+        .find(|s| s.capacity_provider() == "FARGATE")
+        .unwrap();
+    assert_eq!((spot.weight(), base.base()), (1, 1));
+
+    // Back to x86 and on-demand: a new revision; bad values are refused.
+    w.write(
+        "odd.yml",
+        "app:\n  name: odd\ntasks:\n  w:\n    image: helloworld\n    arch: sparc\n",
+    );
+    let odd = w.run(&["plan", "-c", "odd.yml"]);
+    assert_eq!(odd.code, 2, "{}", odd.stderr);
+    assert!(odd.stderr.contains("arm64"), "{}", odd.stderr);
+    w.write(
+        "base.yml",
+        "app:\n  name: base\ntasks:\n  w:\n    image: helloworld\n    on_demand_base: 2\n",
+    );
+    let base_only = w.run(&["plan", "-c", "base.yml"]);
+    assert_eq!(base_only.code, 2, "{}", base_only.stderr);
+}

@@ -119,7 +119,10 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         .service_name(&task.key)
         .task_definition(&task_def)
         .desired_count(count as i32)
-        .launch_type(LaunchType::Fargate)
+        // Fargate Spot (`spot: true`) is a capacity provider strategy, which
+        // excludes a launch type.
+        .set_launch_type(task.spot.is_none().then_some(LaunchType::Fargate))
+        .set_capacity_provider_strategy(crate::resources::cluster::capacity_strategy(task.spot))
         .network_configuration(network)
         .deployment_configuration(deployment)
         .set_tags(Some(crate::resources::cluster::ecs_tags(&ctx.spec.app)))

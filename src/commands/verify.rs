@@ -1,8 +1,500 @@
-//! `verify`: placeholder replaced below.
+//! `verify`: a read-only preflight of the stack against the account, one
+//! PASS/WARN/FAIL line per check (the original's checker script, ecspresso's
+//! verify). Every check runs, concurrently, whatever the others found, so
+//! one run lists everything to fix. Exit 1 when any check FAILs.
+
+use std::collections::BTreeSet;
+
 use anyhow::Result;
+use serde::Serialize;
 
 use super::Settings;
+use super::stack;
+use crate::aws::{Aws, AwsResultExt, code_of};
+use crate::config::StackSpec;
+use crate::config::model::TaskType;
+use crate::discovery::{self, Identity, images};
+use crate::output::{Format, table};
 
-pub async fn run(_settings: &Settings) -> Result<u8> {
-    anyhow::bail!("not yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub result: Verdict,
+    pub detail: String,
+}
+
+fn check(name: impl Into<String>, result: Verdict, detail: impl Into<String>) -> Check {
+    Check {
+        check: name.into(),
+        result,
+        detail: detail.into(),
+    }
+}
+
+/// Names that usually hold a secret: their values belong in `secrets:`.
+fn looks_secret(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    [
+        "PASSWORD",
+        "SECRET",
+        "TOKEN",
+        "PASSWD",
+        "PRIVATE_KEY",
+        "API_KEY",
+    ]
+    .iter()
+    .any(|w| upper.contains(w))
+}
+
+/// Checks made from the config alone.
+pub fn offline_checks(spec: &StackSpec, recorded_digest: &dyn Fn(&str) -> bool) -> Vec<Check> {
+    let mut out = Vec::new();
+    for t in &spec.tasks {
+        let suspicious: Vec<&str> = t
+            .environment
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| looks_secret(k))
+            .collect();
+        if !suspicious.is_empty() {
+            out.push(check(
+                format!("environment: {}", t.key),
+                Verdict::Warn,
+                format!(
+                    "{} look like secrets: environment values are visible in the task definition; move them to `secrets:` (Secrets Manager or SSM)",
+                    suspicious.join(", ")
+                ),
+            ));
+        }
+        let mutable =
+            t.image.digest.is_none() && matches!(t.image.tag.as_deref(), None | Some("latest"));
+        if mutable && !recorded_digest(&t.key) {
+            out.push(check(
+                format!("image tag: {}", t.key),
+                Verdict::Warn,
+                format!(
+                    "`{}` uses the mutable tag `latest` and no digest is recorded yet: a push changes what runs; pin a version tag (apply records the digest)",
+                    t.image.written
+                ),
+            ));
+        }
+    }
+    out
+}
+
+async fn credentials(aws: &Aws, recorded: Option<&str>) -> (Vec<Check>, Option<Identity>) {
+    match discovery::identity(aws, None).await {
+        Ok(id) => match recorded {
+            Some(r) if r != id.account => (
+                vec![check(
+                    "credentials",
+                    Verdict::Fail,
+                    format!(
+                        "the config records account {r}, the credentials are for {}; use the profile for {r}",
+                        id.account
+                    ),
+                )],
+                None,
+            ),
+            _ => (
+                vec![check(
+                    "credentials",
+                    Verdict::Pass,
+                    format!("account {} in {}", id.account, id.region),
+                )],
+                Some(id),
+            ),
+        },
+        Err(e) => (
+            vec![check("credentials", Verdict::Fail, format!("{e:#}"))],
+            None,
+        ),
+    }
+}
+
+async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> Vec<Check> {
+    let net = match discovery::network::discover(aws, vpc).await {
+        Ok(n) => n,
+        Err(e) => return vec![check("vpc", Verdict::Fail, format!("{e:#}"))],
+    };
+    let mut out = vec![check(
+        "vpc",
+        Verdict::Pass,
+        format!(
+            "{}: {} public, {} private subnet(s)",
+            net.vpc_id,
+            net.public.len(),
+            net.private.len()
+        ),
+    )];
+    if net.private.is_empty() {
+        out.push(check(
+            "egress",
+            Verdict::Warn,
+            "no private subnet with a NAT route: tasks run in public subnets with public IPs",
+        ));
+    } else {
+        out.push(check(
+            "egress",
+            Verdict::Pass,
+            "private subnets route out through a NAT gateway",
+        ));
+    }
+    if !net.isolated.is_empty() {
+        out.push(check(
+            "isolated subnets",
+            Verdict::Warn,
+            format!(
+                "{} have no route out: tasks there cannot pull images or reach AWS APIs without VPC endpoints; they are not used",
+                net.isolated.join(", ")
+            ),
+        ));
+    }
+    let used = if net.private.is_empty() {
+        net.public.clone()
+    } else {
+        net.private.clone()
+    };
+    let services = spec
+        .tasks
+        .iter()
+        .any(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https));
+    match aws
+        .ec2
+        .describe_subnets()
+        .set_subnet_ids(Some(used.clone()))
+        .send()
+        .await
+    {
+        Ok(out_subnets) => {
+            let zones: BTreeSet<&str> = out_subnets
+                .subnets()
+                .iter()
+                .filter_map(|s| s.availability_zone())
+                .collect();
+            let zones_list = zones.iter().copied().collect::<Vec<_>>().join(", ");
+            if zones.len() < 2 && services {
+                out.push(check(
+                    "availability zones",
+                    Verdict::Warn,
+                    format!("the task subnets are all in {zones_list}: services there stop with that zone; add a subnet in another zone"),
+                ));
+            } else {
+                out.push(check("availability zones", Verdict::Pass, zones_list));
+            }
+        }
+        Err(e) => out.push(check(
+            "subnets",
+            Verdict::Fail,
+            format!(
+                "{:#}",
+                anyhow::Error::from(e).context("ec2 DescribeSubnets")
+            ),
+        )),
+    }
+    out
+}
+
+async fn image_checks(aws: &Aws, id: &Identity, spec: &StackSpec) -> Vec<Check> {
+    let lookups = spec.tasks.iter().map(|t| async move {
+        let name = format!("image: {}", t.key);
+        match images::resolve(aws, id, &t.image, None).await {
+            Ok(r) => match (&r.digest, &t.arch) {
+                (Some(d), arch) => {
+                    let arch_note = match architectures(aws, &t.image, d).await {
+                        Some(archs) if !archs.contains(&arch.platform().to_string()) => {
+                            return check(
+                                name,
+                                Verdict::Fail,
+                                format!(
+                                    "{} has no {} image (it has {}); build for linux/{} or set `arch:`",
+                                    t.image.written,
+                                    arch.platform(),
+                                    archs.join(", "),
+                                    arch.platform()
+                                ),
+                            );
+                        }
+                        Some(archs) => format!(" ({})", archs.join(", ")),
+                        None => String::new(),
+                    };
+                    check(name, Verdict::Pass, format!("{} at {d}{arch_note}", r.uri))
+                }
+                (None, _) => check(
+                    name,
+                    Verdict::Warn,
+                    format!("{} is not in ECR in this account: not checked", r.uri),
+                ),
+            },
+            Err(e) => check(name, Verdict::Fail, format!("{e:#}")),
+        }
+    });
+    futures::future::join_all(lookups).await
+}
+
+/// The CPU architectures a multi-platform ECR image offers; `None` when the
+/// manifest does not say (a single-platform image).
+async fn architectures(
+    aws: &Aws,
+    image: &crate::config::spec::ImageRef,
+    digest: &str,
+) -> Option<Vec<String>> {
+    let out = aws
+        .ecr
+        .batch_get_image()
+        .repository_name(&image.repository)
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_digest(digest)
+                .build(),
+        )
+        .accepted_media_types("application/vnd.oci.image.index.v1+json")
+        .accepted_media_types("application/vnd.docker.distribution.manifest.list.v2+json")
+        .accepted_media_types("application/vnd.docker.distribution.manifest.v2+json")
+        .accepted_media_types("application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .ok()?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(out.images().first()?.image_manifest()?).ok()?;
+    let archs: Vec<String> = manifest
+        .get("manifests")?
+        .as_array()?
+        .iter()
+        .filter_map(|m| {
+            Some(
+                m.get("platform")?
+                    .get("architecture")?
+                    .as_str()?
+                    .to_string(),
+            )
+        })
+        .collect();
+    (!archs.is_empty()).then_some(archs)
+}
+
+async fn secret_checks(
+    aws: &Aws,
+    id: &Identity,
+    spec: &StackSpec,
+    path: &std::path::Path,
+) -> Vec<Check> {
+    if spec.tasks.iter().all(|t| t.secrets.is_empty()) {
+        return vec![];
+    }
+    match discovery::secrets::resolve_all(aws, id, spec, path).await {
+        Ok(found) => vec![check(
+            "secrets",
+            Verdict::Pass,
+            format!(
+                "{} found; the execution policy apply writes grants exactly these",
+                found.len()
+            ),
+        )],
+        Err(e) => vec![check("secrets", Verdict::Fail, format!("{e:#}"))],
+    }
+}
+
+async fn log_group(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
+    match aws
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(&spec.log_group)
+        .send()
+        .await
+    {
+        Ok(out)
+            if out
+                .log_groups()
+                .iter()
+                .any(|g| g.log_group_name() == Some(spec.log_group.as_str())) =>
+        {
+            vec![check(
+                "log group",
+                Verdict::Pass,
+                format!("{} exists", spec.log_group),
+            )]
+        }
+        Ok(_) => vec![check(
+            "log group",
+            Verdict::Pass,
+            format!("{} does not exist yet: apply creates it", spec.log_group),
+        )],
+        Err(e) => vec![check(
+            "log group",
+            Verdict::Fail,
+            format!(
+                "{:#}",
+                anyhow::Error::from(e).context("logs DescribeLogGroups")
+            ),
+        )],
+    }
+}
+
+async fn role(aws: &Aws, what: &str, name: &str) -> Check {
+    let label = format!("role: {what}");
+    match aws.iam.get_role().role_name(name).send().await {
+        Ok(out) => {
+            let doc = out
+                .role()
+                .map(|r| r.assume_role_policy_document().unwrap_or_default())
+                .unwrap_or_default();
+            let doc = percent_encoding::percent_decode_str(doc).decode_utf8_lossy();
+            if doc.contains("ecs-tasks.amazonaws.com") {
+                check(
+                    label,
+                    Verdict::Pass,
+                    format!("{name} is assumable by ECS tasks"),
+                )
+            } else {
+                check(
+                    label,
+                    Verdict::Fail,
+                    format!(
+                        "{name} exists but does not trust ecs-tasks.amazonaws.com: ECS cannot assume it"
+                    ),
+                )
+            }
+        }
+        Err(e) if code_of(&e) == Some("NoSuchEntity") => check(
+            label,
+            Verdict::Pass,
+            format!("{name} does not exist yet: apply creates it"),
+        ),
+        Err(e) => check(
+            label,
+            Verdict::Fail,
+            format!("{:#}", anyhow::Error::from(e).context("iam GetRole")),
+        ),
+    }
+}
+
+/// The hosted zone for the web services' domain: the longest suffix that
+/// is a zone.
+async fn zone(aws: &Aws, spec: &StackSpec, domain: Option<&str>) -> Vec<Check> {
+    if !spec.tasks.iter().any(|t| t.kind.is_http()) {
+        return vec![];
+    }
+    let Some(domain) = domain else {
+        return vec![check(
+            "hosted zone",
+            Verdict::Fail,
+            "http/https tasks need `domain:`",
+        )];
+    };
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    for i in 0..labels.len().saturating_sub(1) {
+        let suffix = labels[i..].join(".");
+        let out = aws
+            .route53
+            .list_hosted_zones_by_name()
+            .dns_name(&suffix)
+            .max_items(1)
+            .send()
+            .await
+            .ctx("route53 ListHostedZonesByName");
+        match out {
+            Ok(o) => {
+                if let Some(z) = o
+                    .hosted_zones()
+                    .iter()
+                    .find(|z| z.name().trim_end_matches('.').eq_ignore_ascii_case(&suffix))
+                {
+                    return vec![check(
+                        "hosted zone",
+                        Verdict::Pass,
+                        format!("{domain} is in zone {} ({suffix})", z.id()),
+                    )];
+                }
+            }
+            Err(e) => return vec![check("hosted zone", Verdict::Fail, format!("{e:#}"))],
+        }
+    }
+    vec![check(
+        "hosted zone",
+        Verdict::Fail,
+        format!(
+            "no Route 53 hosted zone for {domain} or a parent; create one, or use --route53-profile for DNS in another account"
+        ),
+    )]
+}
+
+pub async fn run(settings: &Settings) -> Result<u8> {
+    let (loaded, spec) = stack::load_read_only(settings)?;
+    let aws = stack::connect(settings, &loaded).await;
+    let c = &loaded.config;
+    let recorded_account = c.account.as_ref().map(|a| a.0.clone());
+    let (mut checks, id) = credentials(&aws, recorded_account.as_deref()).await;
+    checks.extend(offline_checks(&spec, &|key| {
+        c.tasks.get(key).is_some_and(|t| t.image_digest.is_some())
+    }));
+    if let Some(id) = &id {
+        let (net, imgs, secrets, logs, exec, task, zones) = tokio::join!(
+            network(&aws, &spec, c.vpc_id.as_deref()),
+            image_checks(&aws, id, &spec),
+            secret_checks(&aws, id, &spec, &loaded.path),
+            log_group(&aws, &spec),
+            role(&aws, "execution", &spec.execution_role),
+            role(&aws, "task", &spec.task_role),
+            zone(&aws, &spec, c.domain.as_deref()),
+        );
+        for group in [net, imgs, secrets, logs, vec![exec, task], zones] {
+            checks.extend(group);
+        }
+    }
+    let failed = checks.iter().filter(|c| c.result == Verdict::Fail).count();
+    let warned = checks.iter().filter(|c| c.result == Verdict::Warn).count();
+    match settings.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "checks": checks,
+                "failed": failed,
+                "warned": warned,
+            }))?
+        ),
+        Format::Text => {
+            let mut t = table(&["Check", "Result", "Detail"]);
+            let style = settings.style;
+            for c in &checks {
+                let result = match c.result {
+                    Verdict::Pass => style.green("PASS"),
+                    Verdict::Warn => style.yellow("WARN"),
+                    Verdict::Fail => style.red("FAIL"),
+                };
+                t.add_row(vec![c.check.clone(), result, c.detail.clone()]);
+            }
+            println!("{t}");
+            println!(
+                "{} checks: {} passed, {warned} warned, {failed} failed",
+                checks.len(),
+                checks.len() - warned - failed
+            );
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_names() {
+        for n in ["DB_PASSWORD", "api_token", "ClientSecret", "STRIPE_API_KEY"] {
+            assert!(looks_secret(n), "{n}");
+        }
+        for n in ["LOG_LEVEL", "GREETING", "DATABASE_HOST"] {
+            assert!(!looks_secret(n), "{n}");
+        }
+    }
 }

@@ -56,6 +56,11 @@ pub struct TaskSpec {
     pub efs: Option<EfsSpec>,
     pub schedule: Option<String>,
     pub desired_count: Option<u32>,
+    /// `None` when the config does not say (no runtime platform is sent).
+    pub arch_written: Option<super::model::Arch>,
+    pub arch: super::model::Arch,
+    /// Fargate Spot with this many tasks kept on regular Fargate.
+    pub spot: Option<u32>,
 }
 
 /// An image as written in the config, split into its parts.
@@ -647,6 +652,20 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             )
             .hint("write REPOSITORY[:TAG] or REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; repository names are lower-case"));
         }
+        if t.on_demand_base.is_some() && t.spot != Some(true) {
+            return Err(err(
+                &tkey("on_demand_base"),
+                "only means something with `spot: true`".into(),
+            )
+            .hint("add `spot: true`, or remove `on_demand_base`"));
+        }
+        if t.spot == Some(true) && t.schedule.is_some() {
+            return Err(err(
+                &tkey("spot"),
+                "scheduled tasks run on regular Fargate in this version".into(),
+            )
+            .hint("remove `spot:` from the scheduled task (services and run-task support it)"));
+        }
         let family = t.family.clone().unwrap_or_else(|| key.clone());
         if !valid_family(&family) {
             return Err(err(
@@ -866,6 +885,12 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             efs,
             schedule: normalised_schedule,
             desired_count: t.desired_count,
+            arch_written: t.arch,
+            arch: t.arch.unwrap_or_default(),
+            spot: t
+                .spot
+                .unwrap_or(false)
+                .then(|| t.on_demand_base.unwrap_or(1)),
         });
     }
 

@@ -12,8 +12,15 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
     n.predicted = cx
         .id
         .arn("ecs", true, &format!("cluster/{}", cx.spec.cluster));
+    // Fargate Spot needs the capacity providers on the cluster; asked for
+    // only then, so clusters of stacks without Spot are left as they are.
+    if cx.spec.tasks.iter().any(|t| t.spot.is_some()) {
+        n.desired = serde_json::json!({ "capacity_providers": SPOT_PROVIDERS });
+    }
     vec![n]
 }
+
+pub const SPOT_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];
 
 pub fn ecs_tags(app: &str) -> Vec<Tag> {
     super::tags(app)
@@ -39,20 +46,48 @@ pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
         .send()
         .await
         .ctx("ecs DescribeClusters")?;
+    let compare_providers = node.desired.get("capacity_providers").is_some();
     Ok(out
         .clusters()
         .iter()
         .find(|c| c.cluster_name() == Some(node.name.as_str()) && c.status() == Some("ACTIVE"))
-        .map(|c| State::new(c.cluster_arn().unwrap_or_default(), tag_map(c.tags()))))
+        .map(|c| {
+            let state = State::new(c.cluster_arn().unwrap_or_default(), tag_map(c.tags()));
+            if compare_providers {
+                let mut providers: Vec<&str> =
+                    c.capacity_providers().iter().map(String::as_str).collect();
+                providers.sort();
+                state.with(serde_json::json!({ "capacity_providers": providers }))
+            } else {
+                state
+            }
+        }))
 }
 
 /// CreateCluster is idempotent for an existing active cluster.
 pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let providers: Option<Vec<String>> = work
+        .node
+        .desired
+        .get("capacity_providers")
+        .map(|_| SPOT_PROVIDERS.iter().map(|p| p.to_string()).collect());
+    if let (Some(current), Some(providers)) = (work.current, &providers) {
+        aws.ecs
+            .put_cluster_capacity_providers()
+            .cluster(&work.node.name)
+            .set_capacity_providers(Some(providers.clone()))
+            .set_default_capacity_provider_strategy(Some(vec![]))
+            .send()
+            .await
+            .ctx("ecs PutClusterCapacityProviders")?;
+        return Ok(current.clone().with(work.node.desired.clone()));
+    }
     let out = aws
         .ecs
         .create_cluster()
         .cluster_name(&work.node.name)
         .set_tags(Some(ecs_tags(&cx.spec.app)))
+        .set_capacity_providers(providers)
         .send()
         .await
         .ctx("ecs CreateCluster")?;
@@ -61,7 +96,28 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
             .and_then(|c| c.cluster_arn())
             .unwrap_or_default(),
         super::tag_map(&cx.spec.app),
-    ))
+    )
+    .with(work.node.desired.clone()))
+}
+
+/// How a task is placed: Fargate, or Fargate Spot with `base` tasks kept on
+/// regular Fargate.
+pub fn capacity_strategy(
+    spot: Option<u32>,
+) -> Option<Vec<aws_sdk_ecs::types::CapacityProviderStrategyItem>> {
+    let base = spot?;
+    let item = |name: &str, weight: i32, base: i32| {
+        aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
+            .capacity_provider(name)
+            .weight(weight)
+            .base(base)
+            .build()
+            .expect("capacity provider is set")
+    };
+    Some(vec![
+        item("FARGATE", 0, base as i32),
+        item("FARGATE_SPOT", 1, 0),
+    ])
 }
 
 pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {

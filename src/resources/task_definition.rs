@@ -34,6 +34,9 @@ pub struct TaskDef {
     pub container_definitions: Vec<Container>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
+    /// `X86_64` or `ARM64` when the config says (`arch:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_architecture: Option<String>,
 }
 
 /// An EFS volume (transit encryption always on).
@@ -108,6 +111,7 @@ pub fn desired(
         memory: task.memory.to_string(),
         network_mode: "awsvpc".into(),
         requires_compatibilities: vec!["FARGATE".into()],
+        cpu_architecture: task.arch_written.map(|a| a.ecs().to_string()),
         execution_role_arn: super::iam_role::role_arn(id, &spec.execution_role),
         task_role_arn: super::iam_role::role_arn(id, &spec.task_role),
         volumes: task
@@ -175,6 +179,10 @@ fn from_sdk(td: &TaskDefinition) -> TaskDef {
             .map(|n| n.as_str().to_string())
             .unwrap_or_default(),
         requires_compatibilities: compat,
+        cpu_architecture: td
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str().to_string()),
         execution_role_arn: td.execution_role_arn().unwrap_or_default().into(),
         task_role_arn: td.task_role_arn().unwrap_or_default().into(),
         container_definitions: td
@@ -520,6 +528,12 @@ async fn register_once(
         ))
         .execution_role_arn(&def.execution_role_arn)
         .task_role_arn(&def.task_role_arn)
+        .set_runtime_platform(def.cpu_architecture.as_ref().map(|a| {
+            aws_sdk_ecs::types::RuntimePlatform::builder()
+                .cpu_architecture(aws_sdk_ecs::types::CpuArchitecture::from(a.as_str()))
+                .operating_system_family(aws_sdk_ecs::types::OsFamily::Linux)
+                .build()
+        }))
         .set_container_definitions(Some(containers))
         .set_volumes((!def.volumes.is_empty()).then(|| {
             def.volumes

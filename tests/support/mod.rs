@@ -161,7 +161,7 @@ impl Moto {
             .into_iter()
             .filter(|c| {
                 let op = c.split_whitespace().nth(1).unwrap_or("");
-                !["Describe", "List", "Get", "Head", "Filter", "Lookup"]
+                !["Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet"]
                     .iter()
                     .any(|p| op.starts_with(p))
             })
