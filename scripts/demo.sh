@@ -18,8 +18,8 @@ step() { echo; echo "== \$ fargate-stack $*"; "$bin" "$@"; }
 
 step create-stack demo daemon:web image:helloworld env:GREETING=hello task:report image:helloworld
 step plan -c demo.yml
-step apply -c demo.yml --force
-step apply -c demo.yml --force
+step apply -c demo.yml --yes
+step apply -c demo.yml --yes
 echo; echo "== the config now records what was discovered and created:"; cat demo.yml
 
 step create-service -c demo.yml web
@@ -27,7 +27,7 @@ step status -c demo.yml
 
 sed -i 's/GREETING: hello/GREETING: bonjour/' demo.yml
 step plan -c demo.yml
-step apply -c demo.yml --force
+step apply -c demo.yml --yes
 step update-service -c demo.yml web
 
 # The emulator runs no containers; tell it what the report task prints and
@@ -44,12 +44,12 @@ step tasks -c demo.yml
 fs_id=$("$MOTO_PYTHON" "$root/scripts/seed_worker.py" "$SEED_JSON")
 sed "s/fs-0123456789abcdef0/$fs_id/" "$root/examples/worker.yml" > worker.yml
 step plan -c worker.yml
-step apply -c worker.yml --force
-step apply -c worker.yml --force
+step apply -c worker.yml --yes
+step apply -c worker.yml --yes
 step disable-scheduled-task -c worker.yml nightly
-step destroy -c worker.yml --force
+step destroy -c worker.yml --yes
 
 step destroy -c demo.yml --dryrun
-step destroy -c demo.yml --force
+step destroy -c demo.yml --yes
 echo; echo "== after destroy the config keeps your settings, without the recorded IDs:"; cat demo.yml
 echo; echo "== demo finished; files are in $work"

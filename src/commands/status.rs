@@ -109,6 +109,7 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                 Some(svc) => json!({
                     "service": s.task.key,
                     "exists": true,
+                    "service_arn": svc.service_arn(),
                     "status": svc.status(),
                     "running": svc.running_count(),
                     "pending": svc.pending_count(),
@@ -122,6 +123,8 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                     "events": svc.events().iter().take(max_events).map(|e| json!({"at": fmt_time(e.created_at()), "message": e.message()})).collect::<Vec<_>>(),
                     "tasks": s.tasks.iter().map(|t| json!({
                         "id": short_id(t.task_arn().unwrap_or_default()),
+                        "arn": t.task_arn(),
+                        "task_definition_arn": t.task_definition_arn(),
                         "last_status": t.last_status(),
                         "started_at": fmt_time(t.started_at()),
                         "task_definition": revision_note(t.task_definition_arn().unwrap_or_default(), s.latest_revision.as_deref()),
