@@ -169,9 +169,11 @@ impl ApiCall {
     /// Read-only calls by AWS's naming convention; everything else changes
     /// something.
     pub fn is_mutating(&self) -> bool {
-        !["Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet"]
-            .iter()
-            .any(|p| self.operation.starts_with(p))
+        ![
+            "Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet",
+        ]
+        .iter()
+        .any(|p| self.operation.starts_with(p))
     }
 }
 

@@ -161,9 +161,11 @@ impl Moto {
             .into_iter()
             .filter(|c| {
                 let op = c.split_whitespace().nth(1).unwrap_or("");
-                !["Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet"]
-                    .iter()
-                    .any(|p| op.starts_with(p))
+                ![
+                    "Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet",
+                ]
+                .iter()
+                .any(|p| op.starts_with(p))
             })
             .collect()
     }
