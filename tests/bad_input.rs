@@ -145,3 +145,53 @@ fn every_command_help_has_an_example() {
     let v = w.run(&["version", "--no-color"]).ok();
     assert!(v.stdout.starts_with("fargate-stack "));
 }
+
+/// Every error in the file at once, each on its own line with its line number.
+#[test]
+fn all_errors_are_reported_at_once() {
+    let w = Workdir::new(None);
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/data/bad/several-errors.yml")).unwrap();
+    w.write("several.yml", &text);
+    let run = w.run(&["plan", "-c", "several.yml", "--log-level", "error"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error: several.yml:4: `app.colour`: unknown key; valid keys here: name, version",
+            "error: several.yml:7: `tasks.web.imag`: unknown key; did you mean `image`?",
+            "error: several.yml:9: `tasks.web.desired_count`: wrong type: string \"lots\", expected u32; see docs/configuration.md for the key's type",
+        ],
+        "{}",
+        run.stderr
+    );
+
+    // The loader's own rules, across tasks and sections.
+    w.write(
+        "rules.yml",
+        "app:\n  name: demo\nlog_group:\n  retention_days: 10\ntasks:\n  a:\n    image: helloworld\n    size: gigantic\n  b:\n    image: helloworld\n    schedule: cron(0 2 * * *)\n  c:\n    image: helloworld\n",
+    );
+    let run = w.run(&["plan", "-c", "rules.yml", "--log-level", "error"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    for key in [
+        "`log_group.retention_days`",
+        "`tasks.a.size`",
+        "`tasks.b.schedule`",
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("error: rules.yml:") && l.contains(key)),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(
+        w.read("rules.yml").lines().count(),
+        13,
+        "the file is untouched"
+    );
+}

@@ -112,7 +112,9 @@ pub fn load(settings: &Settings) -> Result<(Loaded, StackSpec)> {
 /// Loads without the lock, for commands that never write the config.
 pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
     let loaded = config::load(&settings.config_path)?;
-    let spec = config::spec::build(&settings.config_path, &loaded.config)?;
+    let spec = config::spec::build(&settings.config_path, &loaded.config).map_err(|first| {
+        config::all_errors::semantic(&settings.config_path, &loaded.text, &loaded.value, first)
+    })?;
     check_region(settings, &loaded)?;
     Ok((loaded, spec))
 }

@@ -13,6 +13,8 @@ pub struct ConfigError {
     pub key: String,
     pub problem: String,
     pub hint: Option<String>,
+    /// The file's other errors, reported with this one (each on its line).
+    pub more: Vec<ConfigError>,
 }
 
 impl ConfigError {
@@ -23,6 +25,7 @@ impl ConfigError {
             key: key.into(),
             problem: problem.into(),
             hint: None,
+            more: Vec::new(),
         }
     }
 
@@ -49,6 +52,9 @@ impl fmt::Display for ConfigError {
         write!(f, ": {}", self.problem)?;
         if let Some(hint) = &self.hint {
             write!(f, "; {hint}")?;
+        }
+        for other in &self.more {
+            write!(f, "\nerror: {other}")?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! Loading is strict (unknown keys are errors) and happens before any AWS
 //! call, so bad input costs nothing and changes nothing.
 
+pub mod all_errors;
 pub mod error;
 pub mod model;
 pub mod schedule;
@@ -89,7 +90,8 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
         .hint("the file should start with keys such as `app:` and `tasks:`"));
     }
     let de = serde_yaml::Deserializer::from_str(&text);
-    let config: Config = serde_path_to_error::deserialize(de).map_err(|e| serde_error(path, e))?;
+    let config: Config = serde_path_to_error::deserialize(de)
+        .map_err(|e| all_errors::structural(path, &text, serde_error(path, e)))?;
     Ok(Loaded {
         path: path.to_path_buf(),
         text,
