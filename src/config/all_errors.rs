@@ -52,9 +52,8 @@ pub fn line_of(text: &str, key: &str) -> Option<usize> {
     found
 }
 
-fn with_more(mut first: ConfigError, more: Vec<ConfigError>) -> ConfigError {
-    first.more = more;
-    first
+fn with_more(first: ConfigError, more: Vec<ConfigError>) -> ConfigError {
+    first.with_others(more)
 }
 
 /// Structural errors (unknown keys, wrong types): `first` came from the
@@ -143,7 +142,7 @@ mod tests {
             },
         };
         std::iter::once(&err)
-            .chain(err.more.iter())
+            .chain(err.others().iter())
             .map(|e| e.key.clone())
             .collect()
     }

@@ -13,9 +13,14 @@ pub struct ConfigError {
     pub key: String,
     pub problem: String,
     pub hint: Option<String>,
-    /// The file's other errors, reported with this one (each on its line).
-    pub more: Vec<ConfigError>,
+    /// The file's other errors, reported with this one (each on its line);
+    /// boxed so that a `Result` carrying one stays small.
+    more: Option<Box<Others>>,
 }
+
+/// A file's further errors (a thin box keeps `Result<_, ConfigError>` small).
+#[derive(Debug, Clone)]
+struct Others(Vec<ConfigError>);
 
 impl ConfigError {
     pub fn new(file: &Path, key: impl Into<String>, problem: impl Into<String>) -> Self {
@@ -25,12 +30,22 @@ impl ConfigError {
             key: key.into(),
             problem: problem.into(),
             hint: None,
-            more: Vec::new(),
+            more: None,
         }
     }
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// The other errors found in the same file.
+    pub fn others(&self) -> &[ConfigError] {
+        self.more.as_deref().map_or(&[], |o| o.0.as_slice())
+    }
+
+    pub fn with_others(mut self, others: Vec<ConfigError>) -> Self {
+        self.more = (!others.is_empty()).then(|| Box::new(Others(others)));
         self
     }
 
@@ -53,7 +68,7 @@ impl fmt::Display for ConfigError {
         if let Some(hint) = &self.hint {
             write!(f, "; {hint}")?;
         }
-        for other in &self.more {
+        for other in self.others() {
             write!(f, "\nerror: {other}")?;
         }
         Ok(())
