@@ -55,9 +55,9 @@ def main():
         cfg = ["-c", example]
         t, calls, rounds = run(["plan", "--no-update", *cfg], work)
         rows.append((example, "plan (fresh, no cache)", t, calls, rounds, 1))
-        t, calls, rounds = run(["apply", "--yes", *cfg], work)
+        t, calls, rounds = run(["apply", "--force", *cfg], work)
         rows.append((example, "first apply", t, calls, rounds, 1))
-        for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--yes", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):
+        for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--force", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):
             samples = [run(args, work) for _ in range(RUNS)]
             rows.append((example, label, statistics.median(s[0] for s in samples), samples[-1][1], max(s[2] for s in samples), RUNS))
         shutil.rmtree(work)

@@ -29,6 +29,8 @@ pub struct Stack {
     pub nodes: Vec<Node>,
     /// Resources the stack owns that the config no longer asks for.
     pub orphans: Vec<Node>,
+    /// The digest each recorded image tag points at now (task -> digest).
+    pub current_digests: BTreeMap<String, String>,
     pub observed: Observed,
     pub cached: bool,
     pub timings: Vec<(String, f64)>,
@@ -55,7 +57,11 @@ impl Stack {
             .filter(|t| t.image.digest.is_none())
             .filter_map(|t| {
                 let recorded = self.loaded.config.tasks.get(&t.key)?.image_digest.clone()?;
-                let current = self.images.get(&t.key)?.digest.clone()?;
+                let current = self
+                    .current_digests
+                    .get(&t.key)
+                    .or(self.images.get(&t.key)?.digest.as_ref())?
+                    .clone();
                 (recorded != current).then(|| crate::plan::ImageDrift {
                     task: t.key.clone(),
                     image: t.image.written.clone(),
@@ -189,6 +195,14 @@ pub async fn discover(
             })
         })
         .flatten();
+    let known_digest: BTreeMap<String, String> = if cached {
+        c.tasks
+            .iter()
+            .filter_map(|(k, t)| Some((k.clone(), t.image_digest.clone()?)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
 
     // The account the credentials really belong to, checked against the
     // recorded one before anything is planned, let alone changed. With a
@@ -230,14 +244,18 @@ pub async fn discover(
     };
 
     let images_fut = async {
-        // Looked up even when the digest is recorded: a tag that moved is
-        // drift the plan shows (in the same round of calls, so no slower).
+        // A recorded digest is trusted here (the URI does not depend on
+        // it); whether the tag moved is looked up beside the observations.
         let lookups = spec.tasks.iter().map(|t| {
+            let known = known_digest
+                .get(t.key.as_str())
+                .map(String::as_str)
+                .filter(|_| t.image.registry.is_none() || t.image.ecr_registry().is_some());
             let (id, aws) = (&id, &aws);
             async move {
                 Ok::<_, anyhow::Error>((
                     t.key.clone(),
-                    images::resolve(aws, id, &t.image, None).await?,
+                    images::resolve(aws, id, &t.image, known).await?,
                 ))
             }
         });
@@ -299,6 +317,7 @@ pub async fn discover(
         file_systems,
         nodes: vec![],
         orphans: vec![],
+        current_digests: BTreeMap::new(),
         observed: Observed::new(),
         cached,
         timings: vec![],
@@ -325,8 +344,30 @@ pub async fn discover(
         )
         .await
     };
-    let (observed, orphans) =
-        tokio::try_join!(futures::future::try_join_all(observations), orphans)?;
+    // The digest each recorded tag points at now, for drift.
+    let drift = async {
+        let lookups = stack
+            .spec
+            .tasks
+            .iter()
+            .filter(|t| t.image.digest.is_none() && known_digest.contains_key(t.key.as_str()))
+            .map(|t| {
+                let (aws, id) = (&stack.aws, &stack.id);
+                async move {
+                    let now = images::resolve(aws, id, &t.image, None).await?;
+                    Ok::<_, anyhow::Error>(now.digest.map(|d| (t.key.clone(), d)))
+                }
+            });
+        Ok::<_, anyhow::Error>(
+            futures::future::try_join_all(lookups)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect::<BTreeMap<String, String>>(),
+        )
+    };
+    let (observed, orphans, current_digests) =
+        tokio::try_join!(futures::future::try_join_all(observations), orphans, drift)?;
     let mut observed: Observed = observed
         .into_iter()
         .filter_map(|(a, s)| Some((a, s?)))
@@ -343,6 +384,7 @@ pub async fn discover(
     }
     stack.nodes = nodes;
     stack.orphans = orphans;
+    stack.current_digests = current_digests;
     stack.observed = observed;
     stack.timings = timings.into_inner().expect("timings lock");
     Ok(stack)

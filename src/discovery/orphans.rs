@@ -97,8 +97,17 @@ async fn active(aws: &Aws, cx: &Inputs<'_>) -> Result<(BTreeSet<String>, BTreeSe
 }
 
 async fn tagged(aws: &Aws, cx: &Inputs<'_>) -> Result<Vec<(Node, State)>> {
-    let (arns, (families, services)) = tokio::try_join!(tagged_arns(aws, cx), active(aws, cx))?;
-    Ok(orphans_of(cx, arns)
+    let candidates = orphans_of(cx, tagged_arns(aws, cx).await?);
+    // Only when there are candidates (most plans have none) are they checked
+    // against what is still active: one more round, in those plans only.
+    if !candidates
+        .iter()
+        .any(|(n, _)| matches!(n.address.kind, Kind::TaskDefinition | Kind::Service))
+    {
+        return Ok(candidates);
+    }
+    let (families, services) = active(aws, cx).await?;
+    Ok(candidates
         .into_iter()
         .filter(|(n, _)| match n.address.kind {
             Kind::TaskDefinition => families.contains(&n.name),
