@@ -4,7 +4,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MOTO_PYTHON=$("$root/scripts/install-test-deps.sh")
 port=$("$MOTO_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 moto_log=$(mktemp)
-"$MOTO_PYTHON" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
+MOTO_ACM_VALIDATION_WAIT=${MOTO_ACM_VALIDATION_WAIT:-2} "$MOTO_PYTHON" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$port" >"$moto_log" 2>&1 &
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null' EXIT
 export AWS_ENDPOINT_URL=http://127.0.0.1:$port AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
@@ -13,7 +13,7 @@ for _ in $(seq 200); do
   if "$MOTO_PYTHON" -c "import urllib.request,sys; urllib.request.urlopen('$AWS_ENDPOINT_URL/moto-api/')" 2>/dev/null; then break; fi
   sleep 0.1
 done
-SEED_JSON=$("$MOTO_PYTHON" "$root/scripts/seed_moto.py")
+SEED_JSON=$("$MOTO_PYTHON" "$root/scripts/seed_moto.py" ${SEED_ARGS:-})
 # Tells the emulator how a family's containers (or a service's rollout) turn
 # out, since moto runs no containers: moto_outcome '{"family": "report", ...}'.
 moto_outcome() {

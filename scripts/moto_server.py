@@ -44,6 +44,13 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    requestParameters, responseElements); LookupEvents then returns those in
    its time window, as CloudTrail would.
 
+7. ACM validation: moto issues a certificate MOTO_ACM_VALIDATION_WAIT
+   seconds after the request (read once, at start; the harness starts it
+   with 0). POST /_fargate_stack/acm {"validation_wait": N} changes it while
+   the server runs, so a test can keep certificates pending. Moto never
+   registers ECS service tasks in target groups; tests register targets
+   themselves where they need target health.
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
 """
 
@@ -399,6 +406,13 @@ def _set_faults(start_response, body):
     return [b'{"ok": true}']
 
 
+def _set_acm(start_response, body):
+    import moto.settings
+    moto.settings.ACM_VALIDATION_WAIT = int(json.loads(body or b"{}").get("validation_wait", 0))
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"ok": true}']
+
+
 def _add_trail(start_response, body):
     import datetime
     for record in json.loads(body or b"{}").get("events", []):
@@ -495,6 +509,8 @@ class Middleware:
             return _set_faults(start_response, body)
         if environ.get("PATH_INFO") == "/_fargate_stack/cloudtrail":
             return _add_trail(start_response, body)
+        if environ.get("PATH_INFO") == "/_fargate_stack/acm":
+            return _set_acm(start_response, body)
         service = _service_of(environ)
         operation = _operation_of(environ, body)
         if self.call_log and not environ.get("PATH_INFO", "").startswith("/moto-api"):

@@ -9,6 +9,7 @@
 - an ECR repository `helloworld` with an image tagged `latest`
 - moto's default VPC stays, and must not be chosen (it has no IGW here)
 
+--zone NAME (repeatable) also creates a public hosted zone.
 Variants: --variant eligible (default) | none (IGW but no NAT) | two (two eligible VPCs).
 Prints the seeded IDs as JSON. The endpoint comes from AWS_ENDPOINT_URL.
 """
@@ -86,7 +87,10 @@ def seed_ecr(ecr):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--variant", default="eligible", choices=["eligible", "none", "two"])
+    parser.add_argument("--zone", action="append", default=[], help="also create this public hosted zone")
     args = parser.parse_args()
+    for zone in args.zone:
+        client("route53").create_hosted_zone(Name=zone, CallerReference="seed-" + zone)
     ec2, ecr = client("ec2"), client("ecr")
     out = {"account": client("sts").get_caller_identity()["Account"]}
     if args.variant == "eligible":

@@ -47,6 +47,10 @@ pub struct Aws {
     pub s3: aws_sdk_s3::Client,
     pub cloudtrail: aws_sdk_cloudtrail::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub acm: aws_sdk_acm::Client,
+    pub scaling: aws_sdk_applicationautoscaling::Client,
+    pub waf: aws_sdk_wafv2::Client,
     /// Built from the Route 53 profile when one is given.
     pub route53: aws_sdk_route53::Client,
 }
@@ -131,6 +135,10 @@ impl Aws {
             efs: client!(aws_sdk_efs, &sdk),
             cloudtrail: client!(aws_sdk_cloudtrail, &sdk),
             tagging: client!(aws_sdk_resourcegroupstagging, &sdk),
+            elb: client!(aws_sdk_elasticloadbalancingv2, &sdk),
+            acm: client!(aws_sdk_acm, &sdk),
+            scaling: client!(aws_sdk_applicationautoscaling, &sdk),
+            waf: client!(aws_sdk_wafv2, &sdk),
             // Another endpoint (an emulator, a gateway) serves buckets by
             // path, not by virtual host.
             s3: aws_sdk_s3::Client::from_conf(

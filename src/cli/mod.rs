@@ -81,6 +81,10 @@ pub struct Global {
     #[arg(short = 'd', long, global = true)]
     pub dryrun: bool,
 
+    /// Give the stack its own load balancer `<app>-alb` (as `alb.create: true`) instead of using one found in the VPC
+    #[arg(short = 'C', long, global = true)]
+    pub create_alb: bool,
+
     /// Write discovered values back to the config (default)
     #[arg(short = 'u', long, global = true, overrides_with = "no_update")]
     pub update: bool,
@@ -401,6 +405,48 @@ pub enum Command {
         after_help = "Example:\n  fargate-stack register-task-definition nightly && fargate-stack update-target nightly"
     )]
     UpdateTarget(DeleteArgs),
+
+    /// Add (or change) a service's target-tracking autoscaling policy in the config; `apply` sets it up
+    #[command(
+        name = "add-scaling-policy",
+        after_help = "METRIC is cpu or memory (average percent) or requests (per target per minute, http/https only).\nDefaults: MIN 1, MAX 2, OUT_COOLDOWN 60, IN_COOLDOWN 300 (seconds).\n\nExamples:\n  fargate-stack add-scaling-policy cpu 60\n  fargate-stack add-scaling-policy web requests 500 2 10\n  fargate-stack add-scaling-policy web memory 70 1 4 60 300 && fargate-stack apply"
+    )]
+    AddScalingPolicy {
+        /// [TASK] METRIC TARGET [MIN MAX [OUT_COOLDOWN IN_COOLDOWN]]
+        #[arg(required = true, num_args = 2..=7, value_name = "ARGS")]
+        args: Vec<String>,
+    },
+
+    /// Add (or change) a scheduled capacity change in the config; `apply` sets it up
+    #[command(
+        name = "add-scheduled-action",
+        after_help = "START and END are MM:HH in UTC, minute first (as the original). DAYS is a day or a range\n(MON-FRI, SAT, 2-6). MIN and MAX are OUT/IN pairs: the capacity from START, then from END.\n\nExample (2-4 tasks on weekdays 08:00-18:00 UTC, 1 otherwise):\n  fargate-stack add-scheduled-action web business-hours 00:08 00:18 MON-FRI 2/1 4/1"
+    )]
+    AddScheduledAction {
+        /// [TASK] NAME START END DAYS MIN MAX
+        #[arg(required = true, num_args = 6..=7, value_name = "ARGS")]
+        args: Vec<String>,
+    },
+
+    /// Delete a service's autoscaling policy in AWS and its keys in the config
+    #[command(
+        name = "delete-scaling-policy",
+        visible_alias = "delete-autoscaling-policy",
+        after_help = "Without scheduled actions left, the service's scalable target is deregistered too\n(its desired count then stays where autoscaling left it).\n\nExample:\n  fargate-stack delete-scaling-policy web"
+    )]
+    DeleteScalingPolicy(DeleteArgs),
+
+    /// Delete a scheduled action (both its scale-out and scale-in) in AWS and in the config
+    #[command(
+        name = "delete-scheduled-action",
+        after_help = "NAME is the entry under `autoscaling.scheduled` (the original always deleted the first one).\n\nExample:\n  fargate-stack delete-scheduled-action business-hours"
+    )]
+    DeleteScheduledAction {
+        /// The scheduled action's name (its key under `scheduled:`)
+        name: String,
+        /// Task (default: the only one with that action)
+        task: Option<String>,
+    },
 
     /// Rebuild the IAM policies from the config (cache off) and put those that differ
     #[command(

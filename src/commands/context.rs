@@ -141,6 +141,22 @@ impl Ctx {
             })
     }
 
+    /// The target group an http/https service registers in.
+    pub fn target_group_arn(&self, task: &TaskSpec) -> Result<String> {
+        self.loaded.config.tasks[&task.key]
+            .target_group_arn
+            .clone()
+            .ok_or_else(|| {
+                UserError::new(format!(
+                    "{}: `tasks.{}.target_group_arn` is not recorded; run `fargate-stack apply{}` first (it creates the load balancer and the target group)",
+                    self.path(),
+                    task.key,
+                    self.c
+                ))
+                .into()
+            })
+    }
+
     pub fn security_group_id(&self) -> Result<String> {
         self.loaded
             .config

@@ -2,6 +2,7 @@
 //! command line, the saved defaults and the environment are merged; commands
 //! never look at clap structs.
 
+pub mod autoscaling;
 pub mod cloudtrail;
 pub mod context;
 pub mod create_stack;
@@ -53,6 +54,7 @@ pub struct Settings {
     pub cli_profile: Option<String>,
     pub cli_region: Option<String>,
     pub route53_profile: Option<String>,
+    pub create_alb: bool,
     pub poll_time: std::time::Duration,
     pub defaults: Defaults,
 }
@@ -80,6 +82,7 @@ impl Settings {
             cli_profile: g.profile.clone(),
             cli_region: g.region.clone(),
             route53_profile: g.route53_profile.clone(),
+            create_alb: g.create_alb,
             poll_time: g.poll_time,
             defaults,
         })
@@ -159,6 +162,10 @@ fn text_only(command: &Command) -> Option<&'static str> {
         Command::DisableScheduledTask(_) => "disable-scheduled-task",
         Command::UpdateTarget(_) => "update-target",
         Command::UpdatePolicy => "update-policy",
+        Command::AddScalingPolicy { .. } => "add-scaling-policy",
+        Command::AddScheduledAction { .. } => "add-scheduled-action",
+        Command::DeleteScalingPolicy(_) => "delete-scaling-policy",
+        Command::DeleteScheduledAction { .. } => "delete-scheduled-action",
         Command::Completions { .. } => "completions",
         Command::Man => "man",
         _ => return None,
@@ -256,6 +263,16 @@ pub async fn run(cli: Cli) -> Result<u8> {
             schedules::update_target(&settings, a.task.as_deref()).await
         }
         Some(Command::UpdatePolicy) => schedules::update_policy(&settings).await,
+        Some(Command::AddScalingPolicy { args }) => autoscaling::add_policy(&settings, &args).await,
+        Some(Command::AddScheduledAction { args }) => {
+            autoscaling::add_scheduled(&settings, &args).await
+        }
+        Some(Command::DeleteScalingPolicy(a)) => {
+            autoscaling::delete_policy(&settings, a.task.as_deref()).await
+        }
+        Some(Command::DeleteScheduledAction { name, task }) => {
+            autoscaling::delete_scheduled(&settings, &name, task.as_deref()).await
+        }
         Some(Command::Show {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,

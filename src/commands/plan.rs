@@ -56,6 +56,7 @@ async fn prepare(settings: &Settings, args: &PlanArgs) -> Result<(Stack, Plan)> 
     );
     build::add_orphans(&mut plan, &stack.orphans, &stack.observed, &stack.spec.app);
     plan.prune = args.prune;
+    plan.deferred = stack.deferred.clone();
     plan.image_drift = stack.image_drift();
     Ok((stack, plan))
 }

@@ -80,6 +80,18 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         ))
         .into());
     }
+    // An http/https service is registered in its target group.
+    let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
+    let load_balancer = match web {
+        Some(w) => Some(
+            aws_sdk_ecs::types::LoadBalancer::builder()
+                .target_group_arn(ctx.target_group_arn(task)?)
+                .container_name(&task.name)
+                .container_port(w.container_port as i32)
+                .build(),
+        ),
+        None => None,
+    };
     if settings.dry_run {
         say!(
             settings,
@@ -125,6 +137,8 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         .set_capacity_provider_strategy(crate::resources::cluster::capacity_strategy(task.spot))
         .network_configuration(network)
         .deployment_configuration(deployment)
+        .set_load_balancers(load_balancer.map(|l| vec![l]))
+        .set_health_check_grace_period_seconds(web.map(|w| w.grace_seconds as i32))
         .set_tags(Some(crate::resources::cluster::ecs_tags(&ctx.spec.app)))
         .send()
         .await
@@ -134,6 +148,15 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         task.key,
         short_id(&task_def)
     );
+    super::autoscaling::set_up(settings, &task.key).await?;
+    if let Some(w) = web {
+        say!(
+            settings,
+            "{} will answer at {}",
+            task.key,
+            w.url(ctx.spec.web.as_ref().is_some_and(|x| x.https))
+        );
+    }
     finish(
         &ctx,
         settings,

@@ -26,9 +26,12 @@ pub struct Stack {
     pub images: IndexMap<String, ResolvedImage>,
     pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
     pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
+    pub web: discovery::web::WebFound,
     pub nodes: Vec<Node>,
     /// Resources the stack owns that the config no longer asks for.
     pub orphans: Vec<Node>,
+    /// What waits for a service to exist (autoscaling), as plan notes.
+    pub deferred: Vec<String>,
     /// The digest each recorded image tag points at now (task -> digest).
     pub current_digests: BTreeMap<String, String>,
     pub observed: Observed,
@@ -46,6 +49,7 @@ impl Stack {
             images: &self.images,
             secrets: &self.secrets,
             file_systems: &self.file_systems,
+            web: &self.web,
         }
     }
 
@@ -118,9 +122,14 @@ pub fn load(settings: &Settings) -> Result<(Loaded, StackSpec)> {
 /// Loads without the lock, for commands that never write the config.
 pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
     let loaded = config::load(&settings.config_path)?;
-    let spec = config::spec::build(&settings.config_path, &loaded.config).map_err(|first| {
+    let mut spec = config::spec::build(&settings.config_path, &loaded.config).map_err(|first| {
         config::all_errors::semantic(&settings.config_path, &loaded.text, &loaded.value, first)
     })?;
+    if settings.create_alb
+        && let Some(web) = spec.web.as_mut()
+    {
+        web.source = config::web::AlbSource::Create;
+    }
     check_region(settings, &loaded)?;
     Ok((loaded, spec))
 }
@@ -302,8 +311,40 @@ pub async fn discover(
         )
         .await
     };
-    let (images, network, secrets, file_systems) =
-        tokio::try_join!(images_fut, network_fut, secrets_fut, efs_fut)?;
+    // The load balancer, zones and certificates, once the VPC is known
+    // (at once when it is recorded).
+    let network_and_web = async {
+        let network = network_fut.await?;
+        let Some(web) = &spec.web else {
+            return Ok::<_, anyhow::Error>((network, discovery::web::WebFound::default()));
+        };
+        let recorded_certificates: BTreeMap<String, String> = if cached {
+            web.services
+                .iter()
+                .filter_map(|s| {
+                    let arn = c.tasks.get(&s.task)?.certificate_arn.clone()?;
+                    Some((s.domain.clone(), arn))
+                })
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        let found = timed(
+            "discover:web",
+            &timings,
+            discovery::web::discover(
+                &aws,
+                web,
+                &network.vpc_id,
+                &loaded.path,
+                &recorded_certificates,
+            ),
+        )
+        .await?;
+        Ok((network, found))
+    };
+    let (images, (network, web), secrets, file_systems) =
+        tokio::try_join!(images_fut, network_and_web, secrets_fut, efs_fut)?;
     let check = check_account;
 
     let mut stack = Stack {
@@ -315,8 +356,10 @@ pub async fn discover(
         images,
         secrets,
         file_systems,
+        web,
         nodes: vec![],
         orphans: vec![],
+        deferred: vec![],
         current_digests: BTreeMap::new(),
         observed: Observed::new(),
         cached,
@@ -327,7 +370,22 @@ pub async fn discover(
         Scope::Apply => crate::plan::build::apply_nodes(&cx),
         Scope::All => crate::plan::build::all_nodes(&cx),
     };
-    let observations = nodes.iter().map(|n| {
+    // Autoscaling needs the service: apply sets it up only where the
+    // service already runs, so those services are looked up too.
+    let services: Vec<Node> = match scope {
+        Scope::Apply => crate::resources::service::nodes(&cx)
+            .into_iter()
+            .filter(|n| {
+                stack
+                    .spec
+                    .scaling
+                    .iter()
+                    .any(|s| Some(&s.task) == n.task.as_ref())
+            })
+            .collect(),
+        Scope::All => vec![],
+    };
+    let observations = nodes.iter().chain(&services).map(|n| {
         let (aws, cx) = (&stack.aws, &cx);
         timed_owned(format!("discover:{}", n.address), &timings, async move {
             Ok::<_, anyhow::Error>((n.address.clone(), n.address.kind.observe(aws, cx, n).await?))
@@ -382,6 +440,19 @@ pub async fn discover(
     if let Some(caller) = caller {
         check(&caller.await??)?;
     }
+    let (nodes, deferred): (Vec<Node>, Vec<Node>) = nodes.into_iter().partition(|n| {
+        !n.address.kind.needs_service()
+            || observed.contains_key(&Address::new(
+                Kind::Service,
+                n.task.as_deref().unwrap_or_default(),
+            ))
+    });
+    let mut deferred_tasks: Vec<String> = deferred.into_iter().filter_map(|n| n.task).collect();
+    deferred_tasks.dedup();
+    stack.deferred = deferred_tasks
+        .into_iter()
+        .map(|t| format!("tasks.{t}.autoscaling: set up by `fargate-stack create-service {t}` (the service does not exist yet)"))
+        .collect();
     stack.nodes = nodes;
     stack.orphans = orphans;
     stack.current_digests = current_digests;

@@ -19,6 +19,66 @@ struct ServiceStatus<'a> {
     tasks: Vec<Task>,
     latest_revision: Option<String>,
     current_digest: Option<String>,
+    /// http/https: its URL and the health of its load balancer targets.
+    url: Option<String>,
+    targets: Vec<TargetHealth>,
+}
+
+struct TargetHealth {
+    ip: String,
+    port: Option<i32>,
+    state: String,
+    reason: Option<String>,
+    description: Option<String>,
+}
+
+async fn target_health(ctx: &Ctx, task: &TaskSpec) -> Result<Vec<TargetHealth>> {
+    let Some(tg) = ctx.loaded.config.tasks[&task.key].target_group_arn.clone() else {
+        return Ok(vec![]);
+    };
+    let out = ctx
+        .aws
+        .elb
+        .describe_target_health()
+        .target_group_arn(tg)
+        .send()
+        .await
+        .ctx("elbv2 DescribeTargetHealth")?;
+    Ok(out
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            let h = d.target_health();
+            TargetHealth {
+                ip: d
+                    .target()
+                    .and_then(|t| t.id())
+                    .unwrap_or_default()
+                    .to_string(),
+                port: d.target().and_then(|t| t.port()),
+                state: h
+                    .and_then(|h| h.state())
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_else(|| "unknown".into()),
+                reason: h.and_then(|h| h.reason()).map(|r| r.as_str().to_string()),
+                description: h.and_then(|h| h.description()).map(str::to_string),
+            }
+        })
+        .collect())
+}
+
+/// The task whose network interface has this address.
+fn task_of(tasks: &[Task], ip: &str) -> Option<String> {
+    tasks
+        .iter()
+        .find(|t| {
+            t.attachments().iter().any(|a| {
+                a.details()
+                    .iter()
+                    .any(|d| d.name() == Some("privateIPv4Address") && d.value() == Some(ip))
+            })
+        })
+        .map(|t| short_id(t.task_arn().unwrap_or_default()).to_string())
 }
 
 async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> {
@@ -29,10 +89,17 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
             tasks: vec![],
             latest_revision: None,
             current_digest: None,
+            url: None,
+            targets: vec![],
         });
     };
+    let web = ctx
+        .spec
+        .web
+        .as_ref()
+        .and_then(|w| Some((w.service(&task.key)?, w.https)));
     let id = ctx.identity().await?;
-    let (tasks, latest, digest) = tokio::try_join!(
+    let (tasks, latest, digest, targets) = tokio::try_join!(
         ctx.service_tasks(&task.key, aws_sdk_ecs::types::DesiredStatus::Running),
         async {
             let out = ctx
@@ -57,6 +124,12 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
                     .and_then(|i| i.digest),
             )
         },
+        async {
+            match web {
+                Some(_) => target_health(ctx, task).await,
+                None => Ok(vec![]),
+            }
+        },
     )?;
     Ok(ServiceStatus {
         task,
@@ -64,6 +137,8 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
         tasks,
         latest_revision: latest,
         current_digest: digest,
+        url: web.map(|(w, https)| w.url(https)),
+        targets,
     })
 }
 
@@ -115,6 +190,11 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                     "pending": svc.pending_count(),
                     "desired": svc.desired_count(),
                     "task_definition": svc.task_definition(),
+                    "url": s.url,
+                    "targets": s.targets.iter().map(|t| json!({
+                        "ip": t.ip, "port": t.port, "task": task_of(&s.tasks, &t.ip),
+                        "health": t.state, "reason": t.reason, "description": t.description,
+                    })).collect::<Vec<_>>(),
                     "deployments": svc.deployments().iter().map(|d| json!({
                         "id": d.id(), "status": d.status(), "task_definition": d.task_definition(),
                         "rollout_state": d.rollout_state().map(|r| r.as_str()), "rollout_state_reason": d.rollout_state_reason(),
@@ -181,6 +261,27 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
             ]);
         }
         println!("{d}");
+        if let Some(url) = &s.url {
+            println!("URL: {url}");
+            if s.targets.is_empty() {
+                println!("Targets: none registered yet\n");
+            } else {
+                let mut t = table(&["Target", "Task", "Health", "Reason"]);
+                for h in &s.targets {
+                    t.add_row(vec![
+                        format!("{}:{}", h.ip, h.port.map_or("-".into(), |p| p.to_string())),
+                        task_of(&s.tasks, &h.ip).unwrap_or_else(|| "-".into()),
+                        h.state.clone(),
+                        match (&h.reason, &h.description) {
+                            (Some(r), Some(d)) => format!("{r}: {d}"),
+                            (Some(r), None) => r.clone(),
+                            _ => "-".into(),
+                        },
+                    ]);
+                }
+                println!("Targets\n{t}\n");
+            }
+        }
         if max_events > 0 && !svc.events().is_empty() {
             println!("Last {} event(s):", svc.events().len().min(max_events));
             for e in svc.events().iter().take(max_events) {

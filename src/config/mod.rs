@@ -12,6 +12,7 @@ pub mod sizes;
 pub mod spec;
 pub mod state_file;
 pub mod store;
+pub mod web;
 pub mod writeback;
 
 use std::path::{Path, PathBuf};

@@ -317,6 +317,15 @@ pub struct Task {
     pub image_digest: Option<String>,
     pub certificate_arn: Option<String>,
     pub desired_count: Option<u32>,
+    /// The service's own domain (http/https), when several services share
+    /// the load balancer; else the top-level `domain`. Beyond the original.
+    pub domain: Option<String>,
+    /// A path pattern (`/api/*`) routed to this service on its domain.
+    /// Beyond the original.
+    pub path: Option<String>,
+    /// Seconds a new task may fail health checks before ECS replaces it
+    /// (default 60).
+    pub health_check_grace_period: Option<u32>,
     /// `x86_64` (default) or `arm64` (Graviton). Beyond the original.
     pub arch: Option<Arch>,
     /// Run on Fargate Spot (up to 70% cheaper, may be interrupted with two
@@ -386,6 +395,8 @@ pub struct HealthCheck {
 #[serde(deny_unknown_fields)]
 pub struct Autoscaling {
     pub cpu: Option<u32>,
+    /// Average memory use in percent. Beyond the original.
+    pub memory: Option<u32>,
     pub requests: Option<u32>,
     pub min_capacity: Option<u32>,
     pub max_capacity: Option<u32>,

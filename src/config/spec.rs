@@ -33,6 +33,10 @@ pub struct StackSpec {
     pub queue: Option<QueueSpec>,
     pub bucket: Option<BucketSpec>,
     pub tasks: Vec<TaskSpec>,
+    /// The load balancer and what hangs on it, when there are web services.
+    pub web: Option<super::web::WebSpec>,
+    /// Autoscaling, per service.
+    pub scaling: Vec<super::web::ScalingSpec>,
     /// Config sections this version keeps but does not act on yet.
     pub unhandled: Vec<String>,
 }
@@ -560,21 +564,10 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
     }
 
     let mut unhandled = Vec::new();
-    for (present, what) in [
-        (
-            config.bucket.as_ref().is_some_and(|b| b.policy.is_some()),
-            "bucket.policy (S3 bucket policy)",
-        ),
-        (config.alb.is_some(), "alb (load balancer)"),
-        (
-            config.route53.as_ref().is_some_and(|r| r.zone_id.is_some()),
-            "route53 (DNS records)",
-        ),
-        (
-            config.certificate_arn.is_some(),
-            "certificate_arn (ACM certificate)",
-        ),
-    ] {
+    for (present, what) in [(
+        config.bucket.as_ref().is_some_and(|b| b.policy.is_some()),
+        "bucket.policy (S3 bucket policy)",
+    )] {
         if present {
             unhandled.push(what.to_string());
         }
@@ -623,6 +616,8 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         None => None,
     };
 
+    let web = super::web::build(path, config, &app, false)?;
+    let mut scaling = Vec::new();
     let mut tasks = Vec::new();
     for (key, t) in &config.tasks {
         let tkey = |k: &str| format!("tasks.{key}.{k}");
@@ -771,16 +766,8 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             .is_http()
             .then(|| t.container_port.or(t.port).unwrap_or(80));
 
-        for (present, what) in [
-            (t.autoscaling.is_some(), "autoscaling"),
-            (
-                kind.is_http(),
-                "http service (ALB, target group, listener, DNS)",
-            ),
-        ] {
-            if present {
-                unhandled.push(format!("tasks.{key}: {what}"));
-            }
+        if let Some(s) = super::web::scaling(path, &app, key, t)? {
+            scaling.push(s);
         }
 
         let mut secrets: Vec<SecretRef> = Vec::new();
@@ -909,6 +896,8 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         queue,
         bucket,
         tasks,
+        web,
+        scaling,
         unhandled,
     })
 }

@@ -7,6 +7,7 @@ pub mod images;
 pub mod network;
 pub mod orphans;
 pub mod secrets;
+pub mod web;
 
 use crate::aws::{Aws, AwsResultExt};
 

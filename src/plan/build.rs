@@ -298,6 +298,7 @@ mod tests {
         images: IndexMap<String, ResolvedImage>,
         secrets: BTreeMap<String, crate::discovery::secrets::Resolved>,
         file_systems: BTreeMap<String, crate::discovery::efs::FileSystem>,
+        web: crate::discovery::web::WebFound,
     }
 
     impl Fixture {
@@ -341,6 +342,7 @@ mod tests {
                 images,
                 secrets: BTreeMap::new(),
                 file_systems: BTreeMap::new(),
+                web: Default::default(),
             }
         }
 
@@ -353,6 +355,7 @@ mod tests {
                 images: &self.images,
                 secrets: &self.secrets,
                 file_systems: &self.file_systems,
+                web: &self.web,
             }
         }
 

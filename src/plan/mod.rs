@@ -89,6 +89,10 @@ pub struct Kept {
 pub struct Plan {
     pub steps: Vec<Step>,
     pub not_handled: Vec<String>,
+    /// What this plan leaves to a later command (autoscaling before the
+    /// service exists).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deferred: Vec<String>,
     /// Existing resources this plan will not touch (destroy).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<Kept>,

@@ -129,6 +129,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
     for c in &plan.conflicts {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
     }
+    for d in &plan.deferred {
+        let _ = writeln!(out, "\n{} {d}", style.dim("later:"));
+    }
     if !plan.not_handled.is_empty() {
         let _ = writeln!(
             out,

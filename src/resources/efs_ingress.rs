@@ -126,19 +126,7 @@ pub async fn apply(aws: &Aws, work: &Work<'_>) -> Result<State> {
         if have.contains(&group) {
             continue;
         }
-        match aws
-            .ec2
-            .authorize_security_group_ingress()
-            .group_id(&group)
-            .ip_permissions(permission(&from))
-            .send()
-            .await
-            .ctx("ec2 AuthorizeSecurityGroupIngress")
-        {
-            Ok(_) => {}
-            Err(e) if e.code.as_deref() == Some("InvalidPermission.Duplicate") => {}
-            Err(e) => return Err(e.into()),
-        }
+        super::security_group::authorize(aws, &group, permission(&from)).await?;
     }
     Ok(State::new(work.node.name.clone(), None).with(work.node.desired.clone()))
 }
@@ -149,23 +137,7 @@ pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
         .unwrap_or_default()
         .to_string();
     for group in strings(&state.attributes["groups"]) {
-        match aws
-            .ec2
-            .revoke_security_group_ingress()
-            .group_id(&group)
-            .ip_permissions(permission(&from))
-            .send()
-            .await
-            .ctx("ec2 RevokeSecurityGroupIngress")
-        {
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.code.as_deref(),
-                    Some("InvalidPermission.NotFound" | "InvalidGroup.NotFound")
-                ) => {}
-            Err(e) => return Err(e.into()),
-        }
+        super::security_group::revoke(aws, &group, permission(&from)).await?;
     }
     Ok(())
 }

@@ -14,17 +14,29 @@
 //! `Kind` is the one list of kinds and the one dispatch point: adding a kind
 //! is its file, a variant, and a line in each `match` below.
 
+pub mod alb_ingress;
 pub mod bucket;
+pub mod certificate;
 pub mod cluster;
+pub mod dns_record;
 pub mod efs_ingress;
 pub mod iam_role;
+pub mod listener;
+pub mod listener_certificate;
+pub mod listener_rule;
+pub mod load_balancer;
 pub mod log_group;
 pub mod queue;
+pub mod scalable_target;
+pub mod scaling_policy;
 pub mod schedule_rule;
 pub mod schedule_target;
+pub mod scheduled_action;
 pub mod security_group;
 pub mod service;
+pub mod target_group;
 pub mod task_definition;
+pub mod web_acl;
 
 use std::collections::BTreeMap;
 
@@ -51,6 +63,7 @@ pub const ORIGINAL_CREATED_BY: &str = "FargateStack";
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     LogGroup,
+    Certificate,
     Queue,
     Bucket,
     ExecutionRole,
@@ -65,13 +78,26 @@ pub enum Kind {
     EventsPolicy,
     ScheduleRule,
     ScheduleTarget,
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+    ListenerCertificate,
+    ListenerRule,
+    AlbIngress,
+    DnsRecord,
+    WebAcl,
     /// Created by `create-service`, not by apply; destroy removes it first.
     Service,
+    /// Set up once the service exists (by apply or create-service).
+    ScalableTarget,
+    ScalingPolicy,
+    ScheduledAction,
 }
 
 impl Kind {
     pub const ALL: &'static [Kind] = &[
         Kind::LogGroup,
+        Kind::Certificate,
         Kind::Queue,
         Kind::Bucket,
         Kind::ExecutionRole,
@@ -86,7 +112,18 @@ impl Kind {
         Kind::EventsPolicy,
         Kind::ScheduleRule,
         Kind::ScheduleTarget,
+        Kind::LoadBalancer,
+        Kind::TargetGroup,
+        Kind::Listener,
+        Kind::ListenerCertificate,
+        Kind::ListenerRule,
+        Kind::AlbIngress,
+        Kind::DnsRecord,
+        Kind::WebAcl,
         Kind::Service,
+        Kind::ScalableTarget,
+        Kind::ScalingPolicy,
+        Kind::ScheduledAction,
     ];
 
     pub fn label(self) -> &'static str {
@@ -106,6 +143,18 @@ impl Kind {
             Kind::EventsPolicy => "iam events policy",
             Kind::ScheduleRule => "schedule rule",
             Kind::ScheduleTarget => "schedule target",
+            Kind::Certificate => "acm certificate",
+            Kind::LoadBalancer => "load balancer",
+            Kind::TargetGroup => "target group",
+            Kind::Listener => "listener",
+            Kind::ListenerCertificate => "listener certificate",
+            Kind::ListenerRule => "listener rule",
+            Kind::AlbIngress => "alb ingress rule",
+            Kind::DnsRecord => "dns record",
+            Kind::WebAcl => "waf web acl",
+            Kind::ScalableTarget => "autoscaling target",
+            Kind::ScalingPolicy => "autoscaling policy",
+            Kind::ScheduledAction => "scheduled scaling action",
             Kind::Service => "ecs service",
         }
     }
@@ -127,6 +176,18 @@ impl Kind {
             Kind::EventsPolicy => "events-policy",
             Kind::ScheduleRule => "schedule-rule",
             Kind::ScheduleTarget => "schedule-target",
+            Kind::Certificate => "certificate",
+            Kind::LoadBalancer => "load-balancer",
+            Kind::TargetGroup => "target-group",
+            Kind::Listener => "listener",
+            Kind::ListenerCertificate => "listener-certificate",
+            Kind::ListenerRule => "listener-rule",
+            Kind::AlbIngress => "alb-ingress",
+            Kind::DnsRecord => "dns-record",
+            Kind::WebAcl => "web-acl",
+            Kind::ScalableTarget => "scalable-target",
+            Kind::ScalingPolicy => "scaling-policy",
+            Kind::ScheduledAction => "scheduled-action",
             Kind::Service => "service",
         }
     }
@@ -136,6 +197,14 @@ impl Kind {
     /// that destroy removes them first.
     pub fn applied(self) -> bool {
         !matches!(self, Kind::Service)
+    }
+
+    /// Kinds that attach to a running service: planned only once it exists.
+    pub fn needs_service(self) -> bool {
+        matches!(
+            self,
+            Kind::ScalableTarget | Kind::ScalingPolicy | Kind::ScheduledAction
+        )
     }
 
     pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
@@ -155,6 +224,18 @@ impl Kind {
             Kind::SecurityGroup => security_group::nodes(cx),
             Kind::TaskDefinition => task_definition::nodes(cx),
             Kind::EfsIngress => efs_ingress::nodes(cx),
+            Kind::Certificate => certificate::nodes(cx),
+            Kind::LoadBalancer => load_balancer::nodes(cx),
+            Kind::TargetGroup => target_group::nodes(cx),
+            Kind::Listener => listener::nodes(cx),
+            Kind::ListenerCertificate => listener_certificate::nodes(cx),
+            Kind::ListenerRule => listener_rule::nodes(cx),
+            Kind::AlbIngress => alb_ingress::nodes(cx),
+            Kind::DnsRecord => dns_record::nodes(cx),
+            Kind::WebAcl => web_acl::nodes(cx),
+            Kind::ScalableTarget => scalable_target::nodes(cx),
+            Kind::ScalingPolicy => scaling_policy::nodes(cx),
+            Kind::ScheduledAction => scheduled_action::nodes(cx),
             Kind::Service => service::nodes(cx),
         }
     }
@@ -176,6 +257,18 @@ impl Kind {
             Kind::SecurityGroup => security_group::observe(aws, cx, node).await,
             Kind::TaskDefinition => task_definition::observe(aws, node).await,
             Kind::EfsIngress => efs_ingress::observe(aws, cx, node).await,
+            Kind::Certificate => certificate::observe(aws, cx, node).await,
+            Kind::LoadBalancer => load_balancer::observe(cx).await,
+            Kind::TargetGroup => target_group::observe(aws, node).await,
+            Kind::Listener => listener::observe(cx, node).await,
+            Kind::ListenerCertificate => listener_certificate::observe(aws, cx, node).await,
+            Kind::ListenerRule => listener_rule::observe(aws, cx, node).await,
+            Kind::AlbIngress => alb_ingress::observe(aws, cx, node).await,
+            Kind::DnsRecord => dns_record::observe(aws, cx, node).await,
+            Kind::WebAcl => web_acl::observe(aws, cx, node).await,
+            Kind::ScalableTarget => scalable_target::observe(aws, node).await,
+            Kind::ScalingPolicy => scaling_policy::observe(aws, cx, node).await,
+            Kind::ScheduledAction => scheduled_action::observe(aws, cx, node).await,
             Kind::Service => service::observe(aws, cx, node).await,
         }
     }
@@ -208,6 +301,18 @@ impl Kind {
             Kind::SecurityGroup => security_group::apply(aws, cx, work).await,
             Kind::TaskDefinition => task_definition::apply(aws, cx, work).await,
             Kind::EfsIngress => efs_ingress::apply(aws, work).await,
+            Kind::Certificate => certificate::apply(aws, cx, work).await,
+            Kind::LoadBalancer => load_balancer::apply(aws, cx, work).await,
+            Kind::TargetGroup => target_group::apply(aws, cx, work).await,
+            Kind::Listener => listener::apply(aws, cx, work).await,
+            Kind::ListenerCertificate => listener_certificate::apply(aws, cx, work).await,
+            Kind::ListenerRule => listener_rule::apply(aws, cx, work).await,
+            Kind::AlbIngress => alb_ingress::apply(aws, work).await,
+            Kind::DnsRecord => dns_record::apply(aws, cx, work).await,
+            Kind::WebAcl => web_acl::apply(aws, cx, work).await,
+            Kind::ScalableTarget => scalable_target::apply(aws, work).await,
+            Kind::ScalingPolicy => scaling_policy::apply(aws, cx, work).await,
+            Kind::ScheduledAction => scheduled_action::apply(aws, cx, work).await,
             Kind::Service => {
                 anyhow::bail!("services are created by `fargate-stack create-service`")
             }
@@ -237,6 +342,18 @@ impl Kind {
             Kind::SecurityGroup => security_group::delete(aws, state).await,
             Kind::TaskDefinition => task_definition::delete(aws, node).await,
             Kind::EfsIngress => efs_ingress::delete(aws, state).await,
+            Kind::Certificate => certificate::delete(aws, state).await,
+            Kind::LoadBalancer => load_balancer::delete(aws, state).await,
+            Kind::TargetGroup => target_group::delete(aws, state).await,
+            Kind::Listener => listener::delete(aws, state).await,
+            Kind::ListenerCertificate => listener_certificate::delete(aws, state).await,
+            Kind::ListenerRule => listener_rule::delete(aws, state).await,
+            Kind::AlbIngress => alb_ingress::delete(aws, state).await,
+            Kind::DnsRecord => dns_record::delete(aws, node, state).await,
+            Kind::WebAcl => web_acl::delete(aws, node, state).await,
+            Kind::ScalableTarget => scalable_target::delete(aws, node).await,
+            Kind::ScalingPolicy => scaling_policy::delete(aws, cx, node).await,
+            Kind::ScheduledAction => scheduled_action::delete(aws, cx, node).await,
             Kind::Service => service::delete(aws, cx, node).await,
         }
     }
@@ -260,7 +377,18 @@ impl Kind {
             Kind::Cluster => cluster::write_back(node, state),
             Kind::SecurityGroup => security_group::write_back(node, state),
             Kind::TaskDefinition => task_definition::write_back(cx, node, state),
-            Kind::Service => vec![],
+            Kind::Certificate => certificate::write_back(cx, node, state),
+            Kind::LoadBalancer => load_balancer::write_back(node, state),
+            Kind::TargetGroup => target_group::write_back(node, state),
+            Kind::DnsRecord => dns_record::write_back(cx, node),
+            Kind::WebAcl => web_acl::write_back(node, state),
+            Kind::ScalingPolicy => scaling_policy::write_back(node, state),
+            Kind::ScalableTarget | Kind::ScheduledAction => vec![],
+            Kind::Listener
+            | Kind::ListenerCertificate
+            | Kind::ListenerRule
+            | Kind::AlbIngress
+            | Kind::Service => vec![],
         }
     }
 
@@ -276,7 +404,11 @@ impl Kind {
             Kind::TaskRole => vec![path(&["task_role", "arn"])],
             Kind::EventsRole => vec![path(&["events_role", "arn"])],
             Kind::Cluster => vec![path(&["cluster", "arn"])],
-            Kind::SecurityGroup => vec![path(&["security_groups", "fargate", "group_id"])],
+            Kind::SecurityGroup => vec![path(&[
+                "security_groups",
+                security_group::section(node),
+                "group_id",
+            ])],
             Kind::TaskDefinition => {
                 let key = node.task.as_deref().unwrap_or_default();
                 vec![
@@ -284,13 +416,36 @@ impl Kind {
                     path(&["tasks", key, "image_digest"]),
                 ]
             }
+            Kind::LoadBalancer => vec![path(&["alb", "arn"])],
+            Kind::TargetGroup => {
+                vec![path(&[
+                    "tasks",
+                    node.task.as_deref().unwrap_or_default(),
+                    "target_group_arn",
+                ])]
+            }
             Kind::ExecutionPolicy
             | Kind::EventsPolicy
             | Kind::TaskPolicy
             | Kind::EfsIngress
             | Kind::ScheduleRule
             | Kind::ScheduleTarget
+            | Kind::Certificate
+            | Kind::Listener
+            | Kind::ListenerCertificate
+            | Kind::ListenerRule
+            | Kind::AlbIngress
+            | Kind::DnsRecord
+            | Kind::ScalableTarget
+            | Kind::ScheduledAction
             | Kind::Service => vec![],
+            Kind::WebAcl => vec![path(&["alb", "waf", "arn"])],
+            Kind::ScalingPolicy => vec![path(&[
+                "tasks",
+                node.task.as_deref().unwrap_or_default(),
+                "autoscaling",
+                "policy_arn",
+            ])],
         }
     }
 }
@@ -335,6 +490,9 @@ pub struct Inputs<'a> {
     pub secrets: &'a BTreeMap<String, crate::discovery::secrets::Resolved>,
     /// EFS file systems the tasks mount, by ID.
     pub file_systems: &'a BTreeMap<String, crate::discovery::efs::FileSystem>,
+    /// The load balancer, zones and certificates found (empty without web
+    /// services).
+    pub web: &'a crate::discovery::web::WebFound,
 }
 
 /// One resource the config asks for.
@@ -559,6 +717,11 @@ pub fn not_found(err: &crate::aws::errors::AwsError) -> bool {
                 | "ClusterNotFoundException"
                 | "ServiceNotFoundException"
                 | "ServiceNotActiveException"
+                | "LoadBalancerNotFound"
+                | "TargetGroupNotFound"
+                | "ListenerNotFound"
+                | "RuleNotFound"
+                | "CertificateNotFound"
         )
     )
 }

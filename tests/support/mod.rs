@@ -86,6 +86,7 @@ impl Moto {
                 .arg(repo_root().join("scripts/moto_server.py"))
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_CALL_LOG", &call_log)
+                .env("MOTO_ACM_VALIDATION_WAIT", "0")
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(
                     std::fs::File::create(dir.path().join("moto.log")).unwrap(),
@@ -200,6 +201,19 @@ impl Moto {
                 "POST",
                 "/_fargate_stack/faults",
                 &body.to_string()
+            ),
+            Some(200)
+        );
+    }
+
+    /// How long the emulator keeps a new certificate pending (seconds).
+    pub fn acm_validation_wait(&self, seconds: u64) {
+        assert_eq!(
+            http_request(
+                self.port,
+                "POST",
+                "/_fargate_stack/acm",
+                &serde_json::json!({ "validation_wait": seconds }).to_string()
             ),
             Some(200)
         );

@@ -1,0 +1,802 @@
+//! What the web parts of a config mean: the load balancer, each http/https
+//! service's route (domain, path), target group and health check, the
+//! certificate and DNS they need, autoscaling and WAF. Built with the rest of
+//! the spec, before any AWS call, so that bad input fails first.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::ConfigError;
+use super::model::{Config, Task, TaskType};
+
+/// ELB's limit on target group (and load balancer) names.
+pub const ELB_NAME_MAX: usize = 32;
+pub const DEFAULT_GRACE_SECONDS: u32 = 60;
+/// The TLS policy for HTTPS listeners: TLS 1.3 with 1.2 fallback, AWS's
+/// recommended policy.
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheme {
+    InternetFacing,
+    Internal,
+}
+
+impl Scheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::InternetFacing => "internet-facing",
+            Scheme::Internal => "internal",
+        }
+    }
+}
+
+/// Where the load balancer comes from (the original's three rules).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlbSource {
+    /// `alb.arn`: verify it and use it.
+    Arn(String),
+    /// `alb.create: true` or `--create-alb`: ours, `<app>-alb`.
+    Create,
+    /// Ours when `<app>-alb` exists, else the single ALB of the scheme in
+    /// the VPC, else a new one.
+    Find,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WebSpec {
+    pub https: bool,
+    pub scheme: Scheme,
+    pub source: AlbSource,
+    /// `<app>-alb`.
+    pub alb_name: String,
+    /// `<app>-alb-sg`.
+    pub alb_security_group: String,
+    /// The listener the services' rules hang on (443 for https, 80 for http).
+    pub port: u16,
+    /// https only: port 80 answers with a 301 to https.
+    pub redirect_80: bool,
+    pub zone_id: Option<String>,
+    pub services: Vec<WebService>,
+    pub waf: Option<WafSpec>,
+}
+
+impl WebSpec {
+    /// The ports the load balancer listens on.
+    pub fn listener_ports(&self) -> Vec<u16> {
+        let mut ports = vec![self.port];
+        if self.https && self.redirect_80 && self.port != 80 {
+            ports.push(80);
+        }
+        ports.sort();
+        ports
+    }
+
+    /// Each domain once, in service order.
+    pub fn domains(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for s in &self.services {
+            if !out.contains(&s.domain.as_str()) {
+                out.push(&s.domain);
+            }
+        }
+        out
+    }
+
+    /// The one service on a domain, when only one uses it (its per-domain
+    /// resources then go with it in `delete-http-service`).
+    pub fn sole_task(&self, domain: &str) -> Option<String> {
+        let mut on = self.services.iter().filter(|s| s.domain == domain);
+        match (on.next(), on.next()) {
+            (Some(s), None) => Some(s.task.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn service(&self, task: &str) -> Option<&WebService> {
+        self.services.iter().find(|s| s.task == task)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WebService {
+    pub task: String,
+    pub domain: String,
+    /// A path pattern (`/api/*`), when the service shares its domain.
+    pub path: Option<String>,
+    pub container_port: u16,
+    pub target_group: String,
+    pub health: HealthSpec,
+    pub grace_seconds: u32,
+}
+
+impl WebService {
+    pub fn url(&self, https: bool) -> String {
+        let scheme = if https { "https" } else { "http" };
+        let path = self
+            .path
+            .as_deref()
+            .map(|p| p.trim_end_matches('*'))
+            .unwrap_or("/");
+        format!("{scheme}://{}{path}", self.domain)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HealthSpec {
+    pub path: String,
+    /// `traffic-port` or a port number.
+    pub port: String,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    pub matcher: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    Cpu,
+    Memory,
+    Requests,
+}
+
+impl Metric {
+    pub fn predefined(self) -> &'static str {
+        match self {
+            Metric::Cpu => "ECSServiceAverageCPUUtilization",
+            Metric::Memory => "ECSServiceAverageMemoryUtilization",
+            Metric::Requests => "ALBRequestCountPerTarget",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScalingSpec {
+    pub task: String,
+    pub min: u32,
+    pub max: u32,
+    /// Target tracking; `None` for scheduled actions only.
+    pub policy: Option<PolicySpec>,
+    pub scheduled: Vec<ScheduledSpec>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicySpec {
+    pub name: String,
+    pub metric: Metric,
+    pub target: u32,
+    pub scale_out_cooldown: u32,
+    pub scale_in_cooldown: u32,
+}
+
+/// One AWS scheduled action (each `scheduled:` entry makes two: out at
+/// `start_time`, in at `end_time`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ScheduledSpec {
+    /// The entry's key under `scheduled:`.
+    pub entry: String,
+    pub name: String,
+    pub schedule: String,
+    pub min: u32,
+    pub max: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WafSpec {
+    pub name: String,
+    /// AWS managed rule group names, bundles expanded, in order.
+    pub rule_groups: Vec<String>,
+}
+
+/// The original's managed rule sets and bundles (its `Constants`).
+const WAF_RULES: &[(&str, &[&str])] = &[
+    (
+        "premium",
+        &[
+            "AWSManagedRulesACFPRuleSet",
+            "AWSManagedRulesATPRuleSet",
+            "AWSManagedRulesBotControlRuleSet",
+        ],
+    ),
+    (
+        "base",
+        &[
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+        ],
+    ),
+    ("admin", &["AWSManagedRulesAdminProtectionRuleSet"]),
+    (
+        "linux",
+        &["AWSManagedRulesLinuxRuleSet", "AWSManagedRulesUnixRuleSet"],
+    ),
+    ("wordpress", &["AWSManagedRulesWordPressRuleSet"]),
+    ("windows", &["AWSManagedRulesWindowsRuleSet"]),
+    ("php", &["AWSManagedRulesPHPRuleSet"]),
+    ("sql", &["AWSManagedRulesSQLiRuleSet"]),
+    ("anonymous", &["AWSManagedRulesAnonymousIpList"]),
+    ("ddos", &["AWSManagedRulesAntiDDoSRuleSet"]),
+];
+const WAF_BUNDLES: &[(&str, &[&str])] = &[
+    (
+        "all",
+        &[
+            "base",
+            "linux",
+            "wordpress",
+            "php",
+            "windows",
+            "sql",
+            "admin",
+        ],
+    ),
+    ("default", &["base", "sql"]),
+    ("linux-app", &["base", "sql", "linux"]),
+    ("wordpress-app", &["base", "sql", "wordpress", "linux"]),
+    ("windows-app", &["base", "sql", "windows"]),
+];
+
+pub fn waf_rule_groups(names: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |g: &str| {
+        if !out.iter().any(|o| o == g) {
+            out.push(g.to_string());
+        }
+    };
+    for name in names {
+        if let Some((_, sets)) = WAF_BUNDLES.iter().find(|(b, _)| b == name) {
+            for set in *sets {
+                let (_, groups) = WAF_RULES.iter().find(|(r, _)| r == set).expect("bundle");
+                groups.iter().for_each(|g| push(g));
+            }
+        } else if let Some((_, groups)) = WAF_RULES.iter().find(|(r, _)| r == name) {
+            groups.iter().for_each(|g| push(g));
+        } else if name.starts_with("AWSManagedRules") {
+            push(name);
+        } else {
+            let known: Vec<&str> = WAF_BUNDLES
+                .iter()
+                .chain(WAF_RULES)
+                .map(|(n, _)| *n)
+                .collect();
+            return Err(format!(
+                "`{name}` is not a rule set: use one of {}, or an AWS managed rule group name (AWSManagedRules...)",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// A deterministic target group name within ELB's 32 characters: the
+/// original's `<app>-tg` when the stack has one web service (so its stacks
+/// keep their names), else `<app>-<task>-tg`, shortened with a hash suffix
+/// when too long.
+pub fn target_group_name(app: &str, task: &str, single: bool) -> String {
+    let full = if single {
+        format!("{app}-tg")
+    } else {
+        format!("{app}-{task}-tg")
+    };
+    shorten(&full.replace('_', "-"), ELB_NAME_MAX)
+}
+
+/// `name` when it fits, else its head and 6 hex digits of its hash (stable
+/// across runs and machines: FNV-1a, not the std hasher).
+pub fn shorten(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_string();
+    }
+    let hash = format!("{:06x}", fnv1a(name) & 0xff_ffff);
+    let head = name[..max - hash.len() - 1].trim_end_matches('-');
+    format!("{head}-{hash}")
+}
+
+pub fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn valid_domain(d: &str) -> bool {
+    let d = d.strip_prefix("*.").unwrap_or(d);
+    d.contains('.')
+        && d.len() <= 253
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// The web spec of a config, or `None` when it has no http/https task.
+pub fn build(
+    path: &Path,
+    config: &Config,
+    app: &str,
+    create_alb: bool,
+) -> Result<Option<WebSpec>, ConfigError> {
+    let err = |key: &str, problem: String| ConfigError::new(path, key, problem);
+    let web: Vec<(&String, &Task)> = config
+        .tasks
+        .iter()
+        .filter(|(_, t)| t.kind.is_some_and(TaskType::is_http))
+        .collect();
+    for (key, t) in &config.tasks {
+        if !t.kind.is_some_and(TaskType::is_http) {
+            for (present, field) in [
+                (t.domain.is_some(), "domain"),
+                (t.path.is_some(), "path"),
+                (t.health_check.is_some(), "health_check"),
+            ] {
+                if present {
+                    return Err(err(
+                        &format!("tasks.{key}.{field}"),
+                        "only http and https tasks are behind the load balancer".into(),
+                    )
+                    .hint("set `type: https` (or http), or remove the key"));
+                }
+            }
+        }
+    }
+    if web.is_empty() {
+        if config.alb.is_some() || config.domain.is_some() {
+            // Kept as written (the original writes them for every stack it
+            // touched); nothing to build without a web task.
+        }
+        return Ok(None);
+    }
+    let https = web.iter().any(|(_, t)| t.kind == Some(TaskType::Https));
+    if let Some((key, _)) = web
+        .iter()
+        .find(|(_, t)| (t.kind == Some(TaskType::Https)) != https)
+    {
+        return Err(err(
+            &format!("tasks.{key}.type"),
+            "http and https services cannot share the stack's one load balancer".into(),
+        )
+        .hint("make every web service `type: https` (public, TLS) or every one `type: http` (internal)"));
+    }
+    let alb = config.alb.as_ref();
+    let scheme = match alb.and_then(|a| a.kind.as_deref()) {
+        None if https => Scheme::InternetFacing,
+        None => Scheme::Internal,
+        Some("public" | "internet-facing") => Scheme::InternetFacing,
+        Some("private" | "internal") => Scheme::Internal,
+        Some(other) => {
+            return Err(
+                err("alb.type", format!("`{other}` is not a load balancer type"))
+                    .hint("write `public` (internet-facing) or `private` (internal)"),
+            );
+        }
+    };
+    let port = alb
+        .and_then(|a| a.port)
+        .unwrap_or(if https { 443 } else { 80 });
+    let source = match alb.and_then(|a| a.arn.clone()) {
+        Some(arn) if !arn.starts_with("arn:") || !arn.contains(":loadbalancer/app/") => {
+            return Err(err(
+                "alb.arn",
+                format!("`{arn}` is not an application load balancer ARN"),
+            )
+            .hint("copy the ARN from `aws elbv2 describe-load-balancers`, or remove the key to create or find one"));
+        }
+        Some(arn) if alb.and_then(|a| a.create) != Some(true) && !create_alb => AlbSource::Arn(arn),
+        Some(_) => AlbSource::Create,
+        None if create_alb || alb.and_then(|a| a.create) == Some(true) => AlbSource::Create,
+        None => AlbSource::Find,
+    };
+    let alb_name = alb
+        .and_then(|a| a.name.clone())
+        .unwrap_or_else(|| shorten(&format!("{app}-alb").replace('_', "-"), ELB_NAME_MAX));
+    let alb_security_group = config
+        .security_groups
+        .as_ref()
+        .and_then(|s| s.alb.as_ref())
+        .and_then(|g| g.group_name.clone().or(g.name.clone()))
+        .unwrap_or_else(|| format!("{app}-alb-sg"));
+
+    let single = web.len() == 1;
+    let mut services = Vec::new();
+    for (key, t) in &web {
+        let tkey = |k: &str| format!("tasks.{key}.{k}");
+        let (domain, domain_key) = match (&t.domain, &config.domain) {
+            (Some(d), _) => (d.clone(), tkey("domain")),
+            (None, Some(d)) => (d.clone(), "domain".to_string()),
+            (None, None) => {
+                return Err(err(
+                    &tkey("domain"),
+                    "missing: an http/https service needs a domain".into(),
+                )
+                .hint("add `domain: app.example.com` under the task (or at the top level for the whole stack)"));
+            }
+        };
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        if !valid_domain(&domain) {
+            return Err(err(&domain_key, format!("`{domain}` is not a domain name"))
+                .hint("write a fully qualified name such as app.example.com"));
+        }
+        let route_path = match &t.path {
+            Some(p) if !p.starts_with('/') || p.len() > 128 => {
+                return Err(err(&tkey("path"), format!("`{p}` is not a path pattern"))
+                    .hint("write a pattern that starts with `/`, such as /api/*"));
+            }
+            other => other.clone(),
+        };
+        let container_port = t.container_port.or(t.port).unwrap_or(80);
+        let hc = t.health_check.as_ref();
+        let health = HealthSpec {
+            path: hc
+                .and_then(|h| h.path.clone())
+                .unwrap_or_else(|| "/".into()),
+            port: hc
+                .and_then(|h| h.port.as_ref())
+                .map(|p| p.0.clone())
+                .unwrap_or_else(|| "traffic-port".into()),
+            interval_seconds: hc.and_then(|h| h.interval_seconds).unwrap_or(30),
+            timeout_seconds: hc.and_then(|h| h.timeout_seconds).unwrap_or(5),
+            healthy_threshold: hc.and_then(|h| h.healthy_threshold_count).unwrap_or(5),
+            unhealthy_threshold: hc.and_then(|h| h.unhealthy_threshold_count).unwrap_or(2),
+            matcher: hc
+                .and_then(|h| h.matcher.as_ref())
+                .map(|m| m.0.clone())
+                .unwrap_or_else(|| "200".into()),
+        };
+        if !health.path.starts_with('/') {
+            return Err(err(
+                &tkey("health_check.path"),
+                format!("`{}` is not a path", health.path),
+            )
+            .hint("write a path such as /health"));
+        }
+        if !(2..=120).contains(&health.timeout_seconds)
+            || !(5..=300).contains(&health.interval_seconds)
+            || health.timeout_seconds >= health.interval_seconds
+        {
+            return Err(err(
+                &tkey("health_check"),
+                format!(
+                    "interval {}s and timeout {}s are out of range",
+                    health.interval_seconds, health.timeout_seconds
+                ),
+            )
+            .hint(
+                "use an interval of 5-300 s and a timeout of 2-120 s, shorter than the interval",
+            ));
+        }
+        for (n, k) in [
+            (health.healthy_threshold, "healthy_threshold_count"),
+            (health.unhealthy_threshold, "unhealthy_threshold_count"),
+        ] {
+            if !(2..=10).contains(&n) {
+                return Err(err(
+                    &tkey(&format!("health_check.{k}")),
+                    format!("{n} is out of range"),
+                )
+                .hint("use 2 to 10"));
+            }
+        }
+        let target_group = match &t.target_group_name {
+            Some(n) if n.len() > ELB_NAME_MAX => {
+                return Err(err(
+                    &tkey("target_group_name"),
+                    format!("`{n}` is longer than {ELB_NAME_MAX} characters"),
+                )
+                .hint("shorten it, or remove the key for a generated name"));
+            }
+            Some(n) => n.clone(),
+            None => target_group_name(app, key, single),
+        };
+        if let Some(other) = services
+            .iter()
+            .find(|s: &&WebService| s.domain == domain && s.path == route_path)
+        {
+            return Err(err(
+                &tkey("path"),
+                format!(
+                    "`{key}` and `{}` both answer {}{}",
+                    other.task,
+                    domain,
+                    route_path.as_deref().unwrap_or("")
+                ),
+            )
+            .hint("give one of them its own `domain:` or a `path:` such as /api/*"));
+        }
+        services.push(WebService {
+            task: key.to_string(),
+            domain,
+            path: route_path,
+            container_port,
+            target_group,
+            health,
+            grace_seconds: t.health_check_grace_period.unwrap_or(DEFAULT_GRACE_SECONDS),
+        });
+    }
+    if https && scheme == Scheme::Internal {
+        return Err(err(
+            "alb.type",
+            "an internal load balancer cannot serve https with a public certificate here".into(),
+        )
+        .hint("use `type: http` tasks for an internal service, or `alb.type: public` for https"));
+    }
+
+    let waf = match alb.and_then(|a| a.waf.as_ref()) {
+        Some(w) if waf_enabled(w.enabled.as_ref()) => {
+            let names = w
+                .managed_rules
+                .clone()
+                .unwrap_or_else(|| vec!["default".into()]);
+            let rule_groups =
+                waf_rule_groups(&names).map_err(|m| err("alb.waf.managed_rules", m))?;
+            Some(WafSpec {
+                name: w.name.clone().unwrap_or_else(|| format!("{app}-acl")),
+                rule_groups,
+            })
+        }
+        _ => None,
+    };
+
+    Ok(Some(WebSpec {
+        https,
+        scheme,
+        source,
+        alb_name,
+        alb_security_group,
+        port,
+        redirect_80: alb.and_then(|a| a.redirect_80).unwrap_or(true),
+        zone_id: config.route53.as_ref().and_then(|r| r.zone_id.clone()),
+        services,
+        waf,
+    }))
+}
+
+fn waf_enabled(v: Option<&serde_yaml::Value>) -> bool {
+    match v {
+        None => true,
+        Some(serde_yaml::Value::Bool(b)) => *b,
+        Some(serde_yaml::Value::Number(n)) => n.as_u64() != Some(0),
+        Some(serde_yaml::Value::String(s)) => matches!(s.as_str(), "true" | "yes" | "1"),
+        Some(_) => false,
+    }
+}
+
+/// A task's `autoscaling:` block, for a service (daemon, http, https).
+pub fn scaling(
+    path: &Path,
+    app: &str,
+    key: &str,
+    t: &Task,
+) -> Result<Option<ScalingSpec>, ConfigError> {
+    let Some(a) = &t.autoscaling else {
+        return Ok(None);
+    };
+    let akey = |k: &str| format!("tasks.{key}.autoscaling.{k}");
+    let err = |k: &str, problem: String| ConfigError::new(path, akey(k), problem);
+    let kind = t.kind.unwrap_or(TaskType::Task);
+    if kind == TaskType::Task {
+        return Err(ConfigError::new(
+            path,
+            format!("tasks.{key}.autoscaling"),
+            "only services scale; this is a one-off or scheduled task",
+        )
+        .hint("set `type: daemon`, `http` or `https`, or remove `autoscaling:`"));
+    }
+    let metrics: Vec<(Metric, u32)> = [
+        (Metric::Cpu, a.cpu),
+        (Metric::Memory, a.memory),
+        (Metric::Requests, a.requests),
+    ]
+    .into_iter()
+    .filter_map(|(m, v)| Some((m, v?)))
+    .collect();
+    if metrics.len() > 1 {
+        return Err(err(
+            "cpu",
+            "`cpu`, `memory` and `requests` are mutually exclusive".into(),
+        )
+        .hint("keep one metric to track"));
+    }
+    if let Some((Metric::Requests, _)) = metrics.first()
+        && !kind.is_http()
+    {
+        return Err(err(
+            "requests",
+            "request counts come from the load balancer; this service has none".into(),
+        )
+        .hint("track `cpu` or `memory`, or make the task http/https"));
+    }
+    let min = a.min_capacity.unwrap_or(1);
+    let max = a.max_capacity.unwrap_or(2);
+    if min > max {
+        return Err(err(
+            "min_capacity",
+            format!("{min} is more than max_capacity {max}"),
+        )
+        .hint("make min_capacity at most max_capacity"));
+    }
+    let policy = match metrics.first() {
+        None => None,
+        Some((metric, target)) => {
+            if *target == 0 || (*metric != Metric::Requests && *target > 100) {
+                return Err(err(
+                    match metric {
+                        Metric::Cpu => "cpu",
+                        Metric::Memory => "memory",
+                        Metric::Requests => "requests",
+                    },
+                    format!("{target} is not a usable target"),
+                )
+                .hint("give a percentage from 1 to 100 (cpu, memory) or requests per target per minute"));
+            }
+            Some(PolicySpec {
+                name: a
+                    .policy_name
+                    .clone()
+                    .unwrap_or_else(|| format!("app-fargatestack-{app}-{key}-autoscaling-policy")),
+                metric: *metric,
+                target: *target,
+                scale_out_cooldown: a.scale_out_cooldown.unwrap_or(60),
+                scale_in_cooldown: a.scale_in_cooldown.unwrap_or(300),
+            })
+        }
+    };
+    let mut scheduled = Vec::new();
+    for (entry, s) in a.scheduled.iter().flatten() {
+        let skey = |k: &str| format!("scheduled.{entry}.{k}");
+        let field = |v: &Option<super::model::Scalar>, k: &str| {
+            v.as_ref().map(|v| v.0.clone()).ok_or_else(|| {
+                err(&skey(k), "missing".into())
+                    .hint("a scheduled action needs start_time, end_time, days, min_capacity and max_capacity")
+            })
+        };
+        let start = minute_hour(&field(&s.start_time, "start_time")?).map_err(|m| {
+            err(&skey("start_time"), m)
+                .hint("write MM:HH, minute first, as the original (`00:08` is 08:00 UTC)")
+        })?;
+        let end = minute_hour(&field(&s.end_time, "end_time")?).map_err(|m| {
+            err(&skey("end_time"), m).hint("write MM:HH, minute first (`00:18` is 18:00 UTC)")
+        })?;
+        let days = day_range(&field(&s.days, "days")?)
+            .map_err(|m| err(&skey("days"), m).hint("write a day or a range: MON-FRI, SAT, 2-6"))?;
+        let pair = |k: &str, v: &Option<super::model::Scalar>| -> Result<(u32, u32), ConfigError> {
+            let text = field(v, k)?;
+            let parts: Vec<&str> = text
+                .split(|c: char| ":, /-".contains(c))
+                .filter(|p| !p.is_empty())
+                .collect();
+            match parts.as_slice() {
+                [a, b] => match (a.parse::<u32>(), b.parse::<u32>()) {
+                    (Ok(a), Ok(b)) if a >= b => Ok((a, b)),
+                    (Ok(_), Ok(_)) => Err(err(
+                        &skey(k),
+                        format!("`{text}` scales in to more than it scales out to"),
+                    )
+                    .hint("write OUT/IN with OUT >= IN, such as 4/1")),
+                    _ => Err(err(&skey(k), format!("`{text}` is not two numbers"))
+                        .hint("write OUT/IN, such as 4/1")),
+                },
+                _ => Err(err(&skey(k), format!("`{text}` is not a pair"))
+                    .hint("write OUT/IN, such as 4/1 (out at start_time, in at end_time)")),
+            }
+        };
+        let (min_out, min_in) = pair("min_capacity", &s.min_capacity)?;
+        let (max_out, max_in) = pair("max_capacity", &s.max_capacity)?;
+        if min_out > max_out || min_in > max_in {
+            return Err(
+                err(&skey("min_capacity"), "is more than max_capacity".into())
+                    .hint("make each min_capacity at most the matching max_capacity"),
+            );
+        }
+        let cron = |(m, h): (u32, u32)| format!("cron({m:02} {h:02} ? * {days} *)");
+        scheduled.push(ScheduledSpec {
+            entry: entry.clone(),
+            name: format!("{app}-{entry}-out-schedule"),
+            schedule: cron(start),
+            min: min_out,
+            max: max_out,
+        });
+        scheduled.push(ScheduledSpec {
+            entry: entry.clone(),
+            name: format!("{app}-{entry}-in-schedule"),
+            schedule: cron(end),
+            min: min_in,
+            max: max_in,
+        });
+    }
+    Ok(Some(ScalingSpec {
+        task: key.to_string(),
+        min,
+        max,
+        policy,
+        scheduled,
+    }))
+}
+
+/// `MM:HH` (the original's order, minute first) as (minute, hour).
+fn minute_hour(text: &str) -> Result<(u32, u32), String> {
+    let (m, h) = text
+        .split_once(':')
+        .ok_or_else(|| format!("`{text}` is not MM:HH"))?;
+    match (m.trim().parse::<u32>(), h.trim().parse::<u32>()) {
+        (Ok(m), Ok(h)) if m < 60 && h < 24 => Ok((m, h)),
+        _ => Err(format!("`{text}` is not a time (MM:HH)")),
+    }
+}
+
+/// `MON-FRI`, `SAT`, `2-6` as a cron day-of-week field (1 = SUN ... 7 = SAT).
+fn day_range(text: &str) -> Result<String, String> {
+    const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+    let num = |d: &str| -> Result<usize, String> {
+        let d = d.trim().to_ascii_uppercase();
+        d.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=7).contains(n))
+            .or_else(|| DAYS.iter().position(|x| *x == d).map(|i| i + 1))
+            .ok_or_else(|| format!("`{d}` is not a day"))
+    };
+    let parts: Vec<&str> = text
+        .split(|c: char| "/-: ,".contains(c))
+        .filter(|p| !p.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [d] => Ok(num(d)?.to_string()),
+        [a, b] => {
+            let (a, b) = (num(a)?, num(b)?);
+            if a > b {
+                return Err(format!("`{text}` runs backwards"));
+            }
+            Ok(if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            })
+        }
+        _ => Err(format!("`{text}` is not a day or a range")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_group_names_fit_elb() {
+        assert_eq!(target_group_name("shop", "web", true), "shop-tg");
+        assert_eq!(target_group_name("shop", "api", false), "shop-api-tg");
+        let long = target_group_name("a-very-long-application-name", "frontend", false);
+        assert!(long.len() <= ELB_NAME_MAX, "{long}");
+        assert_eq!(
+            long,
+            target_group_name("a-very-long-application-name", "frontend", false)
+        );
+        assert_ne!(
+            long,
+            target_group_name("a-very-long-application-name", "frontend2", false)
+        );
+    }
+
+    #[test]
+    fn waf_bundles_expand_in_order() {
+        let g = waf_rule_groups(&["default".into()]).unwrap();
+        assert_eq!(g[0], "AWSManagedRulesCommonRuleSet");
+        assert_eq!(g.last().unwrap(), "AWSManagedRulesSQLiRuleSet");
+        assert!(waf_rule_groups(&["nope".into()]).is_err());
+    }
+
+    #[test]
+    fn schedules_read_minute_first() {
+        assert_eq!(minute_hour("30:08").unwrap(), (30, 8));
+        assert!(minute_hour("08:30").is_err());
+        assert_eq!(day_range("MON-FRI").unwrap(), "2-6");
+        assert_eq!(day_range("sat").unwrap(), "7");
+        assert!(day_range("FRI-MON").is_err());
+    }
+}

@@ -1,0 +1,264 @@
+//! One listener rule per web service: its host (and path, when set)
+//! forwarded to its target group. A rule is recognised by its host and path,
+//! so the priority it got stays: a new rule takes a priority derived from
+//! the app and service names (the same on every run and machine), moved up
+//! past any priority already in use, so it never collides with rules we do
+//! not own. (The original took the highest priority + 1 on every run.)
+
+use anyhow::Result;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig, Rule,
+    RuleCondition,
+};
+use serde_json::{Value, json};
+
+use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use crate::aws::{Aws, AwsResultExt};
+use crate::config::web::fnv1a;
+
+const FIRST_PRIORITY: u64 = 100;
+const PRIORITY_SPAN: u64 = 40_000;
+
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let Some(web) = &cx.spec.web else {
+        return vec![];
+    };
+    let listener = Address::new(Kind::Listener, web.port.to_string());
+    web.services
+        .iter()
+        .map(|s| {
+            let tg = Address::new(Kind::TargetGroup, &s.task);
+            let mut n = Node::new(
+                Kind::ListenerRule,
+                &s.task,
+                format!(
+                    "{}{} -> {}",
+                    s.domain,
+                    s.path.as_deref().unwrap_or(""),
+                    s.target_group
+                ),
+            );
+            n.desired = json!({
+                "listener": reference(&listener),
+                "target_group": reference(&tg),
+                "host": s.domain,
+                "path": s.path,
+            });
+            // The target group first: the rule is ours when it is.
+            n.depends_on = vec![tg, listener.clone()];
+            n.task = Some(s.task.clone());
+            n
+        })
+        .collect()
+}
+
+fn condition_values(rule: &Rule, field: &str) -> Vec<String> {
+    rule.conditions()
+        .iter()
+        .filter(|c| c.field() == Some(field))
+        .flat_map(|c| {
+            let typed: Vec<String> = match field {
+                "host-header" => c
+                    .host_header_config()
+                    .map(|h| h.values().to_vec())
+                    .unwrap_or_default(),
+                _ => c
+                    .path_pattern_config()
+                    .map(|p| p.values().to_vec())
+                    .unwrap_or_default(),
+            };
+            if typed.is_empty() {
+                c.values().to_vec()
+            } else {
+                typed
+            }
+        })
+        .collect()
+}
+
+fn forwards_to(rule: &Rule) -> Option<String> {
+    rule.actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .and_then(|a| {
+            a.target_group_arn().map(str::to_string).or_else(|| {
+                a.forward_config()
+                    .and_then(|f| f.target_groups().first())
+                    .and_then(|t| t.target_group_arn())
+                    .map(str::to_string)
+            })
+        })
+}
+
+async fn rules(aws: &Aws, listener: &str) -> Result<Vec<Rule>> {
+    let mut all = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = aws
+            .elb
+            .describe_rules()
+            .listener_arn(listener)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .ctx("elbv2 DescribeRules")?;
+        all.extend(out.rules().iter().cloned());
+        match out.next_marker() {
+            Some(m) if !m.is_empty() => marker = Some(m.to_string()),
+            _ => break,
+        }
+    }
+    Ok(all)
+}
+
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    let Some(web) = &cx.spec.web else {
+        return Ok(None);
+    };
+    let Some(listener) = cx.web.listeners.iter().find(|l| l.port == web.port as i32) else {
+        return Ok(None);
+    };
+    let host = node.desired["host"].as_str().unwrap_or_default();
+    let path: Vec<String> = node.desired["path"]
+        .as_str()
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    let found = rules(aws, &listener.arn).await?.into_iter().find(|r| {
+        r.is_default() != Some(true)
+            && condition_values(r, "host-header") == [host.to_string()]
+            && condition_values(r, "path-pattern") == path
+    });
+    Ok(found.map(|r| {
+        let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
+            "listener": listener.arn,
+            "target_group": forwards_to(&r),
+            "host": host,
+            "path": path.first(),
+        }));
+        s.outputs.insert(
+            "priority".into(),
+            r.priority().unwrap_or_default().to_string(),
+        );
+        s
+    }))
+}
+
+fn conditions(d: &Value) -> Result<Vec<RuleCondition>> {
+    let mut out = vec![
+        RuleCondition::builder()
+            .field("host-header")
+            .host_header_config(
+                HostHeaderConditionConfig::builder()
+                    .values(d["host"].as_str().unwrap_or_default())
+                    .build(),
+            )
+            .build(),
+    ];
+    if let Some(p) = d["path"].as_str() {
+        out.push(
+            RuleCondition::builder()
+                .field("path-pattern")
+                .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
+                .build(),
+        );
+    }
+    Ok(out)
+}
+
+fn forward(d: &Value) -> Result<Action> {
+    Ok(Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .target_group_arn(d["target_group"].as_str().unwrap_or_default())
+        .build())
+}
+
+/// The priority a new rule takes: the one derived from its name, or the
+/// next free one above it.
+pub fn free_priority(app: &str, task: &str, used: &[u64]) -> u64 {
+    let mut p = FIRST_PRIORITY + fnv1a(&format!("{app}/{task}")) % PRIORITY_SPAN;
+    while used.contains(&p) {
+        p += 1;
+    }
+    p
+}
+
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let d = &work.node.desired;
+    if let Some(current) = work.current {
+        aws.elb
+            .modify_rule()
+            .rule_arn(&current.id)
+            .set_conditions(Some(conditions(d)?))
+            .actions(forward(d)?)
+            .send()
+            .await
+            .ctx("elbv2 ModifyRule")?;
+        let mut s = State::new(current.id.clone(), None).with(d.clone());
+        s.outputs = current.outputs.clone();
+        return Ok(s);
+    }
+    let listener = d["listener"].as_str().unwrap_or_default();
+    let task = work.node.task.as_deref().unwrap_or_default();
+    let mut attempts = 0;
+    loop {
+        let used: Vec<u64> = rules(aws, listener)
+            .await?
+            .iter()
+            .filter_map(|r| r.priority()?.parse().ok())
+            .collect();
+        let priority = free_priority(&cx.spec.app, task, &used);
+        match aws
+            .elb
+            .create_rule()
+            .listener_arn(listener)
+            .priority(priority as i32)
+            .set_conditions(Some(conditions(d)?))
+            .actions(forward(d)?)
+            .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
+            .send()
+            .await
+            .ctx("elbv2 CreateRule")
+        {
+            Ok(out) => {
+                let arn = out
+                    .rules()
+                    .first()
+                    .and_then(|r| r.rule_arn())
+                    .unwrap_or_default();
+                let mut s = State::new(arn, None).with(d.clone());
+                s.outputs.insert("priority".into(), priority.to_string());
+                return Ok(s);
+            }
+            // Another rule took it meanwhile (our other services run
+            // concurrently): look again.
+            Err(e) if e.code.as_deref() == Some("PriorityInUse") && attempts < 5 => attempts += 1,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
+    Ok(super::gone(
+        aws.elb
+            .delete_rule()
+            .rule_arn(&state.id)
+            .send()
+            .await
+            .ctx("elbv2 DeleteRule"),
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_are_stable_and_skip_used_ones() {
+        let p = free_priority("shop", "web", &[]);
+        assert_eq!(p, free_priority("shop", "web", &[]));
+        assert!((FIRST_PRIORITY..FIRST_PRIORITY + PRIORITY_SPAN).contains(&p));
+        assert_eq!(free_priority("shop", "web", &[p]), p + 1);
+        assert_ne!(p, free_priority("shop", "api", &[]));
+    }
+}

@@ -1,0 +1,89 @@
+//! The service's scalable target (Application Auto Scaling): its desired
+//! count between `min_capacity` and `max_capacity`. Registered once the
+//! service exists (by apply, or by create-service); deregistering it also
+//! removes its policies and scheduled actions.
+
+use anyhow::Result;
+use aws_sdk_applicationautoscaling::types::{ScalableDimension, ServiceNamespace};
+use serde_json::json;
+
+use super::{Address, Inputs, Kind, Node, State, Work};
+use crate::aws::{Aws, AwsResultExt};
+
+pub fn resource_id(cluster: &str, task: &str) -> String {
+    format!("service/{cluster}/{task}")
+}
+
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    cx.spec
+        .scaling
+        .iter()
+        .map(|s| {
+            let mut n = Node::new(
+                Kind::ScalableTarget,
+                &s.task,
+                resource_id(&cx.spec.cluster, &s.task),
+            );
+            n.desired = json!({ "min": s.min, "max": s.max });
+            // The service first: the target is ours when the service is.
+            n.depends_on = vec![Address::new(Kind::Service, &s.task)];
+            n.task = Some(s.task.clone());
+            n
+        })
+        .collect()
+}
+
+pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
+    let out = aws
+        .scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids(&node.name)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .ctx("application-autoscaling DescribeScalableTargets")?;
+    Ok(out.scalable_targets().first().map(|t| {
+        State::new(t.resource_id(), None)
+            .with(json!({ "min": t.min_capacity(), "max": t.max_capacity() }))
+    }))
+}
+
+pub async fn register(aws: &Aws, resource_id: &str, min: i64, max: i64) -> Result<()> {
+    aws.scaling
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .min_capacity(min as i32)
+        .max_capacity(max as i32)
+        .send()
+        .await
+        .ctx("application-autoscaling RegisterScalableTarget")?;
+    Ok(())
+}
+
+pub async fn apply(aws: &Aws, work: &Work<'_>) -> Result<State> {
+    let d = &work.node.desired;
+    register(
+        aws,
+        &work.node.name,
+        d["min"].as_i64().unwrap_or(1),
+        d["max"].as_i64().unwrap_or(1),
+    )
+    .await?;
+    Ok(State::new(work.node.name.clone(), None).with(d.clone()))
+}
+
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    Ok(super::gone(
+        aws.scaling
+            .deregister_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(&node.name)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .send()
+            .await
+            .ctx("application-autoscaling DeregisterScalableTarget"),
+    )?)
+}

@@ -1,0 +1,113 @@
+//! Scheduled capacity changes of a scaled service: each `scheduled:` entry
+//! is two actions, `<app>-<entry>-out-schedule` at `start_time` and
+//! `<app>-<entry>-in-schedule` at `end_time`.
+
+use anyhow::Result;
+use aws_sdk_applicationautoscaling::types::{
+    ScalableDimension, ScalableTargetAction, ServiceNamespace,
+};
+use serde_json::json;
+
+use super::{Address, Inputs, Kind, Node, State, Work, scalable_target};
+use crate::aws::{Aws, AwsResultExt};
+
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    cx.spec
+        .scaling
+        .iter()
+        .flat_map(|s| {
+            s.scheduled.iter().map(|a| {
+                let mut n = Node::new(Kind::ScheduledAction, &a.name, &a.name);
+                n.desired = json!({ "schedule": a.schedule, "min": a.min, "max": a.max });
+                n.depends_on = vec![Address::new(Kind::ScalableTarget, &s.task)];
+                n.task = Some(s.task.clone());
+                n
+            })
+        })
+        .collect()
+}
+
+fn resource_id(cx: &Inputs, node: &Node) -> String {
+    scalable_target::resource_id(&cx.spec.cluster, node.task.as_deref().unwrap_or_default())
+}
+
+pub async fn find(
+    aws: &Aws,
+    resource_id: &str,
+    name: Option<&str>,
+) -> Result<Vec<(String, State)>> {
+    let out = aws
+        .scaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .set_scheduled_action_names(name.map(|n| vec![n.to_string()]))
+        .send()
+        .await
+        .ctx("application-autoscaling DescribeScheduledActions")?;
+    Ok(out
+        .scheduled_actions()
+        .iter()
+        .map(|a| {
+            let t = a.scalable_target_action();
+            (
+                a.scheduled_action_name().to_string(),
+                State::new(a.scheduled_action_arn(), None).with(json!({
+                    "schedule": a.schedule(),
+                    "min": t.and_then(|t| t.min_capacity()),
+                    "max": t.and_then(|t| t.max_capacity()),
+                })),
+            )
+        })
+        .collect())
+}
+
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    Ok(find(aws, &resource_id(cx, node), Some(&node.name))
+        .await?
+        .into_iter()
+        .find(|(n, _)| *n == node.name)
+        .map(|(_, s)| s))
+}
+
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let d = &work.node.desired;
+    aws.scaling
+        .put_scheduled_action()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_name(&work.node.name)
+        .resource_id(resource_id(cx, work.node))
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .schedule(d["schedule"].as_str().unwrap_or_default())
+        .scalable_target_action(
+            ScalableTargetAction::builder()
+                .min_capacity(d["min"].as_i64().unwrap_or(1) as i32)
+                .max_capacity(d["max"].as_i64().unwrap_or(1) as i32)
+                .build(),
+        )
+        .send()
+        .await
+        .ctx("application-autoscaling PutScheduledAction")?;
+    Ok(State::new(work.node.name.clone(), None).with(d.clone()))
+}
+
+pub async fn delete_named(aws: &Aws, resource_id: &str, name: &str) -> Result<()> {
+    let result = aws
+        .scaling
+        .delete_scheduled_action()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_name(name)
+        .resource_id(resource_id)
+        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+        .send()
+        .await
+        .ctx("application-autoscaling DeleteScheduledAction");
+    match result {
+        Err(e) if e.code.as_deref() == Some("ObjectNotFoundException") => Ok(()),
+        other => Ok(super::gone(other)?),
+    }
+}
+
+pub async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<()> {
+    delete_named(aws, &resource_id(cx, node), &node.name).await
+}

@@ -1,0 +1,333 @@
+//! The WAF web ACL `<app>-acl` (WAFv2, regional): the chosen AWS managed
+//! rule groups in order, default allow, associated with the stack's load
+//! balancer. Changes are applied with the lock token read at plan time; an
+//! ACL the stack did not create is never changed. Not set up on an adopted
+//! load balancer (that would change it).
+
+use anyhow::Result;
+use aws_sdk_wafv2::types::{
+    AllowAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction, Rule, Scope,
+    Statement, Tag, VisibilityConfig,
+};
+use serde_json::{Value, json};
+
+use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use crate::aws::{Aws, AwsResultExt};
+use crate::config::writeback::Update;
+
+pub fn nodes(cx: &Inputs) -> Vec<Node> {
+    let Some(waf) = cx.spec.web.as_ref().and_then(|w| w.waf.as_ref()) else {
+        return vec![];
+    };
+    if cx.web.adopted {
+        tracing::warn!(
+            "alb.waf: not set up, because the load balancer was not created by this stack (associating an ACL would change it); set `alb.create: true` for the stack's own"
+        );
+        return vec![];
+    }
+    let lb = Address::new(Kind::LoadBalancer, "main");
+    let mut n = Node::new(Kind::WebAcl, "main", &waf.name);
+    n.desired = json!({ "rules": waf.rule_groups, "load_balancer": reference(&lb) });
+    n.depends_on = vec![lb];
+    vec![n]
+}
+
+fn visibility(metric: &str) -> Result<VisibilityConfig> {
+    Ok(VisibilityConfig::builder()
+        .sampled_requests_enabled(true)
+        .cloud_watch_metrics_enabled(true)
+        .metric_name(
+            metric
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect::<String>(),
+        )
+        .build()?)
+}
+
+fn rules(groups: &[String]) -> Result<Vec<Rule>> {
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            Ok(Rule::builder()
+                .name(g)
+                .priority(i as i32)
+                .statement(
+                    Statement::builder()
+                        .managed_rule_group_statement(
+                            ManagedRuleGroupStatement::builder()
+                                .vendor_name("AWS")
+                                .name(g)
+                                .build()?,
+                        )
+                        .build(),
+                )
+                .override_action(
+                    OverrideAction::builder()
+                        .none(NoneAction::builder().build())
+                        .build(),
+                )
+                .visibility_config(visibility(g)?)
+                .build()?)
+        })
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// (arn, id, lock token, rule group names) of the ACL with this name.
+async fn find(aws: &Aws, name: &str) -> Result<Option<(String, String, String, Vec<String>)>> {
+    let mut marker: Option<String> = None;
+    let summary = loop {
+        let out = aws
+            .waf
+            .list_web_acls()
+            .scope(Scope::Regional)
+            .set_next_marker(marker.clone())
+            .send()
+            .await
+            .ctx("wafv2 ListWebACLs")?;
+        if let Some(s) = out.web_acls().iter().find(|a| a.name() == Some(name)) {
+            break s.clone();
+        }
+        match out.next_marker() {
+            Some(m) if !m.is_empty() && !out.web_acls().is_empty() => marker = Some(m.to_string()),
+            _ => return Ok(None),
+        }
+    };
+    let id = summary.id().unwrap_or_default().to_string();
+    let got = aws
+        .waf
+        .get_web_acl()
+        .name(name)
+        .scope(Scope::Regional)
+        .id(&id)
+        .send()
+        .await
+        .ctx("wafv2 GetWebACL")?;
+    let groups = got
+        .web_acl()
+        .map(|a| {
+            let mut r: Vec<&Rule> = a.rules().iter().collect();
+            r.sort_by_key(|r| r.priority());
+            r.iter()
+                .filter_map(|r| {
+                    r.statement()?
+                        .managed_rule_group_statement()
+                        .map(|m| m.name().to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Some((
+        summary.arn().unwrap_or_default().to_string(),
+        id,
+        got.lock_token().unwrap_or_default().to_string(),
+        groups,
+    )))
+}
+
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    let Some((arn, id, lock, groups)) = find(aws, &node.name).await? else {
+        return Ok(None);
+    };
+    let tags = aws
+        .waf
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .ctx("wafv2 ListTagsForResource")?;
+    let tags = tags
+        .tag_info_for_resource()
+        .map(|t| {
+            t.tag_list()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let associated = match &cx.web.alb {
+        Some(alb) => {
+            let out = aws
+                .waf
+                .get_web_acl_for_resource()
+                .resource_arn(&alb.arn)
+                .send()
+                .await
+                .ctx("wafv2 GetWebACLForResource");
+            match out {
+                Ok(o) if o.web_acl().map(|a| a.arn()) == Some(arn.as_str()) => {
+                    Some(alb.arn.clone())
+                }
+                Ok(_) => None,
+                Err(e) if e.code.as_deref() == Some("WAFNonexistentItemException") => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => None,
+    };
+    let mut s =
+        State::new(arn, Some(tags)).with(json!({ "rules": groups, "load_balancer": associated }));
+    s.outputs.insert("id".into(), id);
+    s.outputs.insert("lock_token".into(), lock);
+    Ok(Some(s))
+}
+
+async fn associate(aws: &Aws, acl: &str, lb: &str) -> Result<()> {
+    // A new load balancer takes a moment to be known to WAF.
+    super::retry_while(
+        "wafv2 AssociateWebACL",
+        &["WAFUnavailableEntityException"],
+        || async {
+            aws.waf
+                .associate_web_acl()
+                .web_acl_arn(acl)
+                .resource_arn(lb)
+                .send()
+                .await
+                .ctx("wafv2 AssociateWebACL")
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+    let d = &work.node.desired;
+    let name = &work.node.name;
+    let groups = strings(&d["rules"]);
+    let lb = d["load_balancer"].as_str().unwrap_or_default();
+    let (arn, id) = match work.current {
+        Some(c) => {
+            if c.ownership(&cx.spec.app) != super::Ownership::Ours {
+                anyhow::bail!(
+                    "web ACL {name} exists but was not created by this stack, so it is left as it is; name the stack's own with `alb.waf.name`"
+                );
+            }
+            let id = c.outputs.get("id").cloned().unwrap_or_default();
+            if strings(&c.attributes["rules"]) != groups {
+                let result = aws
+                    .waf
+                    .update_web_acl()
+                    .name(name)
+                    .scope(Scope::Regional)
+                    .id(&id)
+                    .default_action(
+                        DefaultAction::builder()
+                            .allow(AllowAction::builder().build())
+                            .build(),
+                    )
+                    .set_rules(Some(rules(&groups)?))
+                    .visibility_config(visibility(name)?)
+                    .lock_token(c.outputs.get("lock_token").cloned().unwrap_or_default())
+                    .send()
+                    .await
+                    .ctx("wafv2 UpdateWebACL");
+                match result {
+                    Ok(_) => {}
+                    Err(e) if e.code.as_deref() == Some("WAFOptimisticLockException") => {
+                        anyhow::bail!(
+                            "web ACL {name} was changed by someone else since it was read; run `fargate-stack plan` to see it as it is now, then apply again"
+                        )
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            (c.id.clone(), id)
+        }
+        None => {
+            let out = aws
+                .waf
+                .create_web_acl()
+                .name(name)
+                .scope(Scope::Regional)
+                .default_action(
+                    DefaultAction::builder()
+                        .allow(AllowAction::builder().build())
+                        .build(),
+                )
+                .set_rules(Some(rules(&groups)?))
+                .visibility_config(visibility(name)?)
+                .description(format!("fargate-stack {}", cx.spec.app))
+                .set_tags(Some(
+                    super::tags(&cx.spec.app)
+                        .into_iter()
+                        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                        .collect::<Result<Vec<_>, _>>()?,
+                ))
+                .send()
+                .await
+                .ctx("wafv2 CreateWebACL")?;
+            let s = out
+                .summary()
+                .ok_or_else(|| anyhow::anyhow!("wafv2 CreateWebACL returned no summary"))?;
+            (
+                s.arn().unwrap_or_default().to_string(),
+                s.id().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    if work
+        .current
+        .is_none_or(|c| c.attributes["load_balancer"].as_str() != Some(lb))
+    {
+        associate(aws, &arn, lb).await?;
+    }
+    let mut s = State::new(arn, super::tag_map(&cx.spec.app)).with(d.clone());
+    s.outputs.insert("id".into(), id);
+    Ok(s)
+}
+
+pub async fn delete(aws: &Aws, node: &Node, state: &State) -> Result<()> {
+    if let Some(lb) = state.attributes["load_balancer"].as_str() {
+        let out = aws
+            .waf
+            .disassociate_web_acl()
+            .resource_arn(lb)
+            .send()
+            .await
+            .ctx("wafv2 DisassociateWebACL");
+        if let Err(e) = out
+            && e.code.as_deref() != Some("WAFNonexistentItemException")
+        {
+            return Err(e.into());
+        }
+    }
+    // The lock token changes with every update: read it now.
+    let Some((_, id, lock, _)) = find(aws, &node.name).await? else {
+        return Ok(());
+    };
+    let out = aws
+        .waf
+        .delete_web_acl()
+        .name(&node.name)
+        .scope(Scope::Regional)
+        .id(id)
+        .lock_token(lock)
+        .send()
+        .await
+        .ctx("wafv2 DeleteWebACL");
+    match out {
+        Err(e) if e.code.as_deref() != Some("WAFNonexistentItemException") => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
+pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
+    let mut u = vec![Update::new(&["alb", "waf", "name"], node.name.as_str())];
+    if let Some(s) = state {
+        u.push(Update::new(&["alb", "waf", "arn"], s.id.as_str()));
+        if let Some(id) = s.outputs.get("id") {
+            u.push(Update::new(&["alb", "waf", "id"], id.as_str()));
+        }
+    }
+    u
+}
