@@ -268,8 +268,9 @@ def _remember_deployment_config(body):
         return
     cluster = (req.get("cluster") or "default").rsplit("/", 1)[-1]
     # ... and its capacityProviderStrategy (Fargate Spot): kept, and the
-    # launch type left out as ECS does when a strategy is given.
-    for field in ("deploymentConfiguration", "capacityProviderStrategy"):
+    # launch type left out as ECS does when a strategy is given; and its
+    # healthCheckGracePeriodSeconds (services behind a load balancer).
+    for field in ("deploymentConfiguration", "capacityProviderStrategy", "healthCheckGracePeriodSeconds"):
         if field in req:
             with _state_lock:
                 DEPLOYMENT_CONFIG[(cluster, req.get("serviceName"), field)] = req[field]
@@ -277,7 +278,7 @@ def _remember_deployment_config(body):
 
 def _add_deployment_config(svc):
     key = (svc.get("clusterArn", "").rsplit("/", 1)[-1], svc.get("serviceName"))
-    for field in ("deploymentConfiguration", "capacityProviderStrategy"):
+    for field in ("deploymentConfiguration", "capacityProviderStrategy", "healthCheckGracePeriodSeconds"):
         if not svc.get(field) and key + (field,) in DEPLOYMENT_CONFIG:
             svc[field] = DEPLOYMENT_CONFIG[key + (field,)]
             if field == "capacityProviderStrategy":

@@ -2,8 +2,6 @@
 //! page, a config schema, versions and colours; a plan that reads like
 //! Terraform's, with a CI exit code, image drift and prune; rollback.
 
-use serde_json::json;
-
 use crate::support::*;
 
 #[test]
@@ -222,18 +220,7 @@ async fn the_plan_reads_like_terraform_and_has_a_ci_exit_code() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moved_image_tag_shows_in_the_plan() {
     let (moto, seed, w) = applied_daemon();
-    let ecr = aws_sdk_ecr::Client::new(&moto.sdk().await);
-    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": digest('0')},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": digest('d')}]});
-    ecr.put_image()
-        .repository_name("helloworld")
-        .image_manifest(manifest.to_string())
-        .image_tag("latest")
-        .send()
-        .await
-        .unwrap();
+    push_image(&moto, "helloworld", 'd').await;
     let plan = w.run(&["plan", "-c", "daemon.yml"]).ok();
     assert!(plan.stdout.contains("image drift"), "{}", plan.stdout);
     assert!(

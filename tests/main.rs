@@ -17,4 +17,5 @@ mod robustness;
 mod safety;
 mod schedules;
 mod state;
+mod web;
 mod worker;

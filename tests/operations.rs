@@ -34,21 +34,6 @@ fn applied() -> (Moto, Seed, Workdir) {
 
 /// Moves `helloworld:latest` to a new image (moto's digest comes from the
 /// layer digests, so `layer` makes it distinct).
-async fn push_latest(moto: &Moto, layer: char) {
-    let ecr = aws_sdk_ecr::Client::new(&moto.sdk().await);
-    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
-    let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": digest('0')},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": digest(layer)}]});
-    ecr.put_image()
-        .repository_name("helloworld")
-        .image_manifest(manifest.to_string())
-        .image_tag("latest")
-        .send()
-        .await
-        .unwrap();
-}
-
 async fn service(moto: &Moto, name: &str) -> aws_sdk_ecs::types::Service {
     let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
     let out = ecs
@@ -200,7 +185,7 @@ async fn a_failed_rollout_exits_nonzero_and_says_why() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moved_image_tag_blocks_create_service_and_run_task_unless_forced() {
     let (moto, seed, w) = applied();
-    push_latest(&moto, 'b').await;
+    push_image(&moto, "helloworld", 'b').await;
     let refused = run(&w, &["create-service", "-c", "daemon.yml"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
@@ -646,7 +631,7 @@ async fn status_says_whether_service_tasks_are_current() {
     );
 
     // The tag moves: the running tasks' image is behind.
-    push_latest(&moto, 'c').await;
+    push_image(&moto, "helloworld", 'c').await;
     assert!(
         tasks_of(&w)[0]["image_digest"]
             .as_str()

@@ -1,11 +1,12 @@
-//! `list-zones`: Route 53 hosted zones for a domain (with the Route 53
-//! profile when one is given).
+//! `list-zones`: the Route 53 hosted zones of a domain, its parents and its
+//! children (with the Route 53 profile when one is given), longest first:
+//! the first public one is where a public service's records go.
 
 use anyhow::Result;
 
 use super::Settings;
 use super::stack;
-use crate::aws::{Aws, AwsOptions, AwsResultExt};
+use crate::aws::{Aws, AwsOptions};
 use crate::output::{Format, table};
 
 pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
@@ -22,38 +23,21 @@ pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
         }
     };
     let wanted = domain.trim_end_matches('.').to_ascii_lowercase();
-    let mut zones = Vec::new();
-    let mut marker: Option<(String, String)> = None;
-    loop {
-        let mut req = aws.route53.list_hosted_zones_by_name().dns_name(&wanted);
-        if let Some((name, id)) = &marker {
-            req = req.dns_name(name).hosted_zone_id(id);
-        }
-        let out = req.send().await.ctx("route53 ListHostedZonesByName")?;
-        for z in out.hosted_zones() {
-            let name = z.name().trim_end_matches('.').to_ascii_lowercase();
-            if name == wanted
-                || wanted.ends_with(&format!(".{name}"))
-                || name.ends_with(&format!(".{wanted}"))
-            {
-                let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
-                zones.push((
-                    z.id().trim_start_matches("/hostedzone/").to_string(),
-                    z.name().to_string(),
-                    private,
-                    z.resource_record_set_count(),
-                ));
-            }
-        }
-        match (
-            out.is_truncated(),
-            out.next_dns_name(),
-            out.next_hosted_zone_id(),
-        ) {
-            (true, Some(n), Some(i)) => marker = Some((n.to_string(), i.to_string())),
-            _ => break,
-        }
-    }
+    // The domain's own zone, its parents and its children. (A listing by
+    // name starts at the domain in AWS's order, where parents come first,
+    // so all zones are read and filtered.)
+    let mut zones: Vec<(String, String, bool, Option<i64>)> =
+        crate::discovery::web::all_zones(&aws)
+            .await?
+            .into_iter()
+            .filter(|z| {
+                z.name == wanted
+                    || wanted.ends_with(&format!(".{}", z.name))
+                    || z.name.ends_with(&format!(".{wanted}"))
+            })
+            .map(|z| (z.id, format!("{}.", z.name), z.private, z.records))
+            .collect();
+    zones.sort_by_key(|z| std::cmp::Reverse(z.1.len()));
     if settings.format == Format::Json {
         let doc: Vec<_> = zones
             .iter()

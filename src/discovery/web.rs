@@ -57,6 +57,7 @@ pub struct Zone {
     pub id: String,
     pub name: String,
     pub private: bool,
+    pub records: Option<i64>,
 }
 
 pub fn alb_from(lb: &LoadBalancer) -> Alb {
@@ -68,10 +69,11 @@ pub fn alb_from(lb: &LoadBalancer) -> Alb {
             .canonical_hosted_zone_id()
             .unwrap_or_default()
             .to_string(),
+        // Absent only where an emulator leaves it out: AWS's default.
         scheme: lb
             .scheme()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+            .map_or("internet-facing", |s| s.as_str())
+            .to_string(),
         security_groups: lb.security_groups().to_vec(),
         dualstack: lb
             .ip_address_type()
@@ -378,6 +380,7 @@ fn zone_from(z: &aws_sdk_route53::types::HostedZone) -> Zone {
         id: z.id().trim_start_matches("/hostedzone/").to_string(),
         name: z.name().trim_end_matches('.').to_ascii_lowercase(),
         private: z.config().is_some_and(|c| c.private_zone()),
+        records: z.resource_record_set_count(),
     }
 }
 
@@ -497,6 +500,7 @@ mod tests {
             id: name.into(),
             name: name.into(),
             private,
+            records: None,
         }
     }
 

@@ -259,7 +259,7 @@ impl Kind {
             Kind::EfsIngress => efs_ingress::observe(aws, cx, node).await,
             Kind::Certificate => certificate::observe(aws, cx, node).await,
             Kind::LoadBalancer => load_balancer::observe(cx).await,
-            Kind::TargetGroup => target_group::observe(aws, node).await,
+            Kind::TargetGroup => target_group::observe(aws, cx, node).await,
             Kind::Listener => listener::observe(cx, node).await,
             Kind::ListenerCertificate => listener_certificate::observe(aws, cx, node).await,
             Kind::ListenerRule => listener_rule::observe(aws, cx, node).await,

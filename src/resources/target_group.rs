@@ -96,11 +96,28 @@ pub async fn find(aws: &Aws, name: &str) -> Result<Option<(String, Value)>> {
     }
 }
 
-pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
-    let Some((arn, attrs)) = find(aws, &node.name).await? else {
+pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    // With the ARN recorded, its tags are read beside the describe (one
+    // round); they are read again only if the group was replaced.
+    let recorded = node
+        .task
+        .as_ref()
+        .and_then(|t| cx.config.tasks.get(t))
+        .and_then(|t| t.target_group_arn.clone());
+    let early_tags = async {
+        match &recorded {
+            Some(arn) => crate::discovery::web::tags_of(aws, arn).await.ok(),
+            None => None,
+        }
+    };
+    let (found, early_tags) = tokio::join!(find(aws, &node.name), early_tags);
+    let Some((arn, attrs)) = found? else {
         return Ok(None);
     };
-    let tags = crate::discovery::web::tags_of(aws, &arn).await?;
+    let tags = match early_tags {
+        Some(t) if recorded.as_deref() == Some(arn.as_str()) => t,
+        _ => crate::discovery::web::tags_of(aws, &arn).await?,
+    };
     Ok(Some(State::new(arn, Some(tags)).with(attrs)))
 }
 

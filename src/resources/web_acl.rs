@@ -84,6 +84,16 @@ fn strings(v: &Value) -> Vec<String> {
 
 /// (arn, id, lock token, rule group names) of the ACL with this name.
 async fn find(aws: &Aws, name: &str) -> Result<Option<(String, String, String, Vec<String>)>> {
+    let Some((arn, id)) = list(aws, name).await? else {
+        return Ok(None);
+    };
+    Ok(get(aws, name, &id)
+        .await?
+        .map(|(lock, groups)| (arn, id, lock, groups)))
+}
+
+/// The ARN and ID of the ACL with this name.
+async fn list(aws: &Aws, name: &str) -> Result<Option<(String, String)>> {
     let mut marker: Option<String> = None;
     let summary = loop {
         let out = aws
@@ -102,16 +112,28 @@ async fn find(aws: &Aws, name: &str) -> Result<Option<(String, String, String, V
             _ => return Ok(None),
         }
     };
-    let id = summary.id().unwrap_or_default().to_string();
-    let got = aws
+    Ok(Some((
+        summary.arn().unwrap_or_default().to_string(),
+        summary.id().unwrap_or_default().to_string(),
+    )))
+}
+
+/// The lock token and rule group names of the ACL; `None` when it is gone.
+async fn get(aws: &Aws, name: &str, id: &str) -> Result<Option<(String, Vec<String>)>> {
+    let got = match aws
         .waf
         .get_web_acl()
         .name(name)
         .scope(Scope::Regional)
-        .id(&id)
+        .id(id)
         .send()
         .await
-        .ctx("wafv2 GetWebACL")?;
+        .ctx("wafv2 GetWebACL")
+    {
+        Ok(g) => g,
+        Err(e) if e.code.as_deref() == Some("WAFNonexistentItemException") => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let groups = got
         .web_acl()
         .map(|a| {
@@ -127,24 +149,43 @@ async fn find(aws: &Aws, name: &str) -> Result<Option<(String, String, String, V
         })
         .unwrap_or_default();
     Ok(Some((
-        summary.arn().unwrap_or_default().to_string(),
-        id,
         got.lock_token().unwrap_or_default().to_string(),
         groups,
     )))
 }
 
 pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    let Some((arn, id, lock, groups)) = find(aws, &node.name).await? else {
+    // With its ID and ARN recorded, the ACL, its tags and its association
+    // are read at once (one round); else it is looked up by name first.
+    let recorded = cx
+        .config
+        .alb
+        .as_ref()
+        .and_then(|a| a.waf.as_ref())
+        .and_then(|w| Some((w.arn.clone()?, w.id.clone()?)))
+        .filter(|(arn, _)| arn.contains(&format!("/webacl/{}/", node.name)));
+    let (arn, id) = match recorded {
+        Some(r) => r,
+        None => match list(aws, &node.name).await? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
+    let tags = async {
+        aws.waf
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .ctx("wafv2 ListTagsForResource")
+    };
+    let (got, tags, associated) =
+        tokio::join!(get(aws, &node.name, &id), tags, associated(aws, cx, &arn));
+    let Some((lock, groups)) = got? else {
         return Ok(None);
     };
-    let tags = aws
-        .waf
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .ctx("wafv2 ListTagsForResource")?;
+    let associated = associated?;
+    let tags = tags?;
     let tags = tags
         .tag_info_for_resource()
         .map(|t| {
@@ -154,31 +195,31 @@ pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<S
                 .collect()
         })
         .unwrap_or_default();
-    let associated = match &cx.web.alb {
-        Some(alb) => {
-            let out = aws
-                .waf
-                .get_web_acl_for_resource()
-                .resource_arn(&alb.arn)
-                .send()
-                .await
-                .ctx("wafv2 GetWebACLForResource");
-            match out {
-                Ok(o) if o.web_acl().map(|a| a.arn()) == Some(arn.as_str()) => {
-                    Some(alb.arn.clone())
-                }
-                Ok(_) => None,
-                Err(e) if e.code.as_deref() == Some("WAFNonexistentItemException") => None,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        None => None,
-    };
     let mut s =
         State::new(arn, Some(tags)).with(json!({ "rules": groups, "load_balancer": associated }));
     s.outputs.insert("id".into(), id);
     s.outputs.insert("lock_token".into(), lock);
     Ok(Some(s))
+}
+
+/// The load balancer's ARN when the ACL is associated with it.
+async fn associated(aws: &Aws, cx: &Inputs<'_>, acl: &str) -> Result<Option<String>> {
+    let Some(alb) = &cx.web.alb else {
+        return Ok(None);
+    };
+    let out = aws
+        .waf
+        .get_web_acl_for_resource()
+        .resource_arn(&alb.arn)
+        .send()
+        .await
+        .ctx("wafv2 GetWebACLForResource");
+    match out {
+        Ok(o) if o.web_acl().map(|a| a.arn()) == Some(acl) => Ok(Some(alb.arn.clone())),
+        Ok(_) => Ok(None),
+        Err(e) if e.code.as_deref() == Some("WAFNonexistentItemException") => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn associate(aws: &Aws, acl: &str, lb: &str) -> Result<()> {

@@ -77,6 +77,11 @@ pub struct Seed {
 impl Moto {
     /// Starts a fresh server. Panics (never skips) when moto is missing.
     pub fn start() -> Moto {
+        Moto::start_with(&[])
+    }
+
+    /// Starts a fresh server with extra environment (`MOTO_ACCOUNT_ID`).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let mut last_log = String::new();
         for _ in 0..3 {
             let dir = tempfile::tempdir().unwrap();
@@ -87,6 +92,7 @@ impl Moto {
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .env("MOTO_CALL_LOG", &call_log)
                 .env("MOTO_ACM_VALIDATION_WAIT", "0")
+                .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(
                     std::fs::File::create(dir.path().join("moto.log")).unwrap(),
@@ -274,6 +280,28 @@ impl Moto {
             .load()
             .await
     }
+}
+
+/// Pushes a one-layer image as `<repository>:latest` (creating the
+/// repository when needed); `layer` makes the digest differ.
+pub async fn push_image(moto: &Moto, repository: &str, layer: char) {
+    let ecr = aws_sdk_ecr::Client::new(&moto.sdk().await);
+    let _ = ecr
+        .create_repository()
+        .repository_name(repository)
+        .send()
+        .await;
+    let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let manifest = serde_json::json!({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": digest('0')},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1, "digest": digest(layer)}]});
+    ecr.put_image()
+        .repository_name(repository)
+        .image_manifest(manifest.to_string())
+        .image_tag("latest")
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A working directory with the binary pointed at `moto` (or at nothing).

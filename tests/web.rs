@@ -1,0 +1,1097 @@
+//! Web services through the binary: certificates validated through Route 53,
+//! the load balancer (created or adopted), listeners, rules, DNS, WAF,
+//! services in their target groups, autoscaling, and destroy.
+
+use crate::support::*;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum, RuleCondition,
+};
+use aws_sdk_route53::types::{HostedZoneConfig, RrType, Vpc, VpcRegion};
+
+/// Creates a hosted zone (private to `vpc` when given); returns its ID.
+async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    let mut req = r53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(format!("{name}-{}", vpc.unwrap_or("public")));
+    if let Some(v) = vpc {
+        req = req
+            .vpc(
+                Vpc::builder()
+                    .vpc_id(v)
+                    .vpc_region(VpcRegion::UsEast1)
+                    .build(),
+            )
+            .hosted_zone_config(HostedZoneConfig::builder().private_zone(true).build());
+    }
+    let out = req.send().await.unwrap();
+    out.hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string()
+}
+
+async fn elb(moto: &Moto) -> aws_sdk_elasticloadbalancingv2::Client {
+    aws_sdk_elasticloadbalancingv2::Client::new(&moto.sdk().await)
+}
+
+/// The alias target of a domain's A record, if any.
+async fn alias_of(moto: &Moto, zone: &str, domain: &str) -> Option<String> {
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    let out = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    out.resource_record_sets()
+        .iter()
+        .find(|r| r.name().trim_end_matches('.') == domain && *r.r#type() == RrType::A)
+        .and_then(|r| r.alias_target())
+        .map(|a| a.dns_name().to_lowercase())
+}
+
+fn quick(args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    v.extend(["--poll-time".into(), "100ms".into()]);
+    v
+}
+
+fn run(w: &Workdir, args: &[&str]) -> Run {
+    let v = quick(args);
+    w.run(&v.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let zone_id = zone(&moto, "example.com", None).await;
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "web.yml");
+
+    let applied = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    assert!(
+        applied.stdout.contains("Apply complete"),
+        "{}",
+        applied.stdout
+    );
+    let cfg = w.yaml("web.yml");
+    let alb_arn = str_at(&cfg, &["alb", "arn"]).to_string();
+    let elb = elb(&moto).await;
+
+    // The load balancer: internet-facing, in the public subnets, with its
+    // own group open on 443 and 80 to the world.
+    let lb = elb
+        .describe_load_balancers()
+        .load_balancer_arns(&alb_arn)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .clone();
+    assert_eq!(lb.load_balancer_name(), Some("web-demo-alb"));
+    assert_eq!(lb.scheme().unwrap().as_str(), "internet-facing");
+    let mut azs: Vec<String> = lb
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.subnet_id().map(str::to_string))
+        .collect();
+    azs.sort();
+    let mut public = seed.public.clone();
+    public.sort();
+    assert_eq!(azs, public);
+    let alb_sg = str_at(&cfg, &["security_groups", "alb", "group_id"]).to_string();
+    assert_eq!(lb.security_groups(), [alb_sg.clone()]);
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk().await);
+    let groups = ec2
+        .describe_security_groups()
+        .group_ids(&alb_sg)
+        .group_ids(str_at(&cfg, &["security_groups", "fargate", "group_id"]))
+        .send()
+        .await
+        .unwrap();
+    let open: Vec<(i32, String)> = groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_id() == Some(alb_sg.as_str()))
+        .unwrap()
+        .ip_permissions()
+        .iter()
+        .flat_map(|p| {
+            p.ip_ranges()
+                .iter()
+                .map(|r| (p.from_port().unwrap(), r.cidr_ip().unwrap().to_string()))
+        })
+        .collect();
+    assert!(open.contains(&(443, "0.0.0.0/0".into())), "{open:?}");
+    assert!(open.contains(&(80, "0.0.0.0/0".into())), "{open:?}");
+    // The tasks' group lets in the container ports from the ALB's group only.
+    let tasks_group = groups
+        .security_groups()
+        .iter()
+        .find(|g| g.group_id() != Some(alb_sg.as_str()))
+        .unwrap();
+    for port in [80, 8080] {
+        let rule = tasks_group
+            .ip_permissions()
+            .iter()
+            .find(|p| p.from_port() == Some(port))
+            .unwrap_or_else(|| panic!("no ingress on {port}"));
+        assert!(rule.ip_ranges().is_empty());
+        assert_eq!(
+            rule.user_id_group_pairs()[0].group_id(),
+            Some(alb_sg.as_str())
+        );
+    }
+
+    // Target groups: ip, the container port, the health check.
+    let tgs = elb
+        .describe_target_groups()
+        .names("web-demo-web-tg")
+        .names("web-demo-api-tg")
+        .send()
+        .await
+        .unwrap();
+    let tg = |name: &str| {
+        tgs.target_groups()
+            .iter()
+            .find(|t| t.target_group_name() == Some(name))
+            .unwrap()
+            .clone()
+    };
+    let (web_tg, api_tg) = (tg("web-demo-web-tg"), tg("web-demo-api-tg"));
+    assert_eq!(web_tg.port(), Some(80));
+    assert_eq!(api_tg.port(), Some(8080));
+    assert_eq!(api_tg.health_check_path(), Some("/health"));
+    assert_eq!(web_tg.target_type().unwrap().as_str(), "ip");
+    assert_eq!(
+        str_at(&cfg, &["tasks", "api", "target_group_arn"]),
+        api_tg.target_group_arn().unwrap()
+    );
+
+    // Certificates: one per domain, issued, recorded per task.
+    let acm = aws_sdk_acm::Client::new(&moto.sdk().await);
+    let web_cert = str_at(&cfg, &["tasks", "web", "certificate_arn"]).to_string();
+    let api_cert = str_at(&cfg, &["tasks", "api", "certificate_arn"]).to_string();
+    assert_ne!(web_cert, api_cert);
+    for arn in [&web_cert, &api_cert] {
+        let c = acm
+            .describe_certificate()
+            .certificate_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            c.certificate().unwrap().status().unwrap().as_str(),
+            "ISSUED"
+        );
+    }
+
+    // Listeners: 443 with the www certificate and a TLS 1.3 policy (api's
+    // added for SNI), 80 redirecting to 443.
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&alb_arn)
+        .send()
+        .await
+        .unwrap();
+    let https = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(443))
+        .unwrap();
+    assert_eq!(https.protocol(), Some(&ProtocolEnum::Https));
+    assert_eq!(
+        https.certificates()[0].certificate_arn(),
+        Some(web_cert.as_str())
+    );
+    assert!(https.ssl_policy().unwrap().contains("TLS13"));
+    let http = listeners
+        .listeners()
+        .iter()
+        .find(|l| l.port() == Some(80))
+        .unwrap();
+    let redirect = http.default_actions()[0].redirect_config().unwrap();
+    assert_eq!(redirect.protocol(), Some("HTTPS"));
+    assert_eq!(redirect.status_code().unwrap().as_str(), "HTTP_301");
+    let sni = elb
+        .describe_listener_certificates()
+        .listener_arn(https.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        sni.certificates()
+            .iter()
+            .any(|c| c.certificate_arn() == Some(api_cert.as_str()))
+    );
+
+    // One rule per service, by host, with distinct priorities.
+    let rules = elb
+        .describe_rules()
+        .listener_arn(https.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let ours: Vec<_> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .collect();
+    assert_eq!(ours.len(), 2);
+    assert_ne!(ours[0].priority(), ours[1].priority());
+    for (host, tg) in [("www.example.com", &web_tg), ("api.example.com", &api_tg)] {
+        let rule = ours
+            .iter()
+            .find(|r| {
+                r.conditions()[0]
+                    .host_header_config()
+                    .is_some_and(|h| h.values() == [host.to_string()])
+            })
+            .unwrap_or_else(|| panic!("no rule for {host}"));
+        assert_eq!(
+            rule.actions()[0].target_group_arn(),
+            tg.target_group_arn(),
+            "{host}"
+        );
+    }
+    let priorities: Vec<String> = ours
+        .iter()
+        .map(|r| r.priority().unwrap().to_string())
+        .collect();
+
+    // DNS: alias records to the ALB; the zone is recorded.
+    for domain in ["www.example.com", "api.example.com"] {
+        assert_eq!(
+            alias_of(&moto, &zone_id, domain)
+                .await
+                .unwrap()
+                .trim_end_matches('.'),
+            lb.dns_name().unwrap().to_lowercase(),
+            "{domain}"
+        );
+    }
+    assert_eq!(str_at(&cfg, &["route53", "zone_id"]), zone_id);
+
+    // WAF: the default bundle, associated with the ALB.
+    let waf = aws_sdk_wafv2::Client::new(&moto.sdk().await);
+    let acl = waf
+        .get_web_acl_for_resource()
+        .resource_arn(&alb_arn)
+        .send()
+        .await
+        .unwrap();
+    let acl = acl.web_acl().unwrap();
+    assert_eq!(acl.name(), "web-demo-acl");
+    let groups: Vec<&str> = acl
+        .rules()
+        .iter()
+        .filter_map(|r| Some(r.statement()?.managed_rule_group_statement()?.name()))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "AWSManagedRulesCommonRuleSet",
+            "AWSManagedRulesAmazonIpReputationList",
+            "AWSManagedRulesKnownBadInputsRuleSet",
+            "AWSManagedRulesSQLiRuleSet"
+        ]
+    );
+
+    // A second apply changes nothing, and says autoscaling waits for the services.
+    moto.clear_calls();
+    let again = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply");
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains("tasks.web.autoscaling: set up by `fargate-stack create-service web`"),
+        "{}",
+        again.stdout
+    );
+
+    // The services: in their target groups, with a grace period, and their
+    // autoscaling set up.
+    let created = run(&w, &["create-service", "web", "-c", "web.yml"]).ok();
+    assert!(
+        created.stdout.contains("https://www.example.com/"),
+        "{}",
+        created.stdout
+    );
+    run(&w, &["create-service", "api", "-c", "web.yml"]).ok();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let services = ecs
+        .describe_services()
+        .cluster("web-demo-cluster")
+        .services("web")
+        .services("api")
+        .send()
+        .await
+        .unwrap();
+    for svc in services.services() {
+        let name = svc.service_name().unwrap();
+        let lb = &svc.load_balancers()[0];
+        let (tg, port) = if name == "web" {
+            (&web_tg, 80)
+        } else {
+            (&api_tg, 8080)
+        };
+        assert_eq!(lb.target_group_arn(), tg.target_group_arn(), "{name}");
+        assert_eq!(lb.container_name(), Some(name));
+        assert_eq!(lb.container_port(), Some(port));
+        assert_eq!(svc.health_check_grace_period_seconds(), Some(60), "{name}");
+    }
+    let scaling = aws_sdk_applicationautoscaling::Client::new(&moto.sdk().await);
+    use aws_sdk_applicationautoscaling::types::ServiceNamespace;
+    let targets = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    let target = |id: &str| {
+        targets
+            .scalable_targets()
+            .iter()
+            .find(|t| t.resource_id() == id)
+            .unwrap_or_else(|| panic!("no scalable target {id}"))
+            .clone()
+    };
+    let web_target = target("service/web-demo-cluster/web");
+    assert_eq!(
+        (web_target.min_capacity(), web_target.max_capacity()),
+        (2, 6)
+    );
+    let api_target = target("service/web-demo-cluster/api");
+    assert_eq!(
+        (api_target.min_capacity(), api_target.max_capacity()),
+        (1, 4)
+    );
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    let policy = |resource: &str| {
+        policies
+            .scaling_policies()
+            .iter()
+            .find(|p| p.resource_id() == resource)
+            .unwrap()
+            .target_tracking_scaling_policy_configuration()
+            .unwrap()
+            .clone()
+    };
+    let web_policy = policy("service/web-demo-cluster/web");
+    assert_eq!(web_policy.target_value(), 60.0);
+    let web_metric = web_policy.predefined_metric_specification().unwrap();
+    assert_eq!(
+        web_metric.predefined_metric_type().as_str(),
+        "ECSServiceAverageCPUUtilization"
+    );
+    let api_policy = policy("service/web-demo-cluster/api");
+    let api_metric = api_policy.predefined_metric_specification().unwrap();
+    assert_eq!(
+        api_metric.predefined_metric_type().as_str(),
+        "ALBRequestCountPerTarget"
+    );
+    let label = api_metric.resource_label().unwrap();
+    assert!(label.starts_with("app/web-demo-alb/"), "{label}");
+    assert!(label.contains("/targetgroup/web-demo-api-tg/"), "{label}");
+    let actions = scaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    let out = actions
+        .scheduled_actions()
+        .iter()
+        .find(|a| a.scheduled_action_name() == "web-demo-business-hours-out-schedule")
+        .expect("the scale-out action");
+    assert_eq!(out.schedule(), "cron(00 08 ? * 2-6 *)");
+    assert_eq!(
+        out.scalable_target_action().and_then(|a| a.max_capacity()),
+        Some(8)
+    );
+    let policy_arn = str_at(
+        &w.yaml("web.yml"),
+        &["tasks", "web", "autoscaling", "policy_arn"],
+    )
+    .to_string();
+    assert!(policy_arn.contains("policyName/app-fargatestack-web-demo-web-autoscaling-policy"));
+
+    // Everything converged: a third apply makes no call that changes anything.
+    moto.clear_calls();
+    let third = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    moto.assert_no_mutations("an apply after create-service");
+    assert!(!third.stdout.contains("later:"), "{}", third.stdout);
+    // Rules kept their priorities.
+    let now: Vec<String> = elb
+        .describe_rules()
+        .listener_arn(https.listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .map(|r| r.priority().unwrap().to_string())
+        .collect();
+    assert_eq!(now, priorities);
+
+    // status: the URL and the health of registered targets (the emulator
+    // registers none for a service; a target registered here is healthy).
+    let status = run(&w, &["status", "web", "-c", "web.yml", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(status[0]["url"], "https://www.example.com/");
+    assert_eq!(status[0]["targets"], serde_json::json!([]));
+    elb.register_targets()
+        .target_group_arn(web_tg.target_group_arn().unwrap())
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.0.10.99")
+                .port(80)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let status = run(&w, &["status", "web", "-c", "web.yml", "-o", "json"])
+        .ok()
+        .json();
+    assert_eq!(status[0]["targets"][0]["ip"], "10.0.10.99");
+    assert_eq!(status[0]["targets"][0]["health"], "healthy");
+    let text = run(&w, &["status", "web", "-c", "web.yml"]).ok();
+    assert!(
+        text.stdout.contains("URL: https://www.example.com/"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("10.0.10.99:80"), "{}", text.stdout);
+
+    // Changing the policy: add-scaling-policy edits the config, apply puts it.
+    run(
+        &w,
+        &[
+            "add-scaling-policy",
+            "web",
+            "memory",
+            "70",
+            "2",
+            "5",
+            "-c",
+            "web.yml",
+        ],
+    )
+    .ok();
+    let cfg = w.yaml("web.yml");
+    assert_eq!(
+        cfg["tasks"]["web"]["autoscaling"]["memory"].as_u64(),
+        Some(70)
+    );
+    assert!(cfg["tasks"]["web"]["autoscaling"]["cpu"].is_null());
+    let plan = w.run(&["plan", "-c", "web.yml"]).ok();
+    assert!(
+        plan.stdout.contains(
+            "metric: ECSServiceAverageCPUUtilization -> ECSServiceAverageMemoryUtilization"
+        ),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    let policies = scaling
+        .describe_scaling_policies()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id("service/web-demo-cluster/web")
+        .send()
+        .await
+        .unwrap();
+    let p = policies.scaling_policies()[0]
+        .target_tracking_scaling_policy_configuration()
+        .unwrap();
+    assert_eq!(
+        p.predefined_metric_specification()
+            .unwrap()
+            .predefined_metric_type()
+            .as_str(),
+        "ECSServiceAverageMemoryUtilization"
+    );
+    assert_eq!(p.target_value(), 70.0);
+    // A bad one is refused, and the config is untouched.
+    let before = w.read("web.yml");
+    let bad = run(
+        &w,
+        &[
+            "add-scaling-policy",
+            "web",
+            "requests",
+            "0",
+            "-c",
+            "web.yml",
+        ],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert_eq!(w.read("web.yml"), before);
+
+    // Scheduled actions: deleted by name (both halves), in AWS and the config.
+    run(
+        &w,
+        &["delete-scheduled-action", "business-hours", "-c", "web.yml"],
+    )
+    .ok();
+    let left = scaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(left.scheduled_actions().is_empty());
+    assert!(
+        w.yaml("web.yml")["tasks"]["web"]["autoscaling"]["scheduled"]["business-hours"].is_null()
+    );
+    run(
+        &w,
+        &[
+            "add-scheduled-action",
+            "web",
+            "nights",
+            "00:20",
+            "00:06",
+            "1-7",
+            "2/1",
+            "4/2",
+            "-c",
+            "web.yml",
+        ],
+    )
+    .ok();
+    w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    let names: Vec<String> = scaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap()
+        .scheduled_actions()
+        .iter()
+        .map(|a| a.scheduled_action_name().to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"web-demo-nights-out-schedule".to_string()));
+
+    // delete-scaling-policy on api (no schedules): policy and target go.
+    run(&w, &["delete-scaling-policy", "api", "-c", "web.yml"]).ok();
+    let gone = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_ids("service/web-demo-cluster/api")
+        .send()
+        .await
+        .unwrap();
+    assert!(gone.scalable_targets().is_empty());
+    assert!(w.yaml("web.yml")["tasks"]["api"]["autoscaling"].is_null());
+    moto.clear_calls();
+    w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
+    moto.assert_no_mutations("an apply after the scaling commands");
+
+    // destroy: all of it goes, the zone stays (it is the account's).
+    run(&w, &["destroy", "-c", "web.yml", "--force"]).ok();
+    assert!(
+        elb.describe_load_balancers()
+            .load_balancer_arns(&alb_arn)
+            .send()
+            .await
+            .is_err()
+    );
+    assert!(
+        elb.describe_target_groups()
+            .names("web-demo-web-tg")
+            .send()
+            .await
+            .is_err()
+    );
+    for arn in [&web_cert, &api_cert] {
+        assert!(
+            acm.describe_certificate()
+                .certificate_arn(arn)
+                .send()
+                .await
+                .is_err()
+        );
+    }
+    assert_eq!(alias_of(&moto, &zone_id, "www.example.com").await, None);
+    assert!(
+        waf.list_web_acls()
+            .scope(aws_sdk_wafv2::types::Scope::Regional)
+            .send()
+            .await
+            .unwrap()
+            .web_acls()
+            .is_empty()
+    );
+    assert!(
+        ec2.describe_security_groups()
+            .group_ids(&alb_sg)
+            .send()
+            .await
+            .is_err()
+    );
+    let left = scaling
+        .describe_scalable_targets()
+        .service_namespace(ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(left.scalable_targets().is_empty());
+}
+
+/// An ALB found in the VPC is used as it is: only our rule and our
+/// certificate are added to it, and destroy leaves it (and its other
+/// rules) as they were. The record goes in the zone with the longest
+/// matching name.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    zone(&moto, "example.com", None).await;
+    let shop_zone = zone(&moto, "shop.example.com", None).await;
+    let sdk = moto.sdk().await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let acm = aws_sdk_acm::Client::new(&sdk);
+    let elb = elb(&moto).await;
+    let sg = ec2
+        .create_security_group()
+        .group_name("shared-alb")
+        .description("someone else's")
+        .vpc_id(&seed.vpc_id)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let theirs = elb
+        .create_load_balancer()
+        .name("shared")
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::InternetFacing)
+        .set_subnets(Some(seed.public.clone()))
+        .security_groups(&sg)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    let their_cert = acm
+        .request_certificate()
+        .domain_name("other.example.com")
+        .send()
+        .await
+        .unwrap()
+        .certificate_arn()
+        .unwrap()
+        .to_string();
+    let not_found = || {
+        Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code("404")
+                    .build(),
+            )
+            .build()
+    };
+    let listener = elb
+        .create_listener()
+        .load_balancer_arn(&theirs)
+        .port(443)
+        .protocol(ProtocolEnum::Https)
+        .certificates(Certificate::builder().certificate_arn(&their_cert).build())
+        .default_actions(not_found())
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .listener_arn()
+        .unwrap()
+        .to_string();
+    elb.create_rule()
+        .listener_arn(&listener)
+        .priority(5)
+        .conditions(
+            RuleCondition::builder()
+                .field("host-header")
+                .values("other.example.com")
+                .build(),
+        )
+        .actions(not_found())
+        .send()
+        .await
+        .unwrap();
+
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "shop.yml",
+        "app:\n  name: shop\ntasks:\n  front:\n    type: https\n    image: helloworld\n    domain: app.shop.example.com\n    path: /store/*\n",
+    );
+    let applied = w.run(&["apply", "-c", "shop.yml", "--yes"]).ok();
+    assert!(
+        applied
+            .stderr
+            .contains("using the existing internet-facing load balancer shared"),
+        "{}",
+        applied.stderr
+    );
+    // No load balancer, no ALB security group of our own.
+    let lbs = elb.describe_load_balancers().send().await.unwrap();
+    assert_eq!(lbs.load_balancers().len(), 1);
+    let lb = &lbs.load_balancers()[0];
+    assert_eq!(lb.security_groups(), [sg.clone()]);
+    let cfg = w.yaml("shop.yml");
+    assert_eq!(str_at(&cfg, &["alb", "arn"]), theirs);
+    assert!(cfg["security_groups"]["alb"].is_null());
+    // Their listener keeps its default certificate and action; ours is added for SNI.
+    let l = elb
+        .describe_listeners()
+        .listener_arns(&listener)
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .clone();
+    assert_eq!(
+        l.certificates()[0].certificate_arn(),
+        Some(their_cert.as_str())
+    );
+    assert_eq!(
+        l.default_actions()[0].r#type(),
+        Some(&ActionTypeEnum::FixedResponse)
+    );
+    let our_cert = str_at(&cfg, &["tasks", "front", "certificate_arn"]).to_string();
+    let sni = elb
+        .describe_listener_certificates()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        sni.certificates()
+            .iter()
+            .any(|c| c.certificate_arn() == Some(our_cert.as_str()))
+    );
+    // Their rule stays; ours is host + path, at another priority.
+    let rules = elb
+        .describe_rules()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    let priorities: Vec<&str> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .filter_map(|r| r.priority())
+        .collect();
+    assert_eq!(priorities.len(), 2, "{priorities:?}");
+    assert!(priorities.contains(&"5"));
+    let ours = rules
+        .rules()
+        .iter()
+        .find(|r| r.priority() != Some("5") && r.is_default() != Some(true))
+        .unwrap();
+    let fields: Vec<&str> = ours.conditions().iter().filter_map(|c| c.field()).collect();
+    assert!(fields.contains(&"path-pattern"), "{fields:?}");
+    // The record is in shop.example.com, the longest matching zone.
+    assert!(
+        alias_of(&moto, &shop_zone, "app.shop.example.com")
+            .await
+            .is_some()
+    );
+    assert_eq!(str_at(&cfg, &["route53", "zone_id"]), shop_zone);
+
+    moto.clear_calls();
+    w.run(&["apply", "-c", "shop.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply on an adopted ALB");
+
+    // destroy: ours goes, theirs stays as it was.
+    let destroyed = w.run(&["destroy", "-c", "shop.yml", "--force"]).ok();
+    assert!(destroyed.stdout.contains("shared"), "{}", destroyed.stdout);
+    let lbs = elb.describe_load_balancers().send().await.unwrap();
+    assert_eq!(lbs.load_balancers().len(), 1);
+    let rules = elb
+        .describe_rules()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    let left: Vec<&str> = rules
+        .rules()
+        .iter()
+        .filter(|r| r.is_default() != Some(true))
+        .filter_map(|r| r.priority())
+        .collect();
+    assert_eq!(left, ["5"]);
+    let sni = elb
+        .describe_listener_certificates()
+        .listener_arn(&listener)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !sni.certificates()
+            .iter()
+            .any(|c| c.certificate_arn() == Some(our_cert.as_str()))
+    );
+    assert!(
+        acm.describe_certificate()
+            .certificate_arn(&their_cert)
+            .send()
+            .await
+            .is_ok()
+    );
+    assert!(
+        acm.describe_certificate()
+            .certificate_arn(&our_cert)
+            .send()
+            .await
+            .is_err()
+    );
+
+    // With two load balancers of the scheme in the VPC, the stack stops and
+    // lists them with the fix.
+    elb.create_load_balancer()
+        .name("second")
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::InternetFacing)
+        .set_subnets(Some(seed.public.clone()))
+        .send()
+        .await
+        .unwrap();
+    let w2 = Workdir::new(Some(&moto));
+    w2.write(
+        "other.yml",
+        "app:\n  name: other\ndomain: other.example.com\ntasks:\n  web:\n    type: https\n    image: helloworld\n",
+    );
+    let before = w2.read("other.yml");
+    let refused = w2.run(&["plan", "-c", "other.yml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    for needle in [
+        "2 internet-facing load balancers",
+        "shared",
+        "second",
+        "alb.arn",
+        "--create-alb",
+    ] {
+        assert!(
+            refused.stderr.contains(needle),
+            "{needle}: {}",
+            refused.stderr
+        );
+    }
+    assert_eq!(w2.read("other.yml"), before);
+    // --create-alb gives the stack its own.
+    let plan = w2
+        .run(&["plan", "-c", "other.yml", "--create-alb", "--no-update"])
+        .ok();
+    assert!(plan.stdout.contains("other-alb"), "{}", plan.stdout);
+}
+
+/// A certificate that stays pending stops apply with what to check, leaves
+/// nothing a re-run cannot finish, and is not requested twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_certificate_times_out_clearly_and_a_rerun_finishes() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let zone_id = zone(&moto, "example.com", None).await;
+    moto.acm_validation_wait(3600);
+    let mut w = Workdir::new(Some(&moto));
+    w.set_env("FARGATE_STACK_CERTIFICATE_WAIT", "2");
+    w.write(
+        "site.yml",
+        "app:\n  name: site\ndomain: site.example.com\ntasks:\n  web:\n    type: https\n    image: helloworld\n",
+    );
+    let failed = w.run(&["apply", "-c", "site.yml", "--yes"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    for needle in [
+        "still PENDING_VALIDATION",
+        "NS records",
+        "apply again",
+        "FARGATE_STACK_CERTIFICATE_WAIT",
+    ] {
+        assert!(
+            failed.stderr.contains(needle),
+            "{needle}: {}",
+            failed.stderr
+        );
+    }
+    // The validation record is in the zone, and no HTTPS listener was made.
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    let records = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone_id)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        records
+            .resource_record_sets()
+            .iter()
+            .any(|r| *r.r#type() == RrType::Cname && r.name().ends_with("site.example.com."))
+    );
+    let elb = elb(&moto).await;
+    let alb = str_at(&w.yaml("site.yml"), &["alb", "arn"]).to_string();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&alb)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !listeners.listeners().iter().any(|l| l.port() == Some(443)),
+        "no https listener before the certificate is issued"
+    );
+
+    // The plan shows what is left: the certificate's wait, the listener.
+    let plan = w.run(&["plan", "-c", "site.yml"]).ok();
+    for needle in [
+        "~ acm certificate",
+        "status: PENDING_VALIDATION -> ISSUED",
+        "site-alb port 443",
+    ] {
+        assert!(plan.stdout.contains(needle), "{needle}: {}", plan.stdout);
+    }
+    moto.acm_validation_wait(0);
+    w.run(&["apply", "-c", "site.yml", "--yes"]).ok();
+    assert_eq!(moto.count("RequestCertificate"), 1, "requested once");
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&alb)
+        .send()
+        .await
+        .unwrap();
+    assert!(listeners.listeners().iter().any(|l| l.port() == Some(443)));
+    moto.clear_calls();
+    w.run(&["apply", "-c", "site.yml", "--yes"]).ok();
+    moto.assert_no_mutations("an apply after the certificate was issued");
+}
+
+/// The original's own http/https examples plan and apply unchanged, given
+/// the zones they need (its multi-task example records its own account).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_original_web_examples_apply_unchanged() {
+    for (file, alb, scheme) in [
+        ("minimal-http.yml", "http-test-alb", "internal"),
+        ("minimal-https.yml", "https-test-alb", "internet-facing"),
+        ("multi-tasks.yml", "multi-stack-alb", "internal"),
+    ] {
+        // Each in an account of its own (two use the same task name).
+        let moto = Moto::start_with(&[("MOTO_ACCOUNT_ID", "311974035819")]);
+        let seed = moto.seed("eligible");
+        push_image(&moto, "http-test", 'a').await;
+        zone(&moto, "example.com", None).await;
+        zone(&moto, "example.com", Some(&seed.vpc_id)).await;
+        zone(&moto, "treasurersbriefcase.com", Some(&seed.vpc_id)).await;
+        let w = Workdir::new(Some(&moto));
+        let text =
+            std::fs::read_to_string(repo_root().join("tests/data/original").join(file)).unwrap();
+        w.write(file, &text);
+        w.run(&["plan", "-c", file]).ok();
+        w.run(&["apply", "-c", file, "--yes"]).ok();
+        let lb = elb(&moto)
+            .await
+            .describe_load_balancers()
+            .names(alb)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            lb.load_balancers()[0].scheme().unwrap().as_str(),
+            scheme,
+            "{file}"
+        );
+        moto.clear_calls();
+        w.run(&["apply", "-c", file, "--yes"]).ok();
+        moto.assert_no_mutations(file);
+    }
+}
+
+#[test]
+fn web_config_mistakes_fail_before_any_call() {
+    let w = Workdir::new(None);
+    let cases = [
+        (
+            "app:\n  name: a\ntasks:\n  web:\n    type: https\n    image: x\n",
+            "`tasks.web.domain`",
+            "add `domain:",
+        ),
+        (
+            "app:\n  name: a\ndomain: a.example.com\ntasks:\n  web:\n    type: https\n    image: x\n  api:\n    type: http\n    image: x\n    domain: b.example.com\n",
+            "`tasks.api.type`",
+            "every web service",
+        ),
+        (
+            "app:\n  name: a\ndomain: a.example.com\ntasks:\n  web:\n    type: https\n    image: x\n    autoscaling:\n      cpu: 50\n      requests: 10\n",
+            "`tasks.web.autoscaling.cpu`",
+            "keep one metric",
+        ),
+        (
+            "app:\n  name: a\ntasks:\n  worker:\n    type: daemon\n    image: x\n    autoscaling:\n      requests: 10\n",
+            "`tasks.worker.autoscaling.requests`",
+            "track `cpu` or `memory`",
+        ),
+        (
+            "app:\n  name: a\ndomain: a.example.com\ntasks:\n  web:\n    type: https\n    image: x\n    autoscaling:\n      scheduled:\n        day:\n          start_time: '08:30'\n          end_time: '00:18'\n          days: MON-FRI\n          min_capacity: 2/1\n          max_capacity: 4/1\n",
+            "`tasks.web.autoscaling.scheduled.day.start_time`",
+            "MM:HH",
+        ),
+        (
+            "app:\n  name: a\ndomain: a.example.com\nalb:\n  waf:\n    managed_rules: [nope]\ntasks:\n  web:\n    type: https\n    image: x\n",
+            "`alb.waf.managed_rules`",
+            "AWSManagedRules",
+        ),
+        (
+            "app:\n  name: a\ndomain: a.example.com\ntasks:\n  web:\n    type: https\n    image: x\n  api:\n    type: https\n    image: x\n",
+            "`tasks.api.path`",
+            "own `domain:`",
+        ),
+    ];
+    for (i, (text, key, hint)) in cases.iter().enumerate() {
+        let file = format!("web{i}.yml");
+        w.write(&file, text);
+        let run = w.run(&["plan", "-c", &file, "--log-level", "error"]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{file}: {}", run.stderr);
+        assert!(run.stderr.contains(key), "{file}: {key}: {}", run.stderr);
+        assert!(run.stderr.contains(hint), "{file}: {hint}: {}", run.stderr);
+        assert_eq!(w.read(&file), *text);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_zones_shows_the_zone_and_its_parents() {
+    let moto = Moto::start();
+    let parent = zone(&moto, "example.com", None).await;
+    let child = zone(&moto, "shop.example.com", None).await;
+    zone(&moto, "elsewhere.org", None).await;
+    let w = Workdir::new(Some(&moto));
+    let out = w
+        .run(&["list-zones", "www.shop.example.com", "-o", "json"])
+        .ok()
+        .json();
+    let ids: Vec<&str> = out
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| z["zone_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{out}");
+    assert!(ids.contains(&parent.as_str()) && ids.contains(&child.as_str()));
+}
