@@ -105,7 +105,7 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     public.sort();
     assert_eq!(azs, public);
     let alb_sg = str_at(&cfg, &["security_groups", "alb", "group_id"]).to_string();
-    assert_eq!(lb.security_groups(), [alb_sg.clone()]);
+    assert_eq!(lb.security_groups(), std::slice::from_ref(&alb_sg));
     let ec2 = aws_sdk_ec2::Client::new(&moto.sdk().await);
     let groups = ec2
         .describe_security_groups()
@@ -755,7 +755,7 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
     let lbs = elb.describe_load_balancers().send().await.unwrap();
     assert_eq!(lbs.load_balancers().len(), 1);
     let lb = &lbs.load_balancers()[0];
-    assert_eq!(lb.security_groups(), [sg.clone()]);
+    assert_eq!(lb.security_groups(), std::slice::from_ref(&sg));
     let cfg = w.yaml("shop.yml");
     assert_eq!(str_at(&cfg, &["alb", "arn"]), theirs);
     assert!(cfg["security_groups"]["alb"].is_null());
