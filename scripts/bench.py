@@ -55,6 +55,9 @@ def main():
         cfg = ["-c", example]
         t, calls, rounds = run(["plan", "--no-update", *cfg], work)
         rows.append((example, "plan (fresh, no cache)", t, calls, rounds, 1))
+        # --force, not --yes: every example is applied in the one emulator,
+        # and some share task names (worker, nightly), which the ownership
+        # check refuses without --force.
         t, calls, rounds = run(["apply", "--force", *cfg], work)
         rows.append((example, "first apply", t, calls, rounds, 1))
         for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--force", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):

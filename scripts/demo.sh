@@ -2,13 +2,17 @@
 # The whole workflow against a local AWS emulator it starts itself:
 # create-stack -> plan -> apply -> apply again -> change -> plan -> apply,
 # then a service (create-service, status), a one-off task (run-task, logs),
-# a worker stack (queue, bucket, secrets, EFS, schedule), and destroy.
+# a worker stack (queue, bucket, secrets, EFS, schedule), destroy, and last
+# a web stack: two https services behind one load balancer, with validated
+# certificates, DNS, WAF and autoscaling, ending with the service's URL.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 echo "== building fargate-stack"
 cargo build --quiet
 bin="$root/target/debug/fargate-stack"
+# The web stack's domains live in a public hosted zone for example.com.
+SEED_ARGS="--zone example.com"
 source "$root/scripts/moto_env.sh"
 echo "== emulator on $AWS_ENDPOINT_URL, seeded with a VPC (IGW + NAT), subnets and an ECR image:"
 echo "   $SEED_JSON"
@@ -52,4 +56,14 @@ step destroy -c worker.yml --yes
 step destroy -c demo.yml --dryrun
 step destroy -c demo.yml --yes
 echo; echo "== after destroy the config keeps your settings, without the recorded IDs:"; cat demo.yml
+# The web stack. The emulator issues a certificate 2 s after it is
+# requested (MOTO_ACM_VALIDATION_WAIT); apply waits for it, with progress.
+cp "$root/examples/web.yml" web.yml
+step plan -c web.yml
+step apply -c web.yml --yes
+step apply -c web.yml --yes
+step create-service -c web.yml web --poll-time 200ms
+step create-service -c web.yml api --poll-time 200ms
+step status -c web.yml web
 echo; echo "== demo finished; files are in $work"
+echo "== the web service answers at https://www.example.com/ (and the api at https://api.example.com/)"

@@ -73,6 +73,35 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "web.yml");
 
+    // verify finds each domain's zone and says a certificate will be requested.
+    let checks = w
+        .run(&["verify", "-c", "web.yml", "-o", "json"])
+        .ok()
+        .json();
+    let web_checks: Vec<(String, String)> = checks["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["check"] == "hosted zone" || c["check"] == "certificate")
+        .map(|c| {
+            (
+                c["result"].as_str().unwrap().to_string(),
+                c["detail"].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(web_checks.len(), 4, "{checks:#}");
+    assert!(
+        web_checks.iter().all(|(r, _)| r == "PASS"),
+        "{web_checks:?}"
+    );
+    assert!(
+        web_checks
+            .iter()
+            .any(|(_, d)| d.contains(&format!("zone {zone_id}"))),
+        "{web_checks:?}"
+    );
+
     let applied = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
     assert!(
         applied.stdout.contains("Apply complete"),
@@ -431,7 +460,7 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     moto.clear_calls();
     let third = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
     moto.assert_no_mutations("an apply after create-service");
-    assert!(!third.stdout.contains("later:"), "{}", third.stdout);
+    assert!(!third.stdout.contains("Later"), "{}", third.stdout);
     // Rules kept their priorities.
     let now: Vec<String> = elb
         .describe_rules()

@@ -448,6 +448,7 @@ pub async fn discover(
             ))
     });
     let mut deferred_tasks: Vec<String> = deferred.into_iter().filter_map(|n| n.task).collect();
+    deferred_tasks.sort();
     deferred_tasks.dedup();
     stack.deferred = deferred_tasks
         .into_iter()

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::Settings;
 use super::stack;
-use crate::aws::{Aws, AwsResultExt, code_of};
+use crate::aws::{Aws, code_of};
 use crate::config::StackSpec;
 use crate::config::model::TaskType;
 use crate::discovery::{self, Identity, images};
@@ -377,55 +377,67 @@ async fn role(aws: &Aws, what: &str, name: &str) -> Check {
     }
 }
 
-/// The hosted zone for the web services' domain: the longest suffix that
-/// is a zone.
-async fn zone(aws: &Aws, spec: &StackSpec, domain: Option<&str>) -> Vec<Check> {
-    if !spec.tasks.iter().any(|t| t.kind.is_http()) {
+/// Each web domain's hosted zone (the longest suffix that is a zone of the
+/// load balancer's kind) and, for https, the certificate apply would use.
+async fn web_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
+    let Some(web) = &spec.web else {
         return vec![];
-    }
-    let Some(domain) = domain else {
-        return vec![check(
-            "hosted zone",
-            Verdict::Fail,
-            "http/https tasks need `domain:`",
-        )];
     };
-    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    let labels: Vec<&str> = domain.split('.').collect();
-    for i in 0..labels.len().saturating_sub(1) {
-        let suffix = labels[i..].join(".");
-        let out = aws
-            .route53
-            .list_hosted_zones_by_name()
-            .dns_name(&suffix)
-            .max_items(1)
-            .send()
-            .await
-            .ctx("route53 ListHostedZonesByName");
-        match out {
-            Ok(o) => {
-                if let Some(z) = o
-                    .hosted_zones()
-                    .iter()
-                    .find(|z| z.name().trim_end_matches('.').eq_ignore_ascii_case(&suffix))
-                {
-                    return vec![check(
-                        "hosted zone",
-                        Verdict::Pass,
-                        format!("{domain} is in zone {} ({suffix})", z.id()),
-                    )];
-                }
-            }
-            Err(e) => return vec![check("hosted zone", Verdict::Fail, format!("{e:#}"))],
+    let private = web.scheme == crate::config::web::Scheme::Internal;
+    let (zones, certs) = tokio::join!(discovery::web::all_zones(aws), async {
+        if web.https {
+            discovery::web::list_certificates(aws).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    let zones = match zones {
+        Ok(z) => z,
+        Err(e) => return vec![check("hosted zone", Verdict::Fail, format!("{e:#}"))],
+    };
+    let mut out = Vec::new();
+    for domain in web.domains() {
+        out.push(match discovery::web::best_zone(&zones, domain, private) {
+            Some(z) => check(
+                "hosted zone",
+                Verdict::Pass,
+                format!("{domain} is in zone {} ({})", z.id, z.name),
+            ),
+            None => check(
+                "hosted zone",
+                Verdict::Fail,
+                format!(
+                    "no {} Route 53 hosted zone for {domain} or a parent; create one, set `route53.zone_id`, or use --route53-profile for DNS in another account",
+                    if private { "private" } else { "public" }
+                ),
+            ),
+        });
+        match &certs {
+            Ok(Some(certs)) => out.push(match discovery::web::best_certificate(certs, domain) {
+                Some(c) if c.issued => check(
+                    "certificate",
+                    Verdict::Pass,
+                    format!("{domain}: issued ({})", c.arn),
+                ),
+                Some(c) => check(
+                    "certificate",
+                    Verdict::Warn,
+                    format!(
+                        "{domain}: {} is still pending validation; apply waits for it (check the validation CNAME is in the zone the registrar delegates to)",
+                        c.arn
+                    ),
+                ),
+                None => check(
+                    "certificate",
+                    Verdict::Pass,
+                    format!("{domain}: none yet; apply requests one and validates it through Route 53"),
+                ),
+            }),
+            Ok(None) => {}
+            Err(e) => out.push(check("certificate", Verdict::Fail, format!("{e:#}"))),
         }
     }
-    vec![check(
-        "hosted zone",
-        Verdict::Fail,
-        format!(
-            "no Route 53 hosted zone for {domain} or a parent; create one, or use --route53-profile for DNS in another account"
-        ),
-    )]
+    out
 }
 
 pub async fn run(settings: &Settings) -> Result<u8> {
@@ -445,7 +457,7 @@ pub async fn run(settings: &Settings) -> Result<u8> {
             log_group(&aws, &spec),
             role(&aws, "execution", &spec.execution_role),
             role(&aws, "task", &spec.task_role),
-            zone(&aws, &spec, c.domain.as_deref()),
+            web_checks(&aws, &spec),
         );
         for group in [net, imgs, secrets, logs, vec![exec, task], zones] {
             checks.extend(group);

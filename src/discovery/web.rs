@@ -445,8 +445,25 @@ async fn find_certificates(
     if unknown.is_empty() {
         return Ok(out);
     }
-    // (arn, names, issued)
-    let mut certs: Vec<(String, Vec<String>, bool)> = Vec::new();
+    let certs = list_certificates(aws).await?;
+    for domain in unknown {
+        if let Some(c) = best_certificate(&certs, domain) {
+            out.insert(domain.to_string(), c.arn.clone());
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone)]
+pub struct CertificateSummary {
+    pub arn: String,
+    pub names: Vec<String>,
+    pub issued: bool,
+}
+
+/// The account's issued and pending certificates.
+pub async fn list_certificates(aws: &Aws) -> Result<Vec<CertificateSummary>> {
+    let mut certs = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let out = aws
@@ -463,32 +480,32 @@ async fn find_certificates(
             if let Some(d) = c.domain_name() {
                 names.push(d.to_string());
             }
-            let issued = c
-                .status()
-                .is_some_and(|s| *s == aws_sdk_acm::types::CertificateStatus::Issued);
-            certs.push((
-                c.certificate_arn().unwrap_or_default().to_string(),
+            certs.push(CertificateSummary {
+                arn: c.certificate_arn().unwrap_or_default().to_string(),
                 names,
-                issued,
-            ));
+                issued: c
+                    .status()
+                    .is_some_and(|s| *s == aws_sdk_acm::types::CertificateStatus::Issued),
+            });
         }
         match out.next_token() {
             Some(t) if !t.is_empty() => token = Some(t.to_string()),
             _ => break,
         }
     }
-    for domain in unknown {
-        // An issued certificate first, then one still pending; an exact
-        // name before a wildcard.
-        let best = certs
-            .iter()
-            .filter(|(_, names, _)| names.iter().any(|n| covers(n, domain)))
-            .max_by_key(|(_, names, issued)| (*issued, names.iter().any(|n| n == domain)));
-        if let Some((arn, _, _)) = best {
-            out.insert(domain.to_string(), arn.clone());
-        }
-    }
-    Ok(out)
+    Ok(certs)
+}
+
+/// The certificate to use for a domain: an issued one before one still
+/// pending, an exact name before a wildcard.
+pub fn best_certificate<'a>(
+    certs: &'a [CertificateSummary],
+    domain: &str,
+) -> Option<&'a CertificateSummary> {
+    certs
+        .iter()
+        .filter(|c| c.names.iter().any(|n| covers(n, domain)))
+        .max_by_key(|c| (c.issued, c.names.iter().any(|n| n == domain)))
 }
 
 #[cfg(test)]

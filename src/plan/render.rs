@@ -129,8 +129,11 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
     for c in &plan.conflicts {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
     }
-    for d in &plan.deferred {
-        let _ = writeln!(out, "\n{} {d}", style.dim("later:"));
+    if !plan.deferred.is_empty() {
+        let _ = writeln!(out, "\n{}", style.dim("Later, once the service exists:"));
+        for d in &plan.deferred {
+            let _ = writeln!(out, "  - {d}");
+        }
     }
     if !plan.not_handled.is_empty() {
         let _ = writeln!(
