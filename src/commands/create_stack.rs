@@ -239,8 +239,14 @@ pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Resul
             w.insert("managed_rules".into(), rules.into());
             alb.insert("waf".into(), w.into());
         }
-        if let Some(d) = &c.domain {
-            domain = Some(d.clone());
+        // The first web service's domain is the stack's (the original's
+        // key); a service on another domain names its own.
+        match (&c.domain, &domain) {
+            (Some(d), None) => domain = Some(d.clone()),
+            (Some(d), Some(first)) if d != first => {
+                t.insert("domain".into(), d.as_str().into());
+            }
+            _ => {}
         }
         tasks.insert(c.name.as_str().into(), t.into());
     }

@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    DesiredStatus, LaunchType, NetworkConfiguration, Service,
+    DesiredStatus, LaunchType, LoadBalancer, NetworkConfiguration, Service,
 };
 
 use super::context::{Candidates, Ctx, short_id};
 use super::{Settings, say};
 use crate::aws::AwsResultExt;
 use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
+use crate::config::spec::TaskSpec;
 use crate::error::UserError;
 use crate::output::Progress;
 
@@ -80,18 +81,8 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         ))
         .into());
     }
-    // An http/https service is registered in its target group.
     let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
-    let load_balancer = match web {
-        Some(w) => Some(
-            aws_sdk_ecs::types::LoadBalancer::builder()
-                .target_group_arn(ctx.target_group_arn(task)?)
-                .container_name(&task.name)
-                .container_port(w.container_port as i32)
-                .build(),
-        ),
-        None => None,
-    };
+    let (load_balancers, grace) = load_balancer_for(&ctx, task)?.unzip();
     if settings.dry_run {
         say!(
             settings,
@@ -137,8 +128,8 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         .set_capacity_provider_strategy(crate::resources::cluster::capacity_strategy(task.spot))
         .network_configuration(network)
         .deployment_configuration(deployment)
-        .set_load_balancers(load_balancer.map(|l| vec![l]))
-        .set_health_check_grace_period_seconds(web.map(|w| w.grace_seconds as i32))
+        .set_load_balancers(load_balancers)
+        .set_health_check_grace_period_seconds(grace)
         .set_tags(Some(crate::resources::cluster::ecs_tags(&ctx.spec.app)))
         .send()
         .await
@@ -193,6 +184,33 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         &args.waiting,
     )
     .await
+}
+
+/// An http/https service's place in its target group (container and port),
+/// and its health-check grace period.
+fn load_balancer_for(ctx: &Ctx, task: &TaskSpec) -> Result<Option<(Vec<LoadBalancer>, i32)>> {
+    let Some(w) = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key)) else {
+        return Ok(None);
+    };
+    let lb = LoadBalancer::builder()
+        .target_group_arn(ctx.target_group_arn(task)?)
+        .container_name(&task.name)
+        .container_port(w.container_port as i32)
+        .build();
+    Ok(Some((vec![lb], w.grace_seconds as i32)))
+}
+
+/// What a web service lacks: its target group, when it was created before
+/// its task became http/https (sent with the next update).
+fn missing_load_balancer(
+    ctx: &Ctx,
+    task: &TaskSpec,
+    svc: &Service,
+) -> Result<Option<(Vec<LoadBalancer>, i32)>> {
+    if !svc.load_balancers().is_empty() {
+        return Ok(None);
+    }
+    load_balancer_for(ctx, task)
 }
 
 /// An UpdateService request for one of the stack's services.
@@ -284,7 +302,8 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     // another stack (or a hand-registered revision) may share the family.
     let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
-    if current == latest {
+    let (attach, grace) = missing_load_balancer(&ctx, task, &before)?.unzip();
+    if current == latest && attach.is_none() {
         say!(
             settings,
             "service {} already runs {}; nothing to update",
@@ -306,6 +325,8 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     }
     update_request(&ctx, &task.key)
         .task_definition(&latest)
+        .set_load_balancers(attach)
+        .set_health_check_grace_period_seconds(grace)
         .send()
         .await
         .ctx("ecs UpdateService")?;
@@ -332,8 +353,11 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         );
         return Ok(0);
     }
+    let (attach, grace) = missing_load_balancer(&ctx, task, &before)?.unzip();
     update_request(&ctx, &task.key)
         .force_new_deployment(true)
+        .set_load_balancers(attach)
+        .set_health_check_grace_period_seconds(grace)
         .send()
         .await
         .ctx("ecs UpdateService")?;

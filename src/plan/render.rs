@@ -130,7 +130,7 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
     }
     if !plan.deferred.is_empty() {
-        let _ = writeln!(out, "\n{}", style.dim("Later, once the service exists:"));
+        let _ = writeln!(out, "\n{}", style.dim("Later, once each service exists:"));
         for d in &plan.deferred {
             let _ = writeln!(out, "  - {d}");
         }
