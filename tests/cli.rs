@@ -248,15 +248,7 @@ async fn removed_tasks_are_pruned_only_when_asked() {
         "app:\n  name: two\ntasks:\n  keep:\n    type: daemon\n    image: helloworld\n  drop:\n    type: daemon\n    image: helloworld\n  nightly:\n    type: task\n    image: helloworld\n    schedule: rate(1 day)\n",
     );
     w.run(&["apply", "-c", "two.yml", "--yes"]).ok();
-    w.run(&[
-        "create-service",
-        "-c",
-        "two.yml",
-        "drop",
-        "--poll-time",
-        "100ms",
-    ])
-    .ok();
+    run(&w, &["create-service", "-c", "two.yml", "drop"]).ok();
     let text = w.read("two.yml");
     let cut = text.find("  drop:").unwrap();
     let end = text.find("  nightly:").unwrap();
@@ -286,16 +278,7 @@ async fn removed_tasks_are_pruned_only_when_asked() {
 
     let pruned = w.run(&["plan", "-c", "two.yml", "--prune", "--detailed-exitcode"]);
     assert_eq!(pruned.code, 3);
-    w.run(&[
-        "apply",
-        "-c",
-        "two.yml",
-        "--prune",
-        "--yes",
-        "--poll-time",
-        "100ms",
-    ])
-    .ok();
+    run(&w, &["apply", "-c", "two.yml", "--prune", "--yes"]).ok();
     let sdk = moto.sdk().await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);
     let services = ecs
@@ -354,18 +337,13 @@ async fn removed_tasks_are_pruned_only_when_asked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rollback_goes_to_the_previous_revision() {
     let (_moto, _seed, w) = applied_daemon();
-    let fast = ["--poll-time", "100ms"];
-    let mut args = vec!["create-service", "-c", "daemon.yml"];
-    args.extend(fast);
-    w.run(&args).ok();
+    run(&w, &["create-service", "-c", "daemon.yml"]).ok();
     let text = w
         .read("daemon.yml")
         .replace("LOG_LEVEL: info", "LOG_LEVEL: debug");
     w.write("daemon.yml", &text);
     w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
-    let mut args = vec!["update-service", "-c", "daemon.yml"];
-    args.extend(fast);
-    w.run(&args).ok();
+    run(&w, &["update-service", "-c", "daemon.yml"]).ok();
 
     let dry = w.run(&["rollback", "-c", "daemon.yml", "--dryrun"]).ok();
     assert!(
@@ -382,9 +360,9 @@ async fn rollback_goes_to_the_previous_revision() {
         "a dry run changes nothing: {status:#}"
     );
 
-    let mut args = vec!["rollback", "-c", "daemon.yml", "-o", "json"];
-    args.extend(fast);
-    let done = w.run(&args).ok().json();
+    let done = run(&w, &["rollback", "-c", "daemon.yml", "-o", "json"])
+        .ok()
+        .json();
     assert_eq!(done["state"], "stable", "{done:#}");
     assert!(
         done["task_definition"]
@@ -405,9 +383,11 @@ async fn rollback_goes_to_the_previous_revision() {
     );
     let to = w.run(&["rollback", "-c", "daemon.yml", "--to", "7"]);
     assert_eq!(to.code, 2, "{}", to.stderr);
-    let mut args = vec!["rollback", "-c", "daemon.yml", "--to", "2", "--deregister"];
-    args.extend(fast);
-    w.run(&args).ok();
+    run(
+        &w,
+        &["rollback", "-c", "daemon.yml", "--to", "2", "--deregister"],
+    )
+    .ok();
     assert!(str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "arn"]).ends_with("worker:2"));
 }
 

@@ -8,18 +8,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-const FAST: &[&str] = &["--poll-time", "100ms"];
-
-fn with(args: &[&str], extra: &[&str]) -> Vec<String> {
-    args.iter().chain(extra).map(|s| s.to_string()).collect()
-}
-
-fn run(w: &Workdir, args: &[&str]) -> Run {
-    let owned = with(args, FAST);
-    let refs: Vec<&str> = owned.iter().map(String::as_str).collect();
-    w.run(&refs)
-}
-
 /// A seeded account with the daemon and task examples applied.
 fn applied() -> (Moto, Seed, Workdir) {
     let moto = Moto::start();

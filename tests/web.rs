@@ -54,17 +54,6 @@ async fn alias_of(moto: &Moto, zone: &str, domain: &str) -> Option<String> {
         .map(|a| a.dns_name().to_lowercase())
 }
 
-fn quick(args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    v.extend(["--poll-time".into(), "100ms".into()]);
-    v
-}
-
-fn run(w: &Workdir, args: &[&str]) -> Run {
-    let v = quick(args);
-    w.run(&v.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away() {
     let moto = Moto::start();

@@ -57,19 +57,15 @@ impl Candidates {
 
 impl Ctx {
     pub async fn open(settings: &Settings) -> Result<Ctx> {
-        let (loaded, spec) = stack::load_read_only(settings)?;
-        let aws = stack::connect(settings, &loaded).await;
-        Ok(Ctx {
-            loaded,
-            spec,
-            aws,
-            c: settings.config_arg(),
-        })
+        Ctx::with(settings, stack::load_read_only(settings)?).await
     }
 
     /// For commands that write the config: holds its lock until dropped.
     pub async fn open_locked(settings: &Settings) -> Result<Ctx> {
-        let (loaded, spec) = stack::load(settings)?;
+        Ctx::with(settings, stack::load(settings)?).await
+    }
+
+    async fn with(settings: &Settings, (loaded, spec): (Loaded, StackSpec)) -> Result<Ctx> {
         let aws = stack::connect(settings, &loaded).await;
         Ok(Ctx {
             loaded,

@@ -439,39 +439,12 @@ async fn rollback_target(ctx: &Ctx, family: &str, current: i32, to: Option<i32>)
             .into()),
         };
     }
-    let mut token = None;
-    let mut best: Option<(i32, String)> = None;
-    loop {
-        let out = ctx
-            .aws
-            .ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-            .set_next_token(token)
-            .send()
-            .await
-            .ctx("ecs ListTaskDefinitions")?;
-        for arn in out.task_definition_arns() {
-            let Some((fam, rev)) = arn.rsplit_once(':') else {
-                continue;
-            };
-            // The prefix also matches longer families (`app-web` and `app-web2`).
-            if !fam.ends_with(&format!("/{family}")) {
-                continue;
-            }
-            if let Ok(rev) = rev.parse::<i32>()
-                && rev < current
-                && best.as_ref().is_none_or(|(b, _)| rev > *b)
-            {
-                best = Some((rev, arn.clone()));
-            }
-        }
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
+    let best = crate::resources::task_definition::active_revisions(&ctx.aws, family)
+        .await?
+        .into_iter()
+        .filter_map(|arn| Some((arn.rsplit_once(':')?.1.parse::<i32>().ok()?, arn)))
+        .filter(|(rev, _)| *rev < current)
+        .max_by_key(|(rev, _)| *rev);
     best.map(|(_, arn)| arn).ok_or_else(|| {
         UserError::new(format!(
             "no active revision of {family} older than {current} to roll back to"

@@ -71,15 +71,7 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         .task_definition(&task_def)
         // A one-off task with `spot: true` runs on Fargate Spot.
         .set_launch_type(task.spot.is_none().then_some(LaunchType::Fargate))
-        .set_capacity_provider_strategy(task.spot.map(|_| {
-            vec![
-                aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
-                    .capacity_provider("FARGATE_SPOT")
-                    .weight(1)
-                    .build()
-                    .expect("capacity provider is set"),
-            ]
-        }))
+        .set_capacity_provider_strategy(crate::resources::cluster::one_off_strategy(task.spot))
         .count(1)
         .started_by("fargate-stack")
         .group(format!("family:{}", task.family))

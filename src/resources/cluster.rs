@@ -106,18 +106,30 @@ pub fn capacity_strategy(
     spot: Option<u32>,
 ) -> Option<Vec<aws_sdk_ecs::types::CapacityProviderStrategyItem>> {
     let base = spot?;
-    let item = |name: &str, weight: i32, base: i32| {
-        aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
-            .capacity_provider(name)
-            .weight(weight)
-            .base(base)
-            .build()
-            .expect("capacity provider is set")
-    };
     Some(vec![
-        item("FARGATE", 0, base as i32),
-        item("FARGATE_SPOT", 1, 0),
+        strategy_item("FARGATE", 0, base as i32),
+        strategy_item("FARGATE_SPOT", 1, 0),
     ])
+}
+
+/// A one-off task with `spot: true`: all on Fargate Spot (no base to keep).
+pub fn one_off_strategy(
+    spot: Option<u32>,
+) -> Option<Vec<aws_sdk_ecs::types::CapacityProviderStrategyItem>> {
+    spot.map(|_| vec![strategy_item("FARGATE_SPOT", 1, 0)])
+}
+
+fn strategy_item(
+    name: &str,
+    weight: i32,
+    base: i32,
+) -> aws_sdk_ecs::types::CapacityProviderStrategyItem {
+    aws_sdk_ecs::types::CapacityProviderStrategyItem::builder()
+        .capacity_provider(name)
+        .weight(weight)
+        .base(base)
+        .build()
+        .expect("capacity provider is set")
 }
 
 pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {

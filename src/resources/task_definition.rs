@@ -376,14 +376,16 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
 
 /// Deregisters every active revision of the family (the family was checked
 /// to be ours before this step was planned).
-pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+/// The family's active revisions' ARNs (only this family: the prefix
+/// filter also matches longer families, `app-web` and `app-web2`).
+pub async fn active_revisions(aws: &Aws, family: &str) -> Result<Vec<String>> {
     let mut arns = Vec::new();
     let mut token = None;
     loop {
         let out = aws
             .ecs
             .list_task_definitions()
-            .family_prefix(&node.name)
+            .family_prefix(family)
             .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
             .set_next_token(token)
             .send()
@@ -392,7 +394,7 @@ pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
         arns.extend(
             out.task_definition_arns()
                 .iter()
-                .filter(|a| family_of(a) == Some(node.name.as_str()))
+                .filter(|a| family_of(a) == Some(family))
                 .cloned(),
         );
         token = out.next_token().map(str::to_string);
@@ -400,7 +402,11 @@ pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
             break;
         }
     }
-    for arn in arns {
+    Ok(arns)
+}
+
+pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
+    for arn in active_revisions(aws, &node.name).await? {
         aws.ecs
             .deregister_task_definition()
             .task_definition(&arn)

@@ -282,6 +282,15 @@ impl Moto {
     }
 }
 
+/// Polls fast: `--poll-time 100ms` for commands that wait.
+pub const FAST: &[&str] = &["--poll-time", "100ms"];
+
+/// Runs a command that waits, polling fast.
+pub fn run(w: &Workdir, args: &[&str]) -> Run {
+    let all: Vec<&str> = args.iter().chain(FAST).copied().collect();
+    w.run(&all)
+}
+
 /// Pushes a one-layer image as `<repository>:latest` (creating the
 /// repository when needed); `layer` makes the digest differ.
 pub async fn push_image(moto: &Moto, repository: &str, layer: char) {
