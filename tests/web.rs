@@ -54,6 +54,20 @@ async fn alias_of(moto: &Moto, zone: &str, domain: &str) -> Option<String> {
         .map(|a| a.dns_name().to_lowercase())
 }
 
+/// The names of the account's ECS scheduled scaling actions.
+async fn action_names(scaling: &aws_sdk_applicationautoscaling::Client) -> Vec<String> {
+    scaling
+        .describe_scheduled_actions()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap()
+        .scheduled_actions()
+        .iter()
+        .map(|a| a.scheduled_action_name().to_string())
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away() {
     let moto = Moto::start();
@@ -592,18 +606,34 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     )
     .ok();
     w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
-    let names: Vec<String> = scaling
-        .describe_scheduled_actions()
-        .service_namespace(ServiceNamespace::Ecs)
-        .send()
-        .await
-        .unwrap()
-        .scheduled_actions()
-        .iter()
-        .map(|a| a.scheduled_action_name().to_string())
-        .collect();
+    let names = action_names(&scaling).await;
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.contains(&"web-demo-nights-out-schedule".to_string()));
+
+    // A scheduled action of this stack that the config does not have is
+    // listed for --prune, and deleted by it.
+    scaling
+        .put_scheduled_action()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_name("web-demo-old-out-schedule")
+        .resource_id("service/web-demo-cluster/web")
+        .scalable_dimension(
+            aws_sdk_applicationautoscaling::types::ScalableDimension::EcsServiceDesiredCount,
+        )
+        .schedule("cron(00 09 ? * 2 *)")
+        .send()
+        .await
+        .unwrap();
+    let plan = w.run(&["plan", "-c", "web.yml"]).ok();
+    assert!(
+        plan.stdout.contains("web-demo-old-out-schedule") && plan.stdout.contains("--prune"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "web.yml", "--prune", "--yes"]).ok();
+    let names = action_names(&scaling).await;
+    assert_eq!(names.len(), 2, "only the configured ones stay: {names:?}");
+    assert!(!names.contains(&"web-demo-old-out-schedule".to_string()));
 
     // delete-scaling-policy on api (no schedules): policy and target go.
     run(&w, &["delete-scaling-policy", "api", "-c", "web.yml"]).ok();
@@ -620,8 +650,10 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
     moto.assert_no_mutations("an apply after the scaling commands");
 
-    // destroy: all of it goes, the zone stays (it is the account's).
-    run(&w, &["destroy", "-c", "web.yml", "--force"]).ok();
+    // destroy: all of it goes, the zone stays (it is the account's), and
+    // nothing of the stack's is listed as kept.
+    let destroyed = run(&w, &["destroy", "-c", "web.yml", "--force"]).ok();
+    assert!(!destroyed.stdout.contains(", kept"), "{}", destroyed.stdout);
     assert!(
         elb.describe_load_balancers()
             .load_balancer_arns(&alb_arn)

@@ -430,8 +430,15 @@ pub async fn discover(
         .into_iter()
         .filter_map(|(a, s)| Some((a, s?)))
         .collect();
+    let scheduled_orphans = match scope {
+        Scope::Apply => {
+            crate::resources::scheduled_action::orphans(&stack.spec.app, &nodes, &observed)
+        }
+        Scope::All => vec![],
+    };
     let orphans: Vec<Node> = orphans
         .into_iter()
+        .chain(scheduled_orphans)
         .map(|(node, state)| {
             observed.insert(node.address.clone(), state);
             node

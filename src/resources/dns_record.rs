@@ -162,37 +162,41 @@ pub async fn delete(aws: &Aws, node: &Node, state: &State) -> Result<()> {
         return Ok(());
     };
     let zone = state.attributes["zone"].as_str().unwrap_or_default();
-    let result = aws
-        .route53
-        .change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(change(
-                    ChangeAction::Delete,
-                    &node.name,
-                    RrType::A,
-                    dns,
-                    canonical,
-                )?)
-                .build()?,
-        )
-        .send()
-        .await
-        .ctx("route53 ChangeResourceRecordSets");
-    match result {
-        Ok(_) => Ok(()),
-        // Already gone (AWS says InvalidChangeBatch, moto InvalidInput).
-        Err(e)
-            if matches!(
-                e.code.as_deref(),
-                Some("InvalidChangeBatch" | "InvalidInput")
-            ) =>
-        {
-            Ok(())
+    // The AAAA record exists only for a dualstack load balancer; deleting
+    // one that is not there is the "already gone" answer.
+    for kind in [RrType::A, RrType::Aaaa] {
+        let result = aws
+            .route53
+            .change_resource_record_sets()
+            .hosted_zone_id(zone)
+            .change_batch(
+                ChangeBatch::builder()
+                    .changes(change(
+                        ChangeAction::Delete,
+                        &node.name,
+                        kind,
+                        dns,
+                        canonical,
+                    )?)
+                    .build()?,
+            )
+            .send()
+            .await
+            .ctx("route53 ChangeResourceRecordSets");
+        match result {
+            // Already gone (AWS says InvalidChangeBatch, moto InvalidInput).
+            Err(e)
+                if !matches!(
+                    e.code.as_deref(),
+                    Some("InvalidChangeBatch" | "InvalidInput")
+                ) =>
+            {
+                return Err(e.into());
+            }
+            _ => {}
         }
-        Err(e) => Err(e.into()),
     }
+    Ok(())
 }
 
 /// `route53.zone_id`, when every domain is in the one zone (the key is

@@ -34,18 +34,30 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
 }
 
 pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
-    let out = aws
-        .scaling
-        .describe_scalable_targets()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_ids(&node.name)
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .send()
-        .await
-        .ctx("application-autoscaling DescribeScalableTargets")?;
+    // Its scheduled actions are listed beside it (same round), so those
+    // the config no longer has can be pruned.
+    let targets = async {
+        aws.scaling
+            .describe_scalable_targets()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_ids(&node.name)
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .send()
+            .await
+            .ctx("application-autoscaling DescribeScalableTargets")
+    };
+    let (out, actions) = tokio::join!(
+        targets,
+        super::scheduled_action::find(aws, &node.name, None)
+    );
+    let (out, actions) = (out?, actions?);
     Ok(out.scalable_targets().first().map(|t| {
-        State::new(t.resource_id(), None)
-            .with(json!({ "min": t.min_capacity(), "max": t.max_capacity() }))
+        let mut s = State::new(t.resource_id(), None)
+            .with(json!({ "min": t.min_capacity(), "max": t.max_capacity() }));
+        let names: Vec<String> = actions.into_iter().map(|(n, _)| n).collect();
+        s.outputs
+            .insert(super::scheduled_action::SCHEDULED.into(), names.join(","));
+        s
     }))
 }
 

@@ -28,7 +28,8 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
                 "scale_out_cooldown": p.scale_out_cooldown,
                 "scale_in_cooldown": p.scale_in_cooldown,
             });
-            n.depends_on = vec![target];
+            // The service first: the policy is ours when the service is.
+            n.depends_on = vec![Address::new(Kind::Service, &s.task), target];
             if p.metric == Metric::Requests {
                 let lb = Address::new(Kind::LoadBalancer, "main");
                 let tg = Address::new(Kind::TargetGroup, &s.task);

@@ -19,13 +19,56 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
             s.scheduled.iter().map(|a| {
                 let mut n = Node::new(Kind::ScheduledAction, &a.name, &a.name);
                 n.desired = json!({ "schedule": a.schedule, "min": a.min, "max": a.max });
-                n.depends_on = vec![Address::new(Kind::ScalableTarget, &s.task)];
+                n.depends_on = depends_on(&s.task);
                 n.task = Some(s.task.clone());
                 n
             })
         })
         .collect()
 }
+
+/// The service first: an action is ours when the service is.
+fn depends_on(task: &str) -> Vec<Address> {
+    vec![
+        Address::new(Kind::Service, task),
+        Address::new(Kind::ScalableTarget, task),
+    ]
+}
+
+/// This stack's scheduled actions (`<app>-*-schedule`) on its scalable
+/// targets that the config no longer has, for `apply --prune`.
+pub fn orphans(
+    app: &str,
+    nodes: &[Node],
+    observed: &std::collections::BTreeMap<Address, State>,
+) -> Vec<(Node, State)> {
+    let prefix = format!("{app}-");
+    observed
+        .iter()
+        .filter(|(a, _)| a.kind == Kind::ScalableTarget)
+        .flat_map(|(target, state)| {
+            let names = state.outputs.get(SCHEDULED).cloned().unwrap_or_default();
+            names
+                .split(',')
+                .filter(|n| n.starts_with(&prefix) && n.ends_with("-schedule"))
+                .filter(|n| {
+                    !nodes
+                        .iter()
+                        .any(|x| x.address.kind == Kind::ScheduledAction && x.name == *n)
+                })
+                .map(|n| {
+                    let mut node = Node::new(Kind::ScheduledAction, n, n);
+                    node.depends_on = depends_on(&target.key);
+                    node.task = Some(target.key.clone());
+                    (node, State::new(n, None))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The scalable target's output listing its scheduled actions.
+pub const SCHEDULED: &str = "scheduled_actions";
 
 fn resource_id(cx: &Inputs, node: &Node) -> String {
     scalable_target::resource_id(&cx.spec.cluster, node.task.as_deref().unwrap_or_default())
