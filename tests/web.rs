@@ -54,6 +54,22 @@ async fn alias_of(moto: &Moto, zone: &str, domain: &str) -> Option<String> {
         .map(|a| a.dns_name().to_lowercase())
 }
 
+/// Whether the listener serves the certificate (as default or for SNI).
+async fn serves(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    listener: &str,
+    certificate: &str,
+) -> bool {
+    elb.describe_listener_certificates()
+        .listener_arn(listener)
+        .send()
+        .await
+        .unwrap()
+        .certificates()
+        .iter()
+        .any(|c| c.certificate_arn() == Some(certificate))
+}
+
 /// The names of the account's ECS scheduled scaling actions.
 async fn action_names(scaling: &aws_sdk_applicationautoscaling::Client) -> Vec<String> {
     scaling
@@ -250,17 +266,7 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     let redirect = http.default_actions()[0].redirect_config().unwrap();
     assert_eq!(redirect.protocol(), Some("HTTPS"));
     assert_eq!(redirect.status_code().unwrap().as_str(), "HTTP_301");
-    let sni = elb
-        .describe_listener_certificates()
-        .listener_arn(https.listener_arn().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        sni.certificates()
-            .iter()
-            .any(|c| c.certificate_arn() == Some(api_cert.as_str()))
-    );
+    assert!(serves(&elb, https.listener_arn().unwrap(), &api_cert).await);
 
     // One rule per service, by host, with distinct priorities.
     let rules = elb
@@ -827,17 +833,7 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
         Some(&ActionTypeEnum::FixedResponse)
     );
     let our_cert = str_at(&cfg, &["tasks", "front", "certificate_arn"]).to_string();
-    let sni = elb
-        .describe_listener_certificates()
-        .listener_arn(&listener)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        sni.certificates()
-            .iter()
-            .any(|c| c.certificate_arn() == Some(our_cert.as_str()))
-    );
+    assert!(serves(&elb, &listener, &our_cert).await);
     // Their rule stays; ours is host + path, at another priority.
     let rules = elb
         .describe_rules()
@@ -890,17 +886,7 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
         .filter_map(|r| r.priority())
         .collect();
     assert_eq!(left, ["5"]);
-    let sni = elb
-        .describe_listener_certificates()
-        .listener_arn(&listener)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !sni.certificates()
-            .iter()
-            .any(|c| c.certificate_arn() == Some(our_cert.as_str()))
-    );
+    assert!(!serves(&elb, &listener, &our_cert).await);
     assert!(
         acm.describe_certificate()
             .certificate_arn(&their_cert)

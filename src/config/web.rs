@@ -347,11 +347,9 @@ pub fn build(
             }
         }
     }
+    // `alb:` and `domain:` without a web task are kept as written (the
+    // original writes them for stacks it touched); nothing to build.
     if web.is_empty() {
-        if config.alb.is_some() || config.domain.is_some() {
-            // Kept as written (the original writes them for every stack it
-            // touched); nothing to build without a web task.
-        }
         return Ok(None);
     }
     let https = web.iter().any(|(_, t)| t.kind == Some(TaskType::Https));

@@ -28,10 +28,7 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
             let mut n = Node::new(
                 Kind::Listener,
                 &port.to_string(),
-                format!(
-                    "{} port {port}",
-                    cx.spec.web.as_ref().map_or("", |w| w.alb_name.as_str())
-                ),
+                format!("{} port {port}", web.alb_name),
             );
             n.predicted = format!("(a listener on port {port})");
             n.depends_on = vec![lb.clone()];

@@ -42,15 +42,21 @@ pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<S
     let Some(listener) = cx.web.listeners.iter().find(|l| l.port == web.port as i32) else {
         return Ok(None);
     };
-    let out = aws
-        .elb
-        .describe_listener_certificates()
-        .listener_arn(&listener.arn)
-        .send()
-        .await
-        .ctx("elbv2 DescribeListenerCertificates")?;
-    let Some(found) = out
-        .certificates()
+    let all = cx
+        .web
+        .listener_certificates
+        .get_or_try_init(|| async {
+            let out = aws
+                .elb
+                .describe_listener_certificates()
+                .listener_arn(&listener.arn)
+                .send()
+                .await
+                .ctx("elbv2 DescribeListenerCertificates")?;
+            Ok::<_, anyhow::Error>(out.certificates().to_vec())
+        })
+        .await?;
+    let Some(found) = all
         .iter()
         .find(|c| c.certificate_arn() == Some(cert.as_str()))
     else {

@@ -124,7 +124,12 @@ pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<S
         .map(str::to_string)
         .into_iter()
         .collect();
-    let found = rules(aws, &listener.arn).await?.into_iter().find(|r| {
+    let all = cx
+        .web
+        .listener_rules
+        .get_or_try_init(|| rules(aws, &listener.arn))
+        .await?;
+    let found = all.iter().find(|r| {
         r.is_default() != Some(true)
             && condition_values(r, "host-header") == [host.to_string()]
             && condition_values(r, "path-pattern") == path
@@ -132,7 +137,7 @@ pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<S
     Ok(found.map(|r| {
         let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
             "listener": listener.arn,
-            "target_group": forwards_to(&r),
+            "target_group": forwards_to(r),
             "host": host,
             "path": path.first(),
         }));

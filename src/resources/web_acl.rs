@@ -32,6 +32,13 @@ pub fn nodes(cx: &Inputs) -> Vec<Node> {
     vec![n]
 }
 
+/// Requests no rule blocks are let through.
+fn allow_all() -> DefaultAction {
+    DefaultAction::builder()
+        .allow(AllowAction::builder().build())
+        .build()
+}
+
 fn visibility(metric: &str) -> Result<VisibilityConfig> {
     Ok(VisibilityConfig::builder()
         .sampled_requests_enabled(true)
@@ -261,11 +268,7 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
                     .name(name)
                     .scope(Scope::Regional)
                     .id(&id)
-                    .default_action(
-                        DefaultAction::builder()
-                            .allow(AllowAction::builder().build())
-                            .build(),
-                    )
+                    .default_action(allow_all())
                     .set_rules(Some(rules(&groups)?))
                     .visibility_config(visibility(name)?)
                     .lock_token(c.outputs.get("lock_token").cloned().unwrap_or_default())
@@ -290,11 +293,7 @@ pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State>
                 .create_web_acl()
                 .name(name)
                 .scope(Scope::Regional)
-                .default_action(
-                    DefaultAction::builder()
-                        .allow(AllowAction::builder().build())
-                        .build(),
-                )
+                .default_action(allow_all())
                 .set_rules(Some(rules(&groups)?))
                 .visibility_config(visibility(name)?)
                 .description(format!("fargate-stack {}", cx.spec.app))
