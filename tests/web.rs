@@ -1069,6 +1069,11 @@ fn web_config_mistakes_fail_before_any_call() {
             "add `domain:",
         ),
         (
+            "app:\n  name: a\ndomain: not a domain\ntasks:\n  web:\n    type: https\n    image: x\n",
+            "`domain`",
+            "fully qualified name",
+        ),
+        (
             "app:\n  name: a\ndomain: a.example.com\ntasks:\n  web:\n    type: https\n    image: x\n  api:\n    type: http\n    image: x\n    domain: b.example.com\n",
             "`tasks.api.type`",
             "every web service",

@@ -114,7 +114,14 @@ pub fn semantic(path: &Path, text: &str, doc: &Value, first: ConfigError) -> Con
         match spec::build(path, &config) {
             Ok(_) => break,
             Err(mut err) => {
-                if err.key == last {
+                // The key just taken out, reported again (as itself, or as
+                // missing where it was the fallback: `domain` taken out
+                // makes `tasks.web.domain` missing) is an echo of the
+                // removal, not another mistake.
+                let leaf = |k: &str| k.rsplit('.').next().unwrap_or_default().to_string();
+                if err.key == last
+                    || (err.problem.starts_with("missing") && leaf(&err.key) == leaf(&last))
+                {
                     break;
                 }
                 if err.line.is_none() {
@@ -167,6 +174,14 @@ mod tests {
         assert!(keys.iter().any(|k| k.starts_with("log_group")), "{keys:?}");
         assert!(keys.iter().any(|k| k.starts_with("tasks.a")), "{keys:?}");
         assert!(keys.iter().any(|k| k.starts_with("tasks.b")), "{keys:?}");
+    }
+
+    #[test]
+    fn a_bad_fallback_is_reported_once() {
+        let keys = all(
+            "app:\n  name: demo\ndomain: not a domain\ntasks:\n  web:\n    type: https\n    image: helloworld\n",
+        );
+        assert_eq!(keys, ["domain"]);
     }
 
     #[test]
