@@ -52,6 +52,7 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    themselves where they need target health.
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
+       moto_server.py --fork-server          (the test harness: see fork_server)
 """
 
 import io
@@ -658,5 +659,68 @@ def main():
     moto_server.main(sys.argv[1:])
 
 
+def fork_server():
+    """One server per request, forked from a process that already imported
+    moto: importing it (EC2's zone and instance tables above all) costs about
+    1.7 s of CPU, which the test suite would otherwise pay once per test.
+
+    Reads one JSON line per server on stdin, {"env": {...}, "log": PATH},
+    and answers {"pid": N, "port": N}. The listening socket is bound here,
+    on a port the kernel picks, before the fork: no other process can take
+    it between choosing and serving. Each server dies with this process
+    (PR_SET_PDEATHSIG), and this process ends when its stdin closes, so no
+    server outlives the test binary that asked for it.
+    """
+    import ctypes
+    import signal
+    import socket
+
+    import moto.settings
+    from werkzeug.serving import make_server
+
+    _patch_run_task()
+    _patch_listings()
+    # Servers are reaped by the kernel; the tests stop them by pid.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    libc = ctypes.CDLL(None, use_errno=True)
+    me = os.getpid()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        port = sock.getsockname()[1]
+        pid = os.fork()
+        if pid == 0:
+            try:
+                libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+                if os.getppid() != me:
+                    os._exit(0)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.environ.update(req.get("env", {}))
+                os.environ["MOTO_PORT"] = str(port)
+                # moto reads this one at import, which happened before the fork.
+                moto.settings.ACM_VALIDATION_WAIT = int(os.environ.get("MOTO_ACM_VALIDATION_WAIT", "60"))
+                log = os.open(req["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                devnull = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(devnull, 0)
+                app = moto_server.DomainDispatcherApplication(moto_server.create_backend_app)
+                app.debug = True
+                server = make_server("127.0.0.1", port, Middleware(app), threaded=True, fd=sock.fileno())
+                server.serve_forever()
+            finally:
+                os._exit(1)
+        sock.close()
+        sys.stdout.write(json.dumps({"pid": pid, "port": port}) + "\n")
+        sys.stdout.flush()
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--fork-server"]:
+        fork_server()
+    else:
+        main()

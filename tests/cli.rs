@@ -29,13 +29,27 @@ fn completions_man_page_version_and_help() {
         assert!(man.stdout.contains(section), "the man page lacks {section}");
     }
 
-    let version = format!("fargate-stack {}\n", env!("CARGO_PKG_VERSION"));
+    // The version names the commit the binary was built from: this checkout's.
+    let head = std::process::Command::new("git")
+        .args([
+            "-C",
+            env!("CARGO_MANIFEST_DIR"),
+            "rev-parse",
+            "--short=12",
+            "HEAD",
+        ])
+        .output()
+        .expect("git");
+    let head = String::from_utf8(head.stdout).unwrap().trim().to_string();
+    assert_eq!(head.len(), 12, "the tests run in a git checkout");
+    let version = format!("fargate-stack {} ({head})\n", env!("CARGO_PKG_VERSION"));
     for flag in ["-V", "-v", "--version"] {
         assert_eq!(w.run(&[flag]).ok().stdout, version, "{flag}");
     }
     assert_eq!(w.run(&["version"]).ok().stdout, version);
     let doc = w.run(&["version", "-o", "json"]).ok().json();
     assert_eq!(doc["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(doc["commit"], head.as_str());
 
     // The command's own options first, then the global ones under their heading.
     let help = w.run(&["plan", "--help"]).ok().stdout;

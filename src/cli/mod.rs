@@ -18,10 +18,18 @@ Config file: --config, else the one saved with `fargate-stack state FILE`,
 else $FARGATE_STACK_CONFIG, else fargate-stack.yml.
 Exit codes: 0 success, 1 failure (AWS or network), 2 bad input.";
 
+/// The version and the commit it was built from (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("FARGATE_STACK_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "fargate-stack",
-    version,
+    version = VERSION,
     about = "Build and run AWS ECS Fargate stacks from one YAML file",
     long_about = "Build and run AWS ECS Fargate stacks from one YAML file.\n\nThe config file is also the state: `plan` and `apply` write the IDs and ARNs they discover back into it, keeping your comments.",
     disable_version_flag = true,

@@ -11,13 +11,16 @@ use crate::cli::Cli;
 use crate::output::Format;
 
 pub fn version(settings: &Settings) -> Result<u8> {
-    let version = env!("CARGO_PKG_VERSION");
     match settings.format {
         Format::Json => println!(
             "{}",
-            serde_json::json!({"name": "fargate-stack", "version": version})
+            serde_json::json!({
+                "name": "fargate-stack",
+                "version": env!("CARGO_PKG_VERSION"),
+                "commit": env!("FARGATE_STACK_COMMIT"),
+            })
         ),
-        Format::Text => println!("fargate-stack {version}"),
+        Format::Text => println!("fargate-stack {}", crate::cli::VERSION),
     }
     Ok(0)
 }

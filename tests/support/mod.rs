@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ fn python() -> String {
 }
 
 pub struct Moto {
-    child: Child,
+    pid: i32,
     pub port: u16,
     pub endpoint: String,
     pub call_log: PathBuf,
@@ -31,17 +31,60 @@ pub struct Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // The fork server reaps it (see scripts/moto_server.py).
+        // SAFETY: a signal to the server process this test started.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+        }
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The process that forks the tests' servers: moto imported once for the
+/// whole test binary instead of once per test (scripts/moto_server.py,
+/// `fork_server`). It ends when this binary exits and closes its stdin.
+struct ForkServer {
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+    _child: Child,
+}
+
+fn fork_server() -> &'static std::sync::Mutex<ForkServer> {
+    static SERVER: std::sync::OnceLock<std::sync::Mutex<ForkServer>> = std::sync::OnceLock::new();
+    SERVER.get_or_init(|| {
+        let mut child = Command::new(python())
+            .arg(repo_root().join("scripts/moto_server.py"))
+            .arg("--fork-server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("cannot start python3 for the moto fork server");
+        std::sync::Mutex::new(ForkServer {
+            stdin: child.stdin.take().unwrap(),
+            stdout: std::io::BufReader::new(child.stdout.take().unwrap()),
+            _child: child,
+        })
+    })
+}
+
+/// Asks the fork server for a new moto server; its pid and port.
+fn spawn_server(env: &serde_json::Value, log: &Path) -> Option<(i32, u16)> {
+    use std::io::BufRead;
+    let mut server = fork_server().lock().unwrap_or_else(|e| e.into_inner());
+    let request = serde_json::json!({ "env": env, "log": log });
+    writeln!(server.stdin, "{request}").ok()?;
+    server.stdin.flush().ok()?;
+    let mut line = String::new();
+    server.stdout.read_line(&mut line).ok()?;
+    let answer: serde_json::Value = serde_json::from_str(&line).ok()?;
+    Some((
+        answer["pid"].as_i64()? as i32,
+        answer["port"].as_u64()? as u16,
+    ))
+}
+
+fn alive(pid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    unsafe { libc::kill(pid, 0) == 0 }
 }
 
 fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
@@ -86,38 +129,32 @@ impl Moto {
         for _ in 0..3 {
             let dir = tempfile::tempdir().unwrap();
             let call_log = dir.path().join("calls.log");
-            let port = free_port();
-            let child = Command::new(python())
-                .arg(repo_root().join("scripts/moto_server.py"))
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .env("MOTO_CALL_LOG", &call_log)
-                .env("MOTO_ACM_VALIDATION_WAIT", "0")
-                .envs(env.iter().copied())
-                .stdout(Stdio::null())
-                .stderr(Stdio::from(
-                    std::fs::File::create(dir.path().join("moto.log")).unwrap(),
-                ))
-                .spawn()
-                .expect("cannot start python3 for the moto server");
-            let mut moto = Moto {
-                child,
+            let log = dir.path().join("moto.log");
+            let mut server_env = serde_json::json!({
+                "MOTO_CALL_LOG": call_log,
+                "MOTO_ACM_VALIDATION_WAIT": "0",
+            });
+            for (k, v) in env {
+                server_env[*k] = serde_json::json!(v);
+            }
+            let Some((pid, port)) = spawn_server(&server_env, &log) else {
+                break;
+            };
+            let moto = Moto {
+                pid,
                 port,
                 endpoint: format!("http://127.0.0.1:{port}"),
                 call_log,
                 dir,
             };
             let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                if moto.child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
+            while Instant::now() < deadline && alive(pid) {
                 if http_status(port, "GET", "/moto-api/") == Some(200) {
                     return moto;
                 }
-                std::thread::sleep(Duration::from_millis(50));
+                std::thread::sleep(Duration::from_millis(20));
             }
-            last_log =
-                std::fs::read_to_string(moto.dir.path().join("moto.log")).unwrap_or_default();
+            last_log = std::fs::read_to_string(&log).unwrap_or_default();
         }
         panic!(
             "the moto server did not start; is moto[server] installed? Run scripts/install-test-deps.sh\n{last_log}"
