@@ -181,7 +181,8 @@ def _on_run_task(doc, region):
         arn = task["taskArn"]
         family = _family_of(task["taskDefinitionArn"])
         # The outcome is fixed when the task starts, as a container's would be.
-        outcome = dict(OUTCOMES["tasks"].get(family, {}))
+        with _state_lock:
+            outcome = dict(OUTCOMES["tasks"].get(family, {}))
         info, td = _task_info(ecs, task["taskDefinitionArn"], now, outcome=outcome)
         with _state_lock:
             TASKS.setdefault(arn, info)
@@ -205,7 +206,9 @@ def _on_describe_tasks(doc):
         arn = task["taskArn"]
         with _state_lock:
             info = TASKS.setdefault(arn, {"family": _family_of(task["taskDefinitionArn"]), "created": now})
-        outcome = info.get("outcome", OUTCOMES["tasks"].get(info["family"], {}))
+            outcome = info.get("outcome", OUTCOMES["tasks"].get(info["family"], {}))
+            if task.get("lastStatus") == "STOPPED":
+                info.setdefault("stopped_at", now)
         started = outcome.get("started", True)
         task["createdAt"] = info["created"]
         for key in ("cpu", "memory"):
@@ -236,7 +239,6 @@ def _on_describe_tasks(doc):
                     c.pop("exitCode", None)
             continue
         user_stopped = bool(task.get("stoppedReason"))
-        info.setdefault("stopped_at", now)
         task["desiredStatus"] = "STOPPED"
         task["stoppedAt"] = info["stopped_at"]
         if started:
@@ -280,8 +282,10 @@ def _remember_deployment_config(body):
 def _add_deployment_config(svc):
     key = (svc.get("clusterArn", "").rsplit("/", 1)[-1], svc.get("serviceName"))
     for field in ("deploymentConfiguration", "capacityProviderStrategy", "healthCheckGracePeriodSeconds"):
-        if not svc.get(field) and key + (field,) in DEPLOYMENT_CONFIG:
-            svc[field] = DEPLOYMENT_CONFIG[key + (field,)]
+        with _state_lock:
+            remembered = DEPLOYMENT_CONFIG.get(key + (field,))
+        if not svc.get(field) and remembered is not None:
+            svc[field] = remembered
             if field == "capacityProviderStrategy":
                 svc.pop("launchType", None)
 
@@ -290,7 +294,8 @@ def _on_describe_services(doc, region):
     for svc in doc.get("services", []):
         _add_deployment_config(svc)
         name = svc["serviceName"]
-        outcome = OUTCOMES["services"].get(name, {"rollout": "stable"})
+        with _state_lock:
+            outcome = OUTCOMES["services"].get(name, {"rollout": "stable"})
         deployments = svc.get("deployments") or []
         if not deployments:
             continue
@@ -338,12 +343,12 @@ def _keep_service_tasks(svc, desired, region):
     name, td_arn = svc["serviceName"], svc["taskDefinition"]
     with _state_lock:
         current = list(SERVICE_TASKS.get(svc["serviceArn"], []))
-    keep, retire = [], []
-    for arn in current:
-        if TASKS.get(arn, {}).get("task_definition") == td_arn and len(keep) < desired:
-            keep.append(arn)
-        else:
-            retire.append(arn)
+        keep, retire = [], []
+        for arn in current:
+            if TASKS.get(arn, {}).get("task_definition") == td_arn and len(keep) < desired:
+                keep.append(arn)
+            else:
+                retire.append(arn)
     for arn in retire:
         with _state_lock:
             TASKS[arn]["outcome"] = {"stop_code": "ServiceSchedulerInitiated", "exit_code": 0}
@@ -378,51 +383,72 @@ def _materialize_failed_task(svc, outcome, region):
         ecs.stop_task(cluster, t.task_arn, reason)
 
 
-def _control(environ, start_response, body):
-    try:
-        req = json.loads(body or b"{}")
-    except ValueError:
-        start_response("400 Bad Request", [("Content-Type", "application/json")])
-        return [b'{"error": "body must be JSON"}']
+def _json_response(start_response, status, doc, content_type="application/json"):
+    payload = json.dumps(doc).encode()
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+# Control endpoints: what the tests tell the emulator. Each takes the request's
+# JSON object; a body that is not one, or lacks what the endpoint needs, is
+# answered 400 with why.
+
+def _set_outcome(req):
     with _state_lock:
         if "family" in req:
             OUTCOMES["tasks"][req.pop("family")] = req
         elif "service" in req:
             OUTCOMES["services"][req.pop("service")] = req
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [b'{"ok": true}']
+        else:
+            raise ValueError('an outcome names a "family" or a "service"')
 
 
-def _set_faults(start_response, body):
-    try:
-        req = json.loads(body or b"{}")
-    except ValueError:
-        start_response("400 Bad Request", [("Content-Type", "application/json")])
-        return [b'{"error": "body must be JSON"}']
+def _set_faults(req):
     with _state_lock:
         FAULTS["fail_rate"] = float(req.get("fail_rate", 0.0))
         FAULTS["lose"] = set(req.get("lose", []))
-        FAULTS["hang"] = dict(req.get("hang", {}))
+        FAULTS["hang"] = {op: float(secs) for op, secs in dict(req.get("hang", {})).items()}
         FAULTS["rng"] = random.Random(req.get("seed", 0))
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [b'{"ok": true}']
 
 
-def _set_acm(start_response, body):
+def _set_acm(req):
     import moto.settings
-    moto.settings.ACM_VALIDATION_WAIT = int(json.loads(body or b"{}").get("validation_wait", 0))
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [b'{"ok": true}']
+
+    moto.settings.ACM_VALIDATION_WAIT = int(req.get("validation_wait", 0))
 
 
-def _add_trail(start_response, body):
+def _add_trail(req):
     import datetime
-    for record in json.loads(body or b"{}").get("events", []):
-        when = datetime.datetime.fromisoformat(record["eventTime"].replace("Z", "+00:00")).timestamp()
-        with _state_lock:
-            TRAIL.append((when, record))
-    start_response("200 OK", [("Content-Type", "application/json")])
-    return [b'{"ok": true}']
+
+    records = [(datetime.datetime.fromisoformat(r["eventTime"].replace("Z", "+00:00")).timestamp(), r)
+               for r in req.get("events", [])]
+    with _state_lock:
+        TRAIL.extend(records)
+
+
+def _whoami(req):
+    # The harness checks that the server answering on a port is the one it started.
+    return {"pid": os.getpid()}
+
+
+CONTROL = {
+    "/_fargate_stack/pid": _whoami,
+    "/_fargate_stack/outcome": _set_outcome,
+    "/_fargate_stack/faults": _set_faults,
+    "/_fargate_stack/acm": _set_acm,
+    "/_fargate_stack/cloudtrail": _add_trail,
+}
+
+
+def _control(handler, body, start_response):
+    try:
+        req = json.loads(body or b"{}")
+        if not isinstance(req, dict):
+            raise ValueError("the body must be a JSON object")
+        answer = handler(req) or {}
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        return _json_response(start_response, "400 Bad Request", {"error": "%s: %s" % (type(e).__name__, e)})
+    return _json_response(start_response, "200 OK", dict(answer, ok=True))
 
 
 def _lookup_events(start_response, body):
@@ -438,9 +464,7 @@ def _lookup_events(start_response, body):
         "Username": r.get("userIdentity", {}).get("sessionContext", {}).get("sessionIssuer", {}).get("userName"),
         "CloudTrailEvent": json.dumps(r),
     } for i, (t, r) in enumerate(sorted(found, key=lambda x: -x[0]))]
-    payload = json.dumps({"Events": events}).encode()
-    start_response("200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(payload)))])
-    return [payload]
+    return _json_response(start_response, "200 OK", {"Events": events}, "application/x-amz-json-1.1")
 
 
 def _fault_response(environ, start_response, status, code):
@@ -457,17 +481,17 @@ def _fault_response(environ, start_response, status, code):
     return [body]
 
 
-def _with_faults(app, environ, start_response, operation):
+def _faults_for(operation):
+    """(fail, lose, hang seconds) for one request; a lost answer is lost once."""
     with _state_lock:
         fail = FAULTS["rng"].random() < FAULTS["fail_rate"]
         lose = operation in FAULTS["lose"]
-        if lose:
-            FAULTS["lose"].discard(operation)
-        hang = FAULTS["hang"].get(operation)
-    if fail:
-        return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")
-    if not (lose or hang):
-        return None
+        FAULTS["lose"].discard(operation)
+        return fail, lose, FAULTS["hang"].get(operation)
+
+
+def _call_captured(app, environ):
+    """moto's answer as (status, headers, payload), to be changed before it is sent."""
     captured = {}
 
     def capture(status, headers, exc_info=None):
@@ -475,17 +499,36 @@ def _with_faults(app, environ, start_response, operation):
         return lambda data: None
 
     chunks = app(environ, capture)
-    payload = b"".join(chunks)
-    if hasattr(chunks, "close"):
-        chunks.close()
-    if hang:
-        time.sleep(float(hang))
-    if lose:
-        return _fault_response(environ, start_response, "500 Internal Server Error", "InternalFailure")
-    headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
-    headers.append(("Content-Length", str(len(payload))))
-    start_response(captured["status"], headers)
-    return [payload]
+    try:
+        payload = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured["status"], captured["headers"], payload
+
+
+def _rewrite(service, operation, body, region, status, payload):
+    """The one place moto's answers are changed (ECS's; see the module's doc)."""
+    if service != "ecs":
+        return payload
+    try:
+        doc = json.loads(payload)
+    except ValueError:
+        return payload
+    if not isinstance(doc, dict):
+        return payload
+    if status.startswith("200"):
+        if operation == "RunTask":
+            _on_run_task(doc, region)
+        elif operation in ("DescribeTasks", "StopTask"):
+            _on_describe_tasks(doc if operation == "DescribeTasks" else {"tasks": [doc.get("task", {})]})
+        elif operation == "DescribeServices":
+            _on_describe_services(doc, region)
+        elif operation == "CreateService":
+            _remember_deployment_config(body)
+            _add_deployment_config(doc.get("service", {}))
+    _fix_ecs_numbers(doc)
+    return json.dumps(doc).encode()
 
 
 class Middleware:
@@ -504,69 +547,33 @@ class Middleware:
             length = 0
         if length:
             body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-        if environ.get("PATH_INFO") == "/_fargate_stack/outcome":
-            return _control(environ, start_response, body)
-        if environ.get("PATH_INFO") == "/_fargate_stack/faults":
-            return _set_faults(start_response, body)
-        if environ.get("PATH_INFO") == "/_fargate_stack/cloudtrail":
-            return _add_trail(start_response, body)
-        if environ.get("PATH_INFO") == "/_fargate_stack/acm":
-            return _set_acm(start_response, body)
+        environ["wsgi.input"] = io.BytesIO(body)
+        path = environ.get("PATH_INFO", "")
+        if path in CONTROL:
+            return _control(CONTROL[path], body, start_response)
+        if path.startswith("/moto-api"):
+            return self.app(environ, start_response)
         service = _service_of(environ)
         operation = _operation_of(environ, body)
-        if self.call_log and not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            line = "%s %s\n" % (service, operation)
+        if self.call_log:
             with _log_lock, open(self.call_log, "a") as f:
-                f.write(line)
+                f.write("%s %s\n" % (service, operation))
         if service == "cloudtrail" and operation == "LookupEvents":
             return _lookup_events(start_response, body)
-        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            faulted = _with_faults(self._dispatch, environ, start_response, operation)
-            if faulted is not None:
-                return faulted
-        return self._dispatch(environ, start_response)
-
-    def _dispatch(self, environ, start_response):
-        service = _service_of(environ)
-        body = environ["wsgi.input"].getvalue() if isinstance(environ.get("wsgi.input"), io.BytesIO) else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        operation = _operation_of(environ, body)
-        if service != "ecs":
+        fail, lose, hang = _faults_for(operation)
+        if fail:
+            return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")
+        if service != "ecs" and not (lose or hang):
             return self.app(environ, start_response)
-
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            payload = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        try:
-            doc = json.loads(payload)
-        except ValueError:
-            doc = None
-        if isinstance(doc, dict):
-            ok = captured["status"].startswith("200")
-            if ok and operation == "RunTask":
-                _on_run_task(doc, _region_of(environ))
-            elif ok and operation in ("DescribeTasks", "StopTask"):
-                _on_describe_tasks(doc if operation == "DescribeTasks" else {"tasks": [doc.get("task", {})]})
-            elif ok and operation == "DescribeServices":
-                _on_describe_services(doc, _region_of(environ))
-            elif ok and operation == "CreateService":
-                _remember_deployment_config(body)
-                _add_deployment_config(doc.get("service", {}))
-            _fix_ecs_numbers(doc)
-            payload = json.dumps(doc).encode()
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        status, headers, payload = _call_captured(self.app, environ)
+        payload = _rewrite(service, operation, body, _region_of(environ), status, payload)
+        if hang:
+            time.sleep(hang)
+        if lose:
+            return _fault_response(environ, start_response, "500 Internal Server Error", "InternalFailure")
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(payload))))
-        start_response(captured["status"], headers)
+        start_response(status, headers)
         return [payload]
 
 

@@ -179,3 +179,33 @@ fn ctrl_c_while_run_task_is_in_flight_still_reports_the_task() {
         "{stderr}"
     );
 }
+
+/// The emulator's control endpoints refuse what they cannot use, so a test
+/// that mistypes its setup fails there instead of running unset.
+#[test]
+fn the_launcher_answers_bad_control_requests_with_400() {
+    let moto = Moto::start();
+    for (path, body) in [
+        ("/_fargate_stack/faults", "not json"),
+        ("/_fargate_stack/faults", "[1, 2]"),
+        ("/_fargate_stack/faults", r#"{"fail_rate": "often"}"#),
+        ("/_fargate_stack/outcome", r#"{"exit_code": 3}"#),
+        (
+            "/_fargate_stack/cloudtrail",
+            r#"{"events": [{"eventName": "RunTask"}]}"#,
+        ),
+        ("/_fargate_stack/acm", r#"{"validation_wait": "soon"}"#),
+    ] {
+        assert_eq!(moto.control(path, body), Some(400), "{path} {body}");
+    }
+    for (path, body) in [
+        ("/_fargate_stack/faults", "{}"),
+        (
+            "/_fargate_stack/outcome",
+            r#"{"family": "x", "exit_code": 3}"#,
+        ),
+        ("/_fargate_stack/acm", r#"{"validation_wait": 0}"#),
+    ] {
+        assert_eq!(moto.control(path, body), Some(200), "{path} {body}");
+    }
+}

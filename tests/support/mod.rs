@@ -87,11 +87,12 @@ fn alive(pid: i32) -> bool {
     unsafe { libc::kill(pid, 0) == 0 }
 }
 
-fn http_status(port: u16, method: &str, path: &str) -> Option<u16> {
-    http_request(port, method, path, "")
+fn http_request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
+    http_exchange(port, method, path, body).map(|(status, _)| status)
 }
 
-fn http_request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> {
+/// One HTTP/1.0 request: the status and the body of the answer.
+fn http_exchange(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let head = format!(
@@ -100,10 +101,12 @@ fn http_request(port: u16, method: &str, path: &str, body: &str) -> Option<u16> 
     );
     s.write_all(head.as_bytes()).ok()?;
     s.write_all(body.as_bytes()).ok()?;
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf[..n]);
-    text.split_whitespace().nth(1)?.parse().ok()
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).ok()?;
+    let text = String::from_utf8_lossy(&answer);
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -149,7 +152,12 @@ impl Moto {
             };
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline && alive(pid) {
-                if http_status(port, "GET", "/moto-api/") == Some(200) {
+                // Ready, and the server this test started: it says its pid.
+                let whoami = http_exchange(port, "GET", "/_fargate_stack/pid", "")
+                    .filter(|(status, _)| *status == 200)
+                    .and_then(|(_, body)| serde_json::from_str::<serde_json::Value>(&body).ok());
+                if let Some(whoami) = whoami {
+                    assert_eq!(whoami["pid"], pid, "another server answers on port {port}");
                     return moto;
                 }
                 std::thread::sleep(Duration::from_millis(20));
@@ -234,6 +242,11 @@ impl Moto {
             ),
             Some(200)
         );
+    }
+
+    /// Posts a raw body to one of the launcher's control endpoints; the status.
+    pub fn control(&self, path: &str, body: &str) -> Option<u16> {
+        http_request(self.port, "POST", path, body)
     }
 
     /// Injects faults (see scripts/moto_server.py); `json!({})` clears them.
