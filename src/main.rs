@@ -9,6 +9,7 @@ mod config;
 mod discovery;
 mod error;
 mod output;
+mod ownership;
 mod plan;
 mod resources;
 

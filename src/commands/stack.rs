@@ -334,6 +334,7 @@ pub async fn discover(
             &timings,
             discovery::web::discover(
                 &aws,
+                &spec.app,
                 web,
                 &network.vpc_id,
                 &loaded.path,
@@ -398,7 +399,7 @@ pub async fn discover(
         timed(
             "discover:orphans",
             &timings,
-            discovery::orphans::find(&stack.aws, &cx),
+            crate::resources::orphans::find(&stack.aws, &cx),
         )
         .await
     };

@@ -5,7 +5,6 @@
 //! call, so bad input costs nothing and changes nothing.
 
 pub mod all_errors;
-pub mod error;
 pub mod model;
 pub mod schedule;
 pub mod sizes;
@@ -17,7 +16,7 @@ pub mod writeback;
 
 use std::path::{Path, PathBuf};
 
-pub use error::ConfigError;
+pub use crate::error::ConfigError;
 pub use model::Config;
 pub use spec::StackSpec;
 

@@ -5,7 +5,6 @@
 pub mod efs;
 pub mod images;
 pub mod network;
-pub mod orphans;
 pub mod secrets;
 pub mod web;
 

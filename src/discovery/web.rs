@@ -13,6 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::LoadBalancer;
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::{AlbSource, Scheme, WebSpec};
 use crate::error::UserError;
+use crate::ownership::{self, Ownership};
 
 #[derive(Debug, Clone, Default)]
 pub struct WebFound {
@@ -90,12 +91,13 @@ pub fn alb_from(lb: &LoadBalancer) -> Alb {
 
 pub async fn discover(
     aws: &Aws,
+    app: &str,
     web: &WebSpec,
     vpc_id: &str,
     config_path: &Path,
     recorded_certificates: &BTreeMap<String, String>,
 ) -> Result<WebFound> {
-    let alb = find_alb(aws, web, vpc_id, config_path);
+    let alb = find_alb(aws, app, web, vpc_id, config_path);
     let zones = find_zones(aws, web, config_path);
     let certificates = async {
         if !web.https {
@@ -222,6 +224,7 @@ pub async fn tags_of(aws: &Aws, arn: &str) -> Result<BTreeMap<String, String>> {
 /// The ALB, whether it was adopted, and its listeners.
 async fn find_alb(
     aws: &Aws,
+    app: &str,
     web: &WebSpec,
     vpc_id: &str,
     config_path: &Path,
@@ -230,17 +233,7 @@ async fn find_alb(
         let (tags, listeners) = tokio::try_join!(tags_of(aws, &alb.arn), listeners(aws, &alb.arn))?;
         Ok::<_, anyhow::Error>(Alb { tags, ..alb }).map(|a| (a, listeners))
     };
-    let owned = |alb: &Alb| {
-        alb.tags
-            .get(crate::resources::CREATED_BY.0)
-            .map(String::as_str)
-            == Some(crate::resources::CREATED_BY.1)
-            || alb
-                .tags
-                .get(crate::resources::CREATED_BY.0)
-                .map(String::as_str)
-                == Some(crate::resources::ORIGINAL_CREATED_BY)
-    };
+    let owned = |alb: &Alb| ownership::of(Some(&alb.tags), app) == Ownership::Ours;
     match &web.source {
         AlbSource::Arn(arn) => {
             // The listeners are looked up beside the describe: one round.

@@ -10,29 +10,7 @@ pub mod render;
 
 use serde::Serialize;
 
-pub use crate::resources::{Address, Kind, Ownership};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Create,
-    Update,
-    Exists,
-    Delete,
-}
-
-impl Action {
-    pub fn changes_something(self) -> bool {
-        self != Action::Exists
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    pub field: String,
-    pub before: String,
-    pub after: String,
-}
+pub use crate::resources::{Action, Address, Change, Kind, Ownership};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {

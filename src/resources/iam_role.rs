@@ -13,12 +13,12 @@ use anyhow::Result;
 use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
+use super::{Action, Change};
 use super::{Diff, Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
 use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
-use crate::plan::{Action, Change};
 
 pub const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
 

@@ -26,6 +26,7 @@ pub mod listener_certificate;
 pub mod listener_rule;
 pub mod load_balancer;
 pub mod log_group;
+pub mod orphans;
 pub mod queue;
 pub mod scalable_target;
 pub mod scaling_policy;
@@ -49,13 +50,31 @@ use crate::aws::Aws;
 use crate::config::StackSpec;
 use crate::config::writeback::Update;
 use crate::discovery::{Identity, Network, ResolvedImage};
-use crate::plan::{Action, Change};
 
-/// Tags on everything we create, so ownership is knowable later.
-pub const CREATED_BY: (&str, &str) = ("CreatedBy", "fargate-stack");
-pub const APP_TAG: &str = "fargate-stack:app";
-/// What App::FargateStack tagged its resources with.
-pub const ORIGINAL_CREATED_BY: &str = "FargateStack";
+/// What a step does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Exists,
+    Delete,
+}
+
+impl Action {
+    pub fn changes_something(self) -> bool {
+        self != Action::Exists
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+pub use crate::ownership::{APP_TAG, Ownership, tag_map, tags};
 
 /// Every kind, in the original tool's build order (its `Builder::build`),
 /// which is also the tie-break when the graph allows several orders.
@@ -555,47 +574,8 @@ impl State {
     }
 
     pub fn ownership(&self, app: &str) -> Ownership {
-        let Some(tags) = &self.tags else {
-            return Ownership::Unknown;
-        };
-        let created_by = tags.get(CREATED_BY.0).map(String::as_str);
-        match (created_by, tags.get(APP_TAG)) {
-            (Some(by), Some(owner)) if by == CREATED_BY.1 && owner == app => Ownership::Ours,
-            (Some(by), Some(owner)) if by == CREATED_BY.1 => Ownership::OtherStack(owner.clone()),
-            (Some(ORIGINAL_CREATED_BY), _) => Ownership::Ours,
-            _ => Ownership::Adopted,
-        }
+        crate::ownership::of(self.tags.as_ref(), app)
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "owner", content = "app")]
-pub enum Ownership {
-    /// Tagged as this stack's (or the original tool's).
-    Ours,
-    /// Tagged as another fargate-stack app's.
-    OtherStack(String),
-    /// Exists without our tags: used, never deleted.
-    Adopted,
-    /// Tags not read (the owning node decides, e.g. a policy by its role).
-    Unknown,
-}
-
-pub fn tags(app: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (CREATED_BY.0, CREATED_BY.1.to_string()),
-        (APP_TAG, app.to_string()),
-    ]
-}
-
-/// Our tags as a state records them.
-pub fn tag_map(app: &str) -> Option<BTreeMap<String, String>> {
-    Some(
-        tags(app)
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
 }
 
 /// How a resource differs from what the config asks for.

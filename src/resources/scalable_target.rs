@@ -46,19 +46,51 @@ pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
             .await
             .ctx("application-autoscaling DescribeScalableTargets")
     };
-    let (out, actions) = tokio::join!(
-        targets,
-        super::scheduled_action::find(aws, &node.name, None)
-    );
+    let (out, actions) = tokio::join!(targets, scheduled_actions(aws, &node.name, None));
     let (out, actions) = (out?, actions?);
     Ok(out.scalable_targets().first().map(|t| {
         let mut s = State::new(t.resource_id(), None)
             .with(json!({ "min": t.min_capacity(), "max": t.max_capacity() }));
         let names: Vec<String> = actions.into_iter().map(|(n, _)| n).collect();
-        s.outputs
-            .insert(super::scheduled_action::SCHEDULED.into(), names.join(","));
+        s.outputs.insert(SCHEDULED.into(), names.join(","));
         s
     }))
+}
+
+/// The scalable target's output listing its scheduled actions (pruned by
+/// `scheduled_action::orphans`).
+pub const SCHEDULED: &str = "scheduled_actions";
+
+/// The scheduled actions of one scalable target (or the one named).
+pub async fn scheduled_actions(
+    aws: &Aws,
+    resource_id: &str,
+    name: Option<&str>,
+) -> Result<Vec<(String, State)>> {
+    let out = aws
+        .scaling
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .set_scheduled_action_names(name.map(|n| vec![n.to_string()]))
+        .send()
+        .await
+        .ctx("application-autoscaling DescribeScheduledActions")?;
+    Ok(out
+        .scheduled_actions()
+        .iter()
+        .map(|a| {
+            let t = a.scalable_target_action();
+            (
+                a.scheduled_action_name().to_string(),
+                State::new(a.scheduled_action_arn(), None).with(json!({
+                    "schedule": a.schedule(),
+                    "min": t.and_then(|t| t.min_capacity()),
+                    "max": t.and_then(|t| t.max_capacity()),
+                })),
+            )
+        })
+        .collect())
 }
 
 pub async fn register(aws: &Aws, resource_id: &str, min: i64, max: i64) -> Result<()> {

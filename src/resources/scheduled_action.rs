@@ -47,7 +47,11 @@ pub fn orphans(
         .iter()
         .filter(|(a, _)| a.kind == Kind::ScalableTarget)
         .flat_map(|(target, state)| {
-            let names = state.outputs.get(SCHEDULED).cloned().unwrap_or_default();
+            let names = state
+                .outputs
+                .get(scalable_target::SCHEDULED)
+                .cloned()
+                .unwrap_or_default();
             names
                 .split(',')
                 .filter(|n| n.starts_with(&prefix) && n.ends_with("-schedule"))
@@ -67,50 +71,18 @@ pub fn orphans(
         .collect()
 }
 
-/// The scalable target's output listing its scheduled actions.
-pub const SCHEDULED: &str = "scheduled_actions";
-
 fn resource_id(cx: &Inputs, node: &Node) -> String {
     scalable_target::resource_id(&cx.spec.cluster, node.task.as_deref().unwrap_or_default())
 }
 
-pub async fn find(
-    aws: &Aws,
-    resource_id: &str,
-    name: Option<&str>,
-) -> Result<Vec<(String, State)>> {
-    let out = aws
-        .scaling
-        .describe_scheduled_actions()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(resource_id)
-        .set_scheduled_action_names(name.map(|n| vec![n.to_string()]))
-        .send()
-        .await
-        .ctx("application-autoscaling DescribeScheduledActions")?;
-    Ok(out
-        .scheduled_actions()
-        .iter()
-        .map(|a| {
-            let t = a.scalable_target_action();
-            (
-                a.scheduled_action_name().to_string(),
-                State::new(a.scheduled_action_arn(), None).with(json!({
-                    "schedule": a.schedule(),
-                    "min": t.and_then(|t| t.min_capacity()),
-                    "max": t.and_then(|t| t.max_capacity()),
-                })),
-            )
-        })
-        .collect())
-}
-
 pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    Ok(find(aws, &resource_id(cx, node), Some(&node.name))
-        .await?
-        .into_iter()
-        .find(|(n, _)| *n == node.name)
-        .map(|(_, s)| s))
+    Ok(
+        scalable_target::scheduled_actions(aws, &resource_id(cx, node), Some(&node.name))
+            .await?
+            .into_iter()
+            .find(|(n, _)| *n == node.name)
+            .map(|(_, s)| s),
+    )
 }
 
 pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {

@@ -9,10 +9,10 @@ use anyhow::Result;
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification};
 use serde_json::{Value, json};
 
+use super::Action;
 use super::{Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::writeback::Update;
-use crate::plan::Action;
 
 pub fn nodes(cx: &Inputs) -> Vec<Node> {
     let mut n = Node::new(Kind::SecurityGroup, "main", &cx.spec.security_group);

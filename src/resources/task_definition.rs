@@ -13,13 +13,13 @@ use aws_sdk_ecs::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use super::Action;
 use super::{Address, Diff, Inputs, Kind, Node, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
 use crate::config::spec::TaskSpec;
 use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
-use crate::plan::Action;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

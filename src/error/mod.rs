@@ -1,5 +1,10 @@
 //! Errors the user can fix by changing their input (config, arguments).
 //! They exit with code 2; everything else (AWS refused, network) exits 1.
+//! A leaf: every layer reports through these, and this module uses none.
+
+mod config;
+
+pub use config::ConfigError;
 
 #[derive(Debug)]
 pub struct UserError(pub String);
@@ -39,8 +44,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         return 130;
     }
     let user = err.chain().any(|e| {
-        e.downcast_ref::<UserError>().is_some()
-            || e.downcast_ref::<crate::config::ConfigError>().is_some()
+        e.downcast_ref::<UserError>().is_some() || e.downcast_ref::<ConfigError>().is_some()
     });
     if user { 2 } else { 1 }
 }
