@@ -13,6 +13,9 @@ mod ownership;
 mod plan;
 mod resources;
 
+#[cfg(test)]
+mod fixture;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 

@@ -8,8 +8,8 @@ use anyhow::Result;
 
 use super::context::{Candidates, Ctx};
 use super::plan::run_plan;
+use super::settings::{Settings, say};
 use super::stack::{self, Scope};
-use super::{Settings, say};
 use crate::config::store::Writer;
 use crate::config::writeback::{self, Update};
 use crate::error::UserError;
@@ -216,12 +216,7 @@ pub async fn delete_policy(settings: &Settings, name: Option<&str>) -> Result<u8
         scaling_policy::delete_named(&ctx.aws, &resource, &policy.name).await?;
     }
     if deregister {
-        let node = crate::resources::Node::new(
-            crate::resources::Kind::ScalableTarget,
-            &task.key,
-            &resource,
-        );
-        scalable_target::delete(&ctx.aws, &node).await?;
+        scalable_target::deregister(&ctx.aws, &resource).await?;
     }
     writer.write(&[], &removals)?;
     say!(

@@ -9,9 +9,9 @@ use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Settings;
 use super::context::{Candidates, Ctx, short_id};
 use super::logs::parse_time;
+use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::output::{Format, table};
 

@@ -7,7 +7,7 @@
 use anyhow::Result;
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 
-use super::Settings;
+use super::settings::Settings;
 use super::stack;
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::TaskType;

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
 
-use super::Settings;
+use super::settings::Settings;
 use crate::aws::{Aws, AwsOptions};
 use crate::cli::Global;
 use crate::config::schedule;

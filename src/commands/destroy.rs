@@ -9,8 +9,8 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::json;
 
-use super::Settings;
 use super::plan::{confirm, header, run_plan};
+use super::settings::Settings;
 use super::stack::{self, Scope};
 use crate::aws::call_stats;
 use crate::config::model::TaskType;
@@ -138,10 +138,13 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
         ),
     )
     .await?;
-    let by_address: std::collections::BTreeMap<Address, Vec<Vec<String>>> = nodes
-        .iter()
-        .map(|n| (n.address.clone(), n.address.kind.recorded_keys(n)))
-        .collect();
+    let by_address: std::collections::BTreeMap<Address, Vec<Vec<String>>> = {
+        let cx = stack.inputs();
+        nodes
+            .iter()
+            .map(|n| (n.address.clone(), n.address.kind.recorded_keys(&cx, n)))
+            .collect()
+    };
     let report = run_plan(&mut stack, &plan, &mut writer, |a| {
         let mut keys = by_address.get(a).cloned().unwrap_or_default();
         if task.is_none() {

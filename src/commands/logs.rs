@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
-use super::Settings;
 use super::context::{Candidates, Ctx};
+use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::error::UserError;
 use crate::output::Format;

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use clap::CommandFactory;
 
-use super::Settings;
+use super::settings::Settings;
 use crate::cli::Cli;
 use crate::output::Format;
 

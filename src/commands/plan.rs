@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::json;
 
-use super::Settings;
+use super::settings::Settings;
 use super::stack::{self, Scope, Stack};
 use crate::aws::call_stats;
 use crate::cli::PlanArgs;

@@ -4,9 +4,9 @@
 
 use anyhow::Result;
 
-use super::Settings;
 use super::context::{Candidates, Ctx};
 use super::plan::{check_conflicts, run_plan};
+use super::settings::Settings;
 use super::stack::{self, Scope};
 use crate::aws::AwsResultExt;
 use crate::config::store::Writer;

@@ -13,7 +13,7 @@ use aws_sdk_ecs::types::{
 };
 
 use super::context::{Candidates, Ctx, short_id};
-use super::{Settings, say};
+use super::settings::{Settings, say};
 use crate::aws::AwsResultExt;
 use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
 use crate::config::spec::TaskSpec;

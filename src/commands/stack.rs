@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Result;
 use indexmap::IndexMap;
 
-use super::Settings;
+use super::settings::Settings;
 use crate::aws::{Aws, AwsOptions};
 use crate::config::writeback::Update;
 use crate::config::{self, Loaded, StackSpec};
@@ -85,10 +85,11 @@ impl Stack {
         if self.loaded.config.id.is_none() {
             return BTreeMap::new();
         }
+        let cx = self.inputs();
         self.nodes
             .iter()
             .filter_map(|n| {
-                let key = n.address.kind.recorded_keys(n).into_iter().next()?;
+                let key = n.address.kind.recorded_keys(&cx, n).into_iter().next()?;
                 let v = config::writeback::get(&self.loaded.value, &key)?;
                 Some((n.address.clone(), v.as_str()?.to_string()))
             })
@@ -374,7 +375,8 @@ pub async fn discover(
     // Autoscaling needs the service: apply sets it up only where the
     // service already runs, so those services are looked up too.
     let services: Vec<Node> = match scope {
-        Scope::Apply => crate::resources::service::nodes(&cx)
+        Scope::Apply => Kind::Service
+            .nodes(&cx)
             .into_iter()
             .filter(|n| {
                 stack

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::Settings;
+use super::settings::Settings;
 use crate::config::state_file;
 use crate::error::UserError;
 

@@ -5,9 +5,9 @@ use anyhow::Result;
 use aws_sdk_ecs::types::{Service, Task};
 use serde_json::json;
 
-use super::Settings;
 use super::context::{Candidates, Ctx, fmt_time, short_id};
 use super::services::describe;
+use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::config::spec::TaskSpec;
 use crate::discovery::images;

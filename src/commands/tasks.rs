@@ -10,8 +10,8 @@ use aws_sdk_ecs::types::{
 };
 use serde_json::json;
 
-use super::Settings;
 use super::context::{Candidates, Ctx, TaskFilter, elapsed_since, fmt_time, short_id};
+use super::settings::Settings;
 use super::stack;
 use crate::aws::{AwsResultExt, code_of};
 use crate::config::writeback::Update;

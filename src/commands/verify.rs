@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::Settings;
+use super::settings::Settings;
 use super::stack;
 use crate::aws::{Aws, code_of};
 use crate::config::StackSpec;

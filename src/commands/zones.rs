@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::Settings;
+use super::settings::Settings;
 use super::stack;
 use crate::aws::{Aws, AwsOptions};
 use crate::output::{Format, table};

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde_yaml::Value;
 
-use super::{Config, ConfigError, spec};
+use super::model::Config;
+use super::spec;
+use crate::error::ConfigError;
 
 /// At most this many errors are reported; past it the list says so.
 const LIMIT: usize = 20;
@@ -71,7 +73,7 @@ pub fn structural(path: &Path, text: &str, first: ConfigError) -> ConfigError {
         match serde_path_to_error::deserialize::<_, Config>(doc.clone()) {
             Ok(_) => break,
             Err(e) => {
-                let mut err = super::serde_error(path, e);
+                let mut err = super::diagnose::serde_error(path, e);
                 if err.key == last_key {
                     break;
                 }

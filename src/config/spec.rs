@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::model::{Command, Config, TaskType};
-use super::{ConfigError, schedule, sizes};
+use super::{schedule, sizes};
+use crate::error::ConfigError;
 
 /// CloudWatch Logs' allowed retention periods (days).
 pub const RETENTION_DAYS: &[i64] = &[
@@ -685,7 +686,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             Some(s) => Some(sizes::preset(s).ok_or_else(|| {
                 let names: Vec<String> = sizes::PRESETS.iter().map(|p| p.0.to_string()).collect();
                 let e = err(&tkey("size"), format!("`{s}` is not a size"));
-                match super::suggest(s, &names) {
+                match super::diagnose::suggest(s, &names) {
                     Some(n) => e.hint(format!("did you mean `{n}`? (one of {})", names.join(", "))),
                     None => e.hint(format!(
                         "use one of {}, or set `cpu` and `memory`",

@@ -1,76 +1,14 @@
-//! The config file as a store: one lock per config, and one writer per run
-//! that records changes as they happen.
-//!
-//! The lock (`.<config>.lock` beside the file's real path) is held for the
-//! whole of a command that may write the config, and taken *before* the
-//! file is read, so two commands on one config never interleave and the
-//! second one reads what the first one wrote.
+//! The config file as a store: one writer per run that records changes as
+//! they happen (the lock it runs under is in `lock.rs`).
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 
-use super::Loaded;
+use super::load::Loaded;
+pub use super::lock::lock;
 use super::writeback::{self, Update};
 use crate::error::UserError;
-
-#[derive(Debug)]
-pub struct Lock {
-    _file: File,
-}
-
-pub fn lock_path(config: &Path) -> PathBuf {
-    let real = writeback::real_path(config);
-    let name = real
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .to_string();
-    real.with_file_name(format!(".{name}.lock"))
-}
-
-/// Takes the config's lock, waiting (and saying so) while another
-/// fargate-stack holds it. A config that does not exist needs no lock.
-pub fn lock(config: &Path) -> Result<Option<Lock>> {
-    if !config.exists() {
-        return Ok(None);
-    }
-    let path = lock_path(config);
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-    {
-        Ok(f) => f,
-        // A read-only directory: nothing can write the config there either,
-        // which the writability check reports in its own words.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Ok(None),
-        Err(e) => {
-            return Err(anyhow::anyhow!(
-                "cannot open the lock file {}: {e}",
-                path.display()
-            ));
-        }
-    };
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            eprintln!(
-                "waiting for another fargate-stack command to finish with {} (lock {})",
-                config.display(),
-                path.display()
-            );
-            file.lock()?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(anyhow::anyhow!("cannot lock {}: {e}", path.display()));
-        }
-    }
-    Ok(Some(Lock { _file: file }))
-}
 
 /// Writes updates into the config as a run goes: lossless, atomic, one
 /// `.bak` per run (of the file as it was before the run), line endings kept.

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::ConfigError;
 use super::model::{Config, Task, TaskType};
+use crate::error::ConfigError;
 
 /// ELB's limit on target group (and load balancer) names.
 pub const ELB_NAME_MAX: usize = 32;

@@ -8,9 +8,9 @@ use anyhow::Result;
 use aws_sdk_ecr::types::ImageIdentifier;
 use serde::Serialize;
 
+use super::identity::Identity;
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::spec::ImageRef;
-use crate::discovery::Identity;
 use crate::error::UserError;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use aws_sdk_ssm::types::ParameterStringFilter;
 
-use super::Identity;
+use super::identity::Identity;
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
 use crate::config::spec::{SecretRef, SecretStore};

@@ -119,7 +119,7 @@ pub fn plan(
                             "{} `{}` belongs to the stack `{other}`, not `{app}`; {}",
                             node.address.kind.label(),
                             node.name,
-                            fix_for(node.address.kind)
+                            node.address.kind.conflict_fix()
                         ));
                     }
                     s
@@ -133,15 +133,6 @@ pub fn plan(
         not_handled,
         conflicts,
         ..Plan::default()
-    }
-}
-
-fn fix_for(kind: Kind) -> &'static str {
-    match kind {
-        Kind::TaskDefinition => {
-            "give this task its own family (`family:` under the task) or another app name"
-        }
-        _ => "use another app name (`app.name`), or remove the resource from the other stack",
     }
 }
 
@@ -170,7 +161,7 @@ pub fn destroy(
     let mut kept = Vec::new();
     let deleting: BTreeSet<&Address> = nodes
         .iter()
-        .filter(|n| n.address.kind != Kind::Bucket)
+        .filter(|n| n.address.kind.kept_by_destroy().is_none())
         .filter(|n| owner(n, observed, app, recorded) == Some(Ownership::Ours))
         .map(|n| &n.address)
         .collect();
@@ -179,11 +170,11 @@ pub fn destroy(
             continue;
         };
         let own = owner(node, observed, app, recorded).expect("exists");
-        if node.address.kind == Kind::Bucket {
+        if let Some(reason) = node.address.kind.kept_by_destroy() {
             kept.push(Kept {
                 address: node.address.clone(),
                 name: node.name.clone(),
-                reason: "a bucket holds data: empty and delete it yourself if it should go".into(),
+                reason: reason.into(),
             });
             continue;
         }
@@ -282,83 +273,13 @@ pub fn order(plan: &Plan) -> Result<Vec<Address>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, StackSpec};
-    use crate::discovery::{Identity, Network, ResolvedImage};
     use crate::plan::Action;
     use crate::resources::{iam_role, task_definition};
-    use indexmap::IndexMap;
     use serde_json::json;
-    use std::path::Path;
 
-    struct Fixture {
-        config: Config,
-        spec: StackSpec,
-        id: Identity,
-        network: Network,
-        images: IndexMap<String, ResolvedImage>,
-        secrets: BTreeMap<String, crate::discovery::secrets::Resolved>,
-        file_systems: BTreeMap<String, crate::discovery::efs::FileSystem>,
-        web: crate::discovery::web::WebFound,
-    }
+    use crate::fixture::Fixture;
 
     impl Fixture {
-        fn new(text: &str) -> Fixture {
-            let l = crate::config::parse(Path::new("t.yml"), text.into()).unwrap();
-            let spec = crate::config::spec::build(Path::new("t.yml"), &l.config).unwrap();
-            let images = spec
-                .tasks
-                .iter()
-                .map(|t| {
-                    (
-                        t.key.clone(),
-                        ResolvedImage {
-                            uri: format!(
-                                "123456789012.dkr.ecr.us-east-1.amazonaws.com/{}:latest",
-                                t.image.repository
-                            ),
-                            digest: Some("sha256:abc".into()),
-                            repository_arn: Some(format!(
-                                "arn:aws:ecr:us-east-1:123456789012:repository/{}",
-                                t.image.repository
-                            )),
-                        },
-                    )
-                })
-                .collect();
-            Fixture {
-                config: l.config,
-                spec,
-                id: Identity {
-                    account: "123456789012".into(),
-                    partition: "aws".into(),
-                    region: "us-east-1".into(),
-                },
-                network: Network {
-                    vpc_id: "vpc-1".into(),
-                    public: vec![],
-                    private: vec!["subnet-1".into()],
-                    isolated: vec![],
-                },
-                images,
-                secrets: BTreeMap::new(),
-                file_systems: BTreeMap::new(),
-                web: Default::default(),
-            }
-        }
-
-        fn inputs(&self) -> Inputs<'_> {
-            Inputs {
-                config: &self.config,
-                spec: &self.spec,
-                id: &self.id,
-                network: &self.network,
-                images: &self.images,
-                secrets: &self.secrets,
-                file_systems: &self.file_systems,
-                web: &self.web,
-            }
-        }
-
         fn plan(&self, observed: &Observed) -> Plan {
             plan(
                 &apply_nodes(&self.inputs()),
@@ -373,7 +294,7 @@ mod tests {
         fn converged(&self) -> Observed {
             apply_nodes(&self.inputs())
                 .into_iter()
-                .chain(crate::resources::service::nodes(&self.inputs()))
+                .chain(Kind::Service.nodes(&self.inputs()))
                 .map(|n| {
                     let id = match n.address.kind {
                         Kind::TaskDefinition => format!("arn:td/{}:1", n.name),
@@ -620,7 +541,7 @@ mod tests {
     #[test]
     fn task_definition_round_trips_through_its_attributes() {
         let f = Fixture::new(DAEMON);
-        let node = &task_definition::nodes(&f.inputs())[0];
+        let node = &Kind::TaskDefinition.nodes(&f.inputs())[0];
         let def: task_definition::TaskDef = serde_json::from_value(node.desired.clone()).unwrap();
         assert_eq!(serde_json::to_value(def).unwrap(), node.desired);
     }

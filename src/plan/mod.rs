@@ -42,7 +42,7 @@ pub struct Step {
 impl Step {
     /// An update that makes a new resource beside the old one (Terraform's `-/+`).
     pub fn replaces(&self) -> bool {
-        self.action == Action::Update && self.kind == Kind::TaskDefinition
+        self.action == Action::Update && self.kind.replaces_on_update()
     }
 }
 

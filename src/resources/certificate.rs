@@ -14,31 +14,186 @@ use aws_sdk_route53::types::{
 };
 use serde_json::json;
 
-use super::{Inputs, Kind, Node, State, Work};
+use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::writeback::Update;
 
 pub const ISSUED: &str = "ISSUED";
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(web) = cx.spec.web.as_ref().filter(|w| w.https) else {
-        return vec![];
-    };
-    web.domains()
-        .into_iter()
-        .enumerate()
-        .map(|(i, domain)| {
-            let mut n = Node::new(Kind::Certificate, domain, domain);
-            n.predicted = format!("(a new certificate for {domain})");
-            n.desired = json!({ "status": ISSUED });
-            // The first domain's is the listener's own: it stays while the
-            // listener does.
-            if i > 0 || cx.web.adopted {
-                n.task = web.sole_task(domain);
+pub struct Certificate;
+
+impl Resource for Certificate {
+    /// The certificate's ARN on each service that uses it. The user may
+    /// have written that key (a certificate of their own), so destroy
+    /// leaves it.
+    fn records(cx: &Inputs, node: &Node) -> Vec<Record> {
+        let Some(web) = &cx.spec.web else {
+            return vec![];
+        };
+        web.services
+            .iter()
+            .filter(|svc| svc.domain == node.name)
+            .map(|svc| Record::id_kept(&["tasks", &svc.task, "certificate_arn"]))
+            .collect()
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(web) = cx.spec.web.as_ref().filter(|w| w.https) else {
+            return vec![];
+        };
+        web.domains()
+            .into_iter()
+            .enumerate()
+            .map(|(i, domain)| {
+                let mut n = Node::new(Kind::Certificate, domain, domain);
+                n.predicted = format!("(a new certificate for {domain})");
+                n.desired = json!({ "status": ISSUED });
+                // The first domain's is the listener's own: it stays while the
+                // listener does.
+                if i > 0 || cx.web.adopted {
+                    n.task = web.sole_task(domain);
+                }
+                n
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let Some(arn) = cx.web.certificates.get(&node.name) else {
+            return Ok(None);
+        };
+        let tags = async {
+            aws.acm
+                .list_tags_for_certificate()
+                .certificate_arn(arn)
+                .send()
+                .await
+                .ctx("acm ListTagsForCertificate")
+        };
+        let (described, tags) = tokio::join!(describe(aws, arn), tags);
+        let Some(d) = described? else {
+            return Ok(None);
+        };
+        // Failed, expired or revoked: a new one is requested.
+        if d.status != ISSUED && d.status != "PENDING_VALIDATION" {
+            return Ok(None);
+        }
+        let tags = tags.ok().map(|t| {
+            t.tags()
+                .iter()
+                .map(|t| {
+                    (
+                        t.key().to_string(),
+                        t.value().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        });
+        Ok(Some(
+            State::new(arn.clone(), tags).with(json!({ "status": d.status })),
+        ))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let domain = &work.node.name;
+        let (arn, tags) = match work.current {
+            Some(c) => (c.id.clone(), c.tags.clone()),
+            None => {
+                // The token makes a re-run after a lost response return the
+                // same certificate instead of requesting a second one.
+                let token = format!(
+                    "fs{:016x}",
+                    crate::config::web::fnv1a(&format!("{}/{domain}", cx.spec.app))
+                );
+                let out = aws
+                    .acm
+                    .request_certificate()
+                    .domain_name(domain)
+                    .validation_method(ValidationMethod::Dns)
+                    .idempotency_token(token)
+                    .set_tags(Some(
+                        super::core::tags(&cx.spec.app)
+                            .into_iter()
+                            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ))
+                    .send()
+                    .await
+                    .ctx("acm RequestCertificate")?;
+                let arn = out
+                    .certificate_arn()
+                    .ok_or_else(|| anyhow::anyhow!("acm RequestCertificate returned no ARN"))?
+                    .to_string();
+                tracing::info!("requested a certificate for {domain}");
+                (arn, super::core::tag_map(&cx.spec.app))
             }
-            n
-        })
-        .collect()
+        };
+        let zone = cx.web.zones.get(domain.as_str()).ok_or_else(|| {
+            anyhow::anyhow!("no hosted zone was found for {domain}, so it cannot be validated")
+        })?;
+        let started = Instant::now();
+        let limit = wait_limit();
+        let mut upserted = false;
+        let mut reported = Duration::ZERO;
+        loop {
+            let d = describe(aws, &arn)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("certificate {arn} disappeared while validating"))?;
+            if d.status == ISSUED {
+                tracing::info!("certificate for {domain} is issued");
+                return Ok(State::new(arn, tags).with(json!({ "status": ISSUED })));
+            }
+            if d.status != "PENDING_VALIDATION" {
+                anyhow::bail!(
+                    "certificate {arn} for {domain} is {}; delete it in ACM and apply again to request a new one",
+                    d.status
+                );
+            }
+            if !upserted && let Some((name, value)) = &d.record {
+                upsert_validation(aws, &zone.id, name, value).await?;
+                upserted = true;
+            }
+            if started.elapsed() >= limit {
+                anyhow::bail!(
+                    "certificate for {domain} is still PENDING_VALIDATION after {}s. Check that the hosted zone {} ({}) is the one the domain's registrar delegates to (its NS records), and that the validation CNAME {} is in it; then apply again, which resumes the wait (FARGATE_STACK_CERTIFICATE_WAIT sets the limit in seconds)",
+                    limit.as_secs(),
+                    zone.name,
+                    zone.id,
+                    d.record
+                        .as_ref()
+                        .map_or("(not yet made by ACM)", |r| r.0.as_str())
+                );
+            }
+            // Progress: a line when the wait starts, then every half minute.
+            if started.elapsed() >= reported {
+                tracing::info!(
+                    "certificate for {domain}: waiting for DNS validation ({}s of at most {}s)",
+                    started.elapsed().as_secs(),
+                    limit.as_secs()
+                );
+                reported = started.elapsed() + Duration::from_secs(30);
+            }
+            tokio::time::sleep(Duration::from_secs(if upserted { 5 } else { 2 })).await;
+        }
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, _node: &Node, state: &State) -> Result<()> {
+        // In use until the listeners that served it are gone.
+        super::core::retry_while(
+            "acm DeleteCertificate",
+            &["ResourceInUseException"],
+            || async {
+                super::core::gone(
+                    aws.acm
+                        .delete_certificate()
+                        .certificate_arn(&state.id)
+                        .send()
+                        .await
+                        .ctx("acm DeleteCertificate"),
+                )
+            },
+        )
+        .await
+    }
 }
 
 /// How long apply waits for validation (`FARGATE_STACK_CERTIFICATE_WAIT`
@@ -68,7 +223,7 @@ async fn describe(aws: &Aws, arn: &str) -> Result<Option<Described>> {
         .ctx("acm DescribeCertificate")
     {
         Ok(o) => o,
-        Err(e) if super::not_found(&e) => return Ok(None),
+        Err(e) if super::core::not_found(&e) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     let Some(c) = out.certificate() else {
@@ -87,125 +242,6 @@ async fn describe(aws: &Aws, arn: &str) -> Result<Option<Described>> {
             .unwrap_or_default(),
         record,
     }))
-}
-
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    let Some(arn) = cx.web.certificates.get(&node.name) else {
-        return Ok(None);
-    };
-    let tags = async {
-        aws.acm
-            .list_tags_for_certificate()
-            .certificate_arn(arn)
-            .send()
-            .await
-            .ctx("acm ListTagsForCertificate")
-    };
-    let (described, tags) = tokio::join!(describe(aws, arn), tags);
-    let Some(d) = described? else {
-        return Ok(None);
-    };
-    // Failed, expired or revoked: a new one is requested.
-    if d.status != ISSUED && d.status != "PENDING_VALIDATION" {
-        return Ok(None);
-    }
-    let tags = tags.ok().map(|t| {
-        t.tags()
-            .iter()
-            .map(|t| {
-                (
-                    t.key().to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect()
-    });
-    Ok(Some(
-        State::new(arn.clone(), tags).with(json!({ "status": d.status })),
-    ))
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let domain = &work.node.name;
-    let (arn, tags) = match work.current {
-        Some(c) => (c.id.clone(), c.tags.clone()),
-        None => {
-            // The token makes a re-run after a lost response return the
-            // same certificate instead of requesting a second one.
-            let token = format!(
-                "fs{:016x}",
-                crate::config::web::fnv1a(&format!("{}/{domain}", cx.spec.app))
-            );
-            let out = aws
-                .acm
-                .request_certificate()
-                .domain_name(domain)
-                .validation_method(ValidationMethod::Dns)
-                .idempotency_token(token)
-                .set_tags(Some(
-                    super::tags(&cx.spec.app)
-                        .into_iter()
-                        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                        .collect::<Result<Vec<_>, _>>()?,
-                ))
-                .send()
-                .await
-                .ctx("acm RequestCertificate")?;
-            let arn = out
-                .certificate_arn()
-                .ok_or_else(|| anyhow::anyhow!("acm RequestCertificate returned no ARN"))?
-                .to_string();
-            tracing::info!("requested a certificate for {domain}");
-            (arn, super::tag_map(&cx.spec.app))
-        }
-    };
-    let zone = cx.web.zones.get(domain.as_str()).ok_or_else(|| {
-        anyhow::anyhow!("no hosted zone was found for {domain}, so it cannot be validated")
-    })?;
-    let started = Instant::now();
-    let limit = wait_limit();
-    let mut upserted = false;
-    let mut reported = Duration::ZERO;
-    loop {
-        let d = describe(aws, &arn)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("certificate {arn} disappeared while validating"))?;
-        if d.status == ISSUED {
-            tracing::info!("certificate for {domain} is issued");
-            return Ok(State::new(arn, tags).with(json!({ "status": ISSUED })));
-        }
-        if d.status != "PENDING_VALIDATION" {
-            anyhow::bail!(
-                "certificate {arn} for {domain} is {}; delete it in ACM and apply again to request a new one",
-                d.status
-            );
-        }
-        if !upserted && let Some((name, value)) = &d.record {
-            upsert_validation(aws, &zone.id, name, value).await?;
-            upserted = true;
-        }
-        if started.elapsed() >= limit {
-            anyhow::bail!(
-                "certificate for {domain} is still PENDING_VALIDATION after {}s. Check that the hosted zone {} ({}) is the one the domain's registrar delegates to (its NS records), and that the validation CNAME {} is in it; then apply again, which resumes the wait (FARGATE_STACK_CERTIFICATE_WAIT sets the limit in seconds)",
-                limit.as_secs(),
-                zone.name,
-                zone.id,
-                d.record
-                    .as_ref()
-                    .map_or("(not yet made by ACM)", |r| r.0.as_str())
-            );
-        }
-        // Progress: a line when the wait starts, then every half minute.
-        if started.elapsed() >= reported {
-            tracing::info!(
-                "certificate for {domain}: waiting for DNS validation ({}s of at most {}s)",
-                started.elapsed().as_secs(),
-                limit.as_secs()
-            );
-            reported = started.elapsed() + Duration::from_secs(30);
-        }
-        tokio::time::sleep(Duration::from_secs(if upserted { 5 } else { 2 })).await;
-    }
 }
 
 async fn upsert_validation(aws: &Aws, zone: &str, name: &str, value: &str) -> Result<()> {
@@ -233,36 +269,4 @@ async fn upsert_validation(aws: &Aws, zone: &str, name: &str, value: &str) -> Re
         .await
         .ctx("route53 ChangeResourceRecordSets")?;
     Ok(())
-}
-
-pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
-    // In use until the listeners that served it are gone.
-    super::retry_while(
-        "acm DeleteCertificate",
-        &["ResourceInUseException"],
-        || async {
-            super::gone(
-                aws.acm
-                    .delete_certificate()
-                    .certificate_arn(&state.id)
-                    .send()
-                    .await
-                    .ctx("acm DeleteCertificate"),
-            )
-        },
-    )
-    .await
-}
-
-/// `tasks.<t>.certificate_arn` of every https task on the domain (where the
-/// original records it).
-pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
-    let (Some(s), Some(web)) = (state, &cx.spec.web) else {
-        return vec![];
-    };
-    web.services
-        .iter()
-        .filter(|svc| svc.domain == node.name)
-        .map(|svc| Update::new(&["tasks", &svc.task, "certificate_arn"], s.id.as_str()))
-        .collect()
 }

@@ -13,11 +13,10 @@ use anyhow::Result;
 use aws_sdk_iam::types::Tag;
 use serde_json::{Value, json};
 
-use super::{Action, Change};
-use super::{Diff, Inputs, Kind, Node, State, Work};
+use super::core::{Action, Change};
+use super::core::{Diff, Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
-use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
 
 pub const ECS_TASKS_PRINCIPAL: &str = "ecs-tasks.amazonaws.com";
@@ -72,7 +71,7 @@ pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     };
     let mut n = Node::new(kind, "main", name);
     n.desired = json!({ "role": role, "document": document });
-    n.depends_on = vec![super::Address::new(role_kind, "main")];
+    n.depends_on = vec![super::core::Address::new(role_kind, "main")];
     vec![n]
 }
 
@@ -260,7 +259,12 @@ pub fn diff_policy(node: &Node, state: &State) -> Option<Diff> {
             before: "current policy".into(),
             after: "generated policy".into(),
         }],
-        text: Some(super::unified(&current, &desired, "current", "generated")),
+        text: Some(super::core::unified(
+            &current,
+            &desired,
+            "current",
+            "generated",
+        )),
         predicted: None,
     })
 }
@@ -361,16 +365,16 @@ pub async fn apply_role(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<S
         .role_name(&work.node.name)
         .assume_role_policy_document(trust_policy(principal).to_string())
         .description(format!("fargate-stack {}: {purpose}", cx.spec.app));
-    for (k, v) in super::tags(&cx.spec.app) {
+    for (k, v) in super::core::tags(&cx.spec.app) {
         req = req.tags(Tag::builder().key(k).value(v).build()?);
     }
     match req.send().await.ctx("iam CreateRole") {
         Ok(out) => Ok(State::new(
             out.role().map(|r| r.arn()).unwrap_or_default(),
-            super::tag_map(&cx.spec.app),
+            super::core::tag_map(&cx.spec.app),
         )),
         // The request landed before: the role is the one we created.
-        Err(e) if super::already_exists(&e) => {
+        Err(e) if super::core::already_exists(&e) => {
             observe_role(aws, work.node).await?.ok_or_else(|| e.into())
         }
         Err(e) => Err(e.into()),
@@ -391,7 +395,7 @@ pub async fn apply_policy(aws: &Aws, work: &Work<'_>) -> Result<State> {
 }
 
 pub async fn delete_policy(aws: &Aws, node: &Node) -> Result<()> {
-    Ok(super::gone(
+    Ok(super::core::gone(
         aws.iam
             .delete_role_policy()
             .role_name(policy_role(node))
@@ -414,7 +418,7 @@ pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
         .ctx("iam ListRolePolicies");
     let inline = match inline {
         Ok(out) => out.policy_names().to_vec(),
-        Err(e) if super::not_found(&e) => return Ok(()),
+        Err(e) if super::core::not_found(&e) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
     for name in inline {
@@ -442,7 +446,7 @@ pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
             .await
             .ctx("iam DetachRolePolicy")?;
     }
-    Ok(super::gone(
+    Ok(super::core::gone(
         aws.iam
             .delete_role()
             .role_name(&node.name)
@@ -452,21 +456,86 @@ pub async fn delete_role(aws: &Aws, node: &Node) -> Result<()> {
     )?)
 }
 
-pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
+/// The keys a role records: its name, its policy's name, its ARN.
+fn role_records(cx: &Inputs, node: &Node) -> Vec<Record> {
     let (key, policy) = match node.address.kind {
         Kind::ExecutionRole => ("role", &cx.spec.execution_policy),
         Kind::EventsRole => ("events_role", &cx.spec.events_policy),
         _ => ("task_role", &cx.spec.task_policy),
     };
-    let mut u = vec![
-        Update::new(&[key, "name"], node.name.as_str()),
-        Update::new(&[key, "policy_name"], policy.as_str()),
-    ];
-    if let Some(s) = state {
-        u.push(Update::new(&[key, "arn"], s.id.as_str()));
-    }
-    u
+    vec![
+        Record::setting(&[key, "name"], node.name.as_str()),
+        Record::setting(&[key, "policy_name"], policy.as_str()),
+        Record::id(&[key, "arn"]),
+    ]
 }
+
+/// The three roles share their code, as do their three inline policies;
+/// each is a kind of its own in the graph.
+macro_rules! role_kind {
+    ($name:ident) => {
+        pub struct $name;
+
+        impl Resource for $name {
+            fn nodes(cx: &Inputs) -> Vec<Node> {
+                role_nodes(Kind::$name, cx)
+            }
+            async fn observe(aws: &Aws, _cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+                observe_role(aws, node).await
+            }
+            async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+                apply_role(aws, cx, work).await
+            }
+            async fn delete(
+                aws: &Aws,
+                _cx: &Inputs<'_>,
+                node: &Node,
+                _state: &State,
+            ) -> Result<()> {
+                delete_role(aws, node).await
+            }
+            fn records(cx: &Inputs, node: &Node) -> Vec<Record> {
+                role_records(cx, node)
+            }
+        }
+    };
+}
+
+macro_rules! policy_kind {
+    ($name:ident) => {
+        pub struct $name;
+
+        impl Resource for $name {
+            fn nodes(cx: &Inputs) -> Vec<Node> {
+                policy_nodes(Kind::$name, cx)
+            }
+            async fn observe(aws: &Aws, _cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+                observe_policy(aws, node).await
+            }
+            async fn apply(aws: &Aws, _cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+                apply_policy(aws, work).await
+            }
+            async fn delete(
+                aws: &Aws,
+                _cx: &Inputs<'_>,
+                node: &Node,
+                _state: &State,
+            ) -> Result<()> {
+                delete_policy(aws, node).await
+            }
+            fn diff(node: &Node, state: &State) -> Option<Diff> {
+                diff_policy(node, state)
+            }
+        }
+    };
+}
+
+role_kind!(ExecutionRole);
+role_kind!(TaskRole);
+role_kind!(EventsRole);
+policy_kind!(ExecutionPolicy);
+policy_kind!(TaskPolicy);
+policy_kind!(EventsPolicy);
 
 #[cfg(test)]
 mod tests {

@@ -12,44 +12,154 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::fnv1a;
 
 const FIRST_PRIORITY: u64 = 100;
 const PRIORITY_SPAN: u64 = 40_000;
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(web) = &cx.spec.web else {
-        return vec![];
-    };
-    let listener = Address::new(Kind::Listener, web.port.to_string());
-    web.services
-        .iter()
-        .map(|s| {
-            let tg = Address::new(Kind::TargetGroup, &s.task);
-            let mut n = Node::new(
-                Kind::ListenerRule,
-                &s.task,
-                format!(
-                    "{}{} -> {}",
-                    s.domain,
-                    s.path.as_deref().unwrap_or(""),
-                    s.target_group
-                ),
+pub struct ListenerRule;
+
+impl Resource for ListenerRule {
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(web) = &cx.spec.web else {
+            return vec![];
+        };
+        let listener = Address::new(Kind::Listener, web.port.to_string());
+        web.services
+            .iter()
+            .map(|s| {
+                let tg = Address::new(Kind::TargetGroup, &s.task);
+                let mut n = Node::new(
+                    Kind::ListenerRule,
+                    &s.task,
+                    format!(
+                        "{}{} -> {}",
+                        s.domain,
+                        s.path.as_deref().unwrap_or(""),
+                        s.target_group
+                    ),
+                );
+                n.desired = json!({
+                    "listener": reference(&listener),
+                    "target_group": reference(&tg),
+                    "host": s.domain,
+                    "path": s.path,
+                });
+                // The target group first: the rule is ours when it is.
+                n.depends_on = vec![tg, listener.clone()];
+                n.task = Some(s.task.clone());
+                n
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let Some(web) = &cx.spec.web else {
+            return Ok(None);
+        };
+        let Some(listener) = cx.web.listeners.iter().find(|l| l.port == web.port as i32) else {
+            return Ok(None);
+        };
+        let host = node.desired["host"].as_str().unwrap_or_default();
+        let path: Vec<String> = node.desired["path"]
+            .as_str()
+            .map(str::to_string)
+            .into_iter()
+            .collect();
+        let all = cx
+            .web
+            .listener_rules
+            .get_or_try_init(|| rules(aws, &listener.arn))
+            .await?;
+        let found = all.iter().find(|r| {
+            r.is_default() != Some(true)
+                && condition_values(r, "host-header") == [host.to_string()]
+                && condition_values(r, "path-pattern") == path
+        });
+        Ok(found.map(|r| {
+            let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
+                "listener": listener.arn,
+                "target_group": forwards_to(r),
+                "host": host,
+                "path": path.first(),
+            }));
+            s.outputs.insert(
+                "priority".into(),
+                r.priority().unwrap_or_default().to_string(),
             );
-            n.desired = json!({
-                "listener": reference(&listener),
-                "target_group": reference(&tg),
-                "host": s.domain,
-                "path": s.path,
-            });
-            // The target group first: the rule is ours when it is.
-            n.depends_on = vec![tg, listener.clone()];
-            n.task = Some(s.task.clone());
-            n
-        })
-        .collect()
+            s
+        }))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        if let Some(current) = work.current {
+            aws.elb
+                .modify_rule()
+                .rule_arn(&current.id)
+                .set_conditions(Some(conditions(d)?))
+                .actions(forward(d)?)
+                .send()
+                .await
+                .ctx("elbv2 ModifyRule")?;
+            let mut s = State::new(current.id.clone(), None).with(d.clone());
+            s.outputs = current.outputs.clone();
+            return Ok(s);
+        }
+        let listener = d["listener"].as_str().unwrap_or_default();
+        let task = work.node.task.as_deref().unwrap_or_default();
+        let mut attempts = 0;
+        loop {
+            let used: Vec<u64> = rules(aws, listener)
+                .await?
+                .iter()
+                .filter_map(|r| r.priority()?.parse().ok())
+                .collect();
+            let priority = free_priority(&cx.spec.app, task, &used);
+            match aws
+                .elb
+                .create_rule()
+                .listener_arn(listener)
+                .priority(priority as i32)
+                .set_conditions(Some(conditions(d)?))
+                .actions(forward(d)?)
+                .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
+                .send()
+                .await
+                .ctx("elbv2 CreateRule")
+            {
+                Ok(out) => {
+                    let arn = out
+                        .rules()
+                        .first()
+                        .and_then(|r| r.rule_arn())
+                        .unwrap_or_default();
+                    let mut s = State::new(arn, None).with(d.clone());
+                    s.outputs.insert("priority".into(), priority.to_string());
+                    return Ok(s);
+                }
+                // Another rule took it meanwhile (our other services run
+                // concurrently): look again.
+                Err(e) if e.code.as_deref() == Some("PriorityInUse") && attempts < 5 => {
+                    attempts += 1
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, _node: &Node, state: &State) -> Result<()> {
+        Ok(super::core::gone(
+            aws.elb
+                .delete_rule()
+                .rule_arn(&state.id)
+                .send()
+                .await
+                .ctx("elbv2 DeleteRule"),
+        )?)
+    }
 }
 
 fn condition_values(rule: &Rule, field: &str) -> Vec<String> {
@@ -111,44 +221,6 @@ async fn rules(aws: &Aws, listener: &str) -> Result<Vec<Rule>> {
     Ok(all)
 }
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    let Some(web) = &cx.spec.web else {
-        return Ok(None);
-    };
-    let Some(listener) = cx.web.listeners.iter().find(|l| l.port == web.port as i32) else {
-        return Ok(None);
-    };
-    let host = node.desired["host"].as_str().unwrap_or_default();
-    let path: Vec<String> = node.desired["path"]
-        .as_str()
-        .map(str::to_string)
-        .into_iter()
-        .collect();
-    let all = cx
-        .web
-        .listener_rules
-        .get_or_try_init(|| rules(aws, &listener.arn))
-        .await?;
-    let found = all.iter().find(|r| {
-        r.is_default() != Some(true)
-            && condition_values(r, "host-header") == [host.to_string()]
-            && condition_values(r, "path-pattern") == path
-    });
-    Ok(found.map(|r| {
-        let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
-            "listener": listener.arn,
-            "target_group": forwards_to(r),
-            "host": host,
-            "path": path.first(),
-        }));
-        s.outputs.insert(
-            "priority".into(),
-            r.priority().unwrap_or_default().to_string(),
-        );
-        s
-    }))
-}
-
 fn conditions(d: &Value) -> Result<Vec<RuleCondition>> {
     let mut out = vec![
         RuleCondition::builder()
@@ -186,72 +258,6 @@ pub fn free_priority(app: &str, task: &str, used: &[u64]) -> u64 {
         p += 1;
     }
     p
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let d = &work.node.desired;
-    if let Some(current) = work.current {
-        aws.elb
-            .modify_rule()
-            .rule_arn(&current.id)
-            .set_conditions(Some(conditions(d)?))
-            .actions(forward(d)?)
-            .send()
-            .await
-            .ctx("elbv2 ModifyRule")?;
-        let mut s = State::new(current.id.clone(), None).with(d.clone());
-        s.outputs = current.outputs.clone();
-        return Ok(s);
-    }
-    let listener = d["listener"].as_str().unwrap_or_default();
-    let task = work.node.task.as_deref().unwrap_or_default();
-    let mut attempts = 0;
-    loop {
-        let used: Vec<u64> = rules(aws, listener)
-            .await?
-            .iter()
-            .filter_map(|r| r.priority()?.parse().ok())
-            .collect();
-        let priority = free_priority(&cx.spec.app, task, &used);
-        match aws
-            .elb
-            .create_rule()
-            .listener_arn(listener)
-            .priority(priority as i32)
-            .set_conditions(Some(conditions(d)?))
-            .actions(forward(d)?)
-            .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
-            .send()
-            .await
-            .ctx("elbv2 CreateRule")
-        {
-            Ok(out) => {
-                let arn = out
-                    .rules()
-                    .first()
-                    .and_then(|r| r.rule_arn())
-                    .unwrap_or_default();
-                let mut s = State::new(arn, None).with(d.clone());
-                s.outputs.insert("priority".into(), priority.to_string());
-                return Ok(s);
-            }
-            // Another rule took it meanwhile (our other services run
-            // concurrently): look again.
-            Err(e) if e.code.as_deref() == Some("PriorityInUse") && attempts < 5 => attempts += 1,
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
-    Ok(super::gone(
-        aws.elb
-            .delete_rule()
-            .rule_arn(&state.id)
-            .send()
-            .await
-            .ctx("elbv2 DeleteRule"),
-    )?)
 }
 
 #[cfg(test)]

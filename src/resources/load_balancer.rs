@@ -9,39 +9,122 @@ use anyhow::Result;
 use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Tag};
 use serde_json::json;
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference, security_group};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
+use super::security_group;
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::Scheme;
-use crate::config::writeback::Update;
 use crate::discovery::web::{Alb, alb_from};
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(web) = &cx.spec.web else {
-        return vec![];
-    };
-    let name = cx
-        .web
-        .alb
-        .as_ref()
-        .map_or(web.alb_name.clone(), |a| a.name.clone());
-    let mut n = Node::new(Kind::LoadBalancer, "main", name);
-    n.predicted = format!("(the ARN of {})", n.name);
-    if cx.web.adopted {
-        // Used as it is: nothing to compare.
-        n.desired = json!({});
-    } else {
-        let sg = Address::new(Kind::SecurityGroup, security_group::ALB);
-        n.desired = json!({
-            "scheme": web.scheme.as_str(),
-            "security_groups": [reference(&sg)],
-        });
-        n.depends_on = vec![sg];
+pub struct LoadBalancer;
+
+impl Resource for LoadBalancer {
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        vec![
+            Record::setting(&["alb", "name"], node.name.as_str()),
+            Record::id(&["alb", "arn"]),
+        ]
     }
-    vec![n]
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(web) = &cx.spec.web else {
+            return vec![];
+        };
+        let name = cx
+            .web
+            .alb
+            .as_ref()
+            .map_or(web.alb_name.clone(), |a| a.name.clone());
+        let mut n = Node::new(Kind::LoadBalancer, "main", name);
+        n.predicted = format!("(the ARN of {})", n.name);
+        if cx.web.adopted {
+            // Used as it is: nothing to compare.
+            n.desired = json!({});
+        } else {
+            let sg = Address::new(Kind::SecurityGroup, security_group::ALB);
+            n.desired = json!({
+                "scheme": web.scheme.as_str(),
+                "security_groups": [reference(&sg)],
+            });
+            n.depends_on = vec![sg];
+        }
+        vec![n]
+    }
+
+    async fn observe(_aws: &Aws, cx: &Inputs<'_>, _node: &Node) -> Result<Option<State>> {
+        // Discovery already described it (the rules that choose it need to).
+        Ok(cx.web.alb.as_ref().map(|a| state_of(a, cx.web.adopted)))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let web = cx.spec.web.as_ref().expect("web nodes need a web spec");
+        if let Some(current) = work.current {
+            anyhow::bail!(
+                "load balancer {} is {} with groups {}; the config asks for {}: a load balancer's scheme cannot change. Delete it (`fargate-stack destroy`, or by hand) and apply again, or set `alb.type` to match",
+                work.node.name,
+                current.attributes["scheme"],
+                current.attributes["security_groups"],
+                work.node.desired
+            );
+        }
+        let subnets = match web.scheme {
+            Scheme::InternetFacing => &cx.network.public,
+            Scheme::Internal => &cx.network.private,
+        };
+        if subnets.len() < 2 {
+            anyhow::bail!(
+                "an {} load balancer needs subnets in two availability zones; the VPC {} has {} {} subnet(s). Add subnets, or list them under `subnets:`",
+                web.scheme.as_str(),
+                cx.network.vpc_id,
+                subnets.len(),
+                if web.scheme == Scheme::InternetFacing {
+                    "public"
+                } else {
+                    "private"
+                }
+            );
+        }
+        let sg = work
+            .deps
+            .iter()
+            .find(|(a, _)| a.kind == Kind::SecurityGroup && a.key == security_group::ALB)
+            .map(|(_, s)| s.id.clone())
+            .ok_or_else(|| anyhow::anyhow!("the load balancer's security group is not known"))?;
+        let out = aws
+            .elb
+            .create_load_balancer()
+            .name(&work.node.name)
+            .set_subnets(Some(subnets.clone()))
+            .security_groups(&sg)
+            .scheme(LoadBalancerSchemeEnum::from(web.scheme.as_str()))
+            .r#type(LoadBalancerTypeEnum::Application)
+            .set_tags(Some(elb_tags(&cx.spec.app)))
+            .send()
+            .await
+            .ctx("elbv2 CreateLoadBalancer")?;
+        let lb = out
+            .load_balancers()
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("elbv2 CreateLoadBalancer returned no load balancer"))?;
+        let mut alb = alb_from(lb);
+        alb.tags = super::core::tag_map(&cx.spec.app).unwrap_or_default();
+        wait_active(aws, &alb.arn, &alb.name).await?;
+        Ok(state_of(&alb, false))
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, _node: &Node, state: &State) -> Result<()> {
+        Ok(super::core::gone(
+            aws.elb
+                .delete_load_balancer()
+                .load_balancer_arn(&state.id)
+                .send()
+                .await
+                .ctx("elbv2 DeleteLoadBalancer"),
+        )?)
+    }
 }
 
 pub fn elb_tags(app: &str) -> Vec<Tag> {
-    super::tags(app)
+    super::core::tags(app)
         .into_iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
@@ -61,67 +144,6 @@ fn state_of(alb: &Alb, adopted: bool) -> State {
         .insert("dualstack".into(), alb.dualstack.to_string());
     s.outputs.insert("name".into(), alb.name.clone());
     s
-}
-
-pub async fn observe(cx: &Inputs<'_>) -> Result<Option<State>> {
-    // Discovery already described it (the rules that choose it need to).
-    Ok(cx.web.alb.as_ref().map(|a| state_of(a, cx.web.adopted)))
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let web = cx.spec.web.as_ref().expect("web nodes need a web spec");
-    if let Some(current) = work.current {
-        anyhow::bail!(
-            "load balancer {} is {} with groups {}; the config asks for {}: a load balancer's scheme cannot change. Delete it (`fargate-stack destroy`, or by hand) and apply again, or set `alb.type` to match",
-            work.node.name,
-            current.attributes["scheme"],
-            current.attributes["security_groups"],
-            work.node.desired
-        );
-    }
-    let subnets = match web.scheme {
-        Scheme::InternetFacing => &cx.network.public,
-        Scheme::Internal => &cx.network.private,
-    };
-    if subnets.len() < 2 {
-        anyhow::bail!(
-            "an {} load balancer needs subnets in two availability zones; the VPC {} has {} {} subnet(s). Add subnets, or list them under `subnets:`",
-            web.scheme.as_str(),
-            cx.network.vpc_id,
-            subnets.len(),
-            if web.scheme == Scheme::InternetFacing {
-                "public"
-            } else {
-                "private"
-            }
-        );
-    }
-    let sg = work
-        .deps
-        .iter()
-        .find(|(a, _)| a.kind == Kind::SecurityGroup && a.key == security_group::ALB)
-        .map(|(_, s)| s.id.clone())
-        .ok_or_else(|| anyhow::anyhow!("the load balancer's security group is not known"))?;
-    let out = aws
-        .elb
-        .create_load_balancer()
-        .name(&work.node.name)
-        .set_subnets(Some(subnets.clone()))
-        .security_groups(&sg)
-        .scheme(LoadBalancerSchemeEnum::from(web.scheme.as_str()))
-        .r#type(LoadBalancerTypeEnum::Application)
-        .set_tags(Some(elb_tags(&cx.spec.app)))
-        .send()
-        .await
-        .ctx("elbv2 CreateLoadBalancer")?;
-    let lb = out
-        .load_balancers()
-        .first()
-        .ok_or_else(|| anyhow::anyhow!("elbv2 CreateLoadBalancer returned no load balancer"))?;
-    let mut alb = alb_from(lb);
-    alb.tags = super::tag_map(&cx.spec.app).unwrap_or_default();
-    wait_active(aws, &alb.arn, &alb.name).await?;
-    Ok(state_of(&alb, false))
 }
 
 /// Waits (with progress) until the load balancer leaves `provisioning`.
@@ -160,23 +182,4 @@ async fn wait_active(aws: &Aws, arn: &str, name: &str) -> Result<()> {
             }
         }
     }
-}
-
-pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
-    Ok(super::gone(
-        aws.elb
-            .delete_load_balancer()
-            .load_balancer_arn(&state.id)
-            .send()
-            .await
-            .ctx("elbv2 DeleteLoadBalancer"),
-    )?)
-}
-
-pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
-    let mut u = vec![Update::new(&["alb", "name"], node.name.as_str())];
-    if let Some(s) = state {
-        u.push(Update::new(&["alb", "arn"], s.id.as_str()));
-    }
-    u
 }

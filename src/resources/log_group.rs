@@ -4,99 +4,102 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{Inputs, Kind, Node, State, Work};
+use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
-use crate::config::writeback::Update;
 use crate::discovery::Identity;
 
 pub fn arn(id: &Identity, name: &str) -> String {
     id.arn("logs", true, &format!("log-group:{name}"))
 }
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let mut n = Node::new(Kind::LogGroup, "main", &cx.spec.log_group);
-    n.predicted = arn(cx.id, &cx.spec.log_group);
-    n.desired = json!({ "retention_days": cx.spec.retention_days });
-    vec![n]
-}
+pub struct LogGroup;
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    // Tags by the predictable ARN, concurrently with the describe: one round.
-    let describe = aws
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(&node.name)
-        .send();
-    let tags = aws
-        .logs
-        .list_tags_for_resource()
-        .resource_arn(arn(cx.id, &node.name))
-        .send();
-    let (out, tags) = tokio::join!(describe, tags);
-    let out = out.ctx("logs DescribeLogGroups")?;
-    let tags = match tags {
-        Ok(t) => Some(
-            t.tags()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-        ),
-        Err(e) if code_of(&e) == Some("ResourceNotFoundException") => None,
-        Err(e) => return Err(e).ctx("logs ListTagsForResource").map_err(Into::into),
-    };
-    Ok(out
-        .log_groups()
-        .iter()
-        .find(|g| g.log_group_name() == Some(node.name.as_str()))
-        .map(|g| {
-            State::new(
-                g.arn().unwrap_or_default().trim_end_matches(":*"),
-                tags.clone(),
-            )
-            .with(json!({ "retention_days": g.retention_in_days() }))
-        }))
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let name = &work.node.name;
-    if work.current.is_none() {
-        let mut req = aws.logs.create_log_group().log_group_name(name);
-        for (k, v) in super::tags(&cx.spec.app) {
-            req = req.tags(k, v);
-        }
-        match req.send().await.ctx("logs CreateLogGroup") {
-            Ok(_) => {}
-            Err(e) if super::already_exists(&e) => {}
-            Err(e) => return Err(e.into()),
-        }
+impl Resource for LogGroup {
+    fn records(cx: &Inputs, node: &Node) -> Vec<Record> {
+        vec![
+            Record::setting(&["log_group", "name"], node.name.as_str()),
+            Record::setting(&["log_group", "retention_days"], cx.spec.retention_days),
+            Record::id(&["log_group", "arn"]),
+        ]
     }
-    aws.logs
-        .put_retention_policy()
-        .log_group_name(name)
-        .retention_in_days(cx.spec.retention_days as i32)
-        .send()
-        .await
-        .ctx("logs PutRetentionPolicy")?;
-    Ok(State::new(arn(cx.id, name), super::tag_map(&cx.spec.app)).with(work.node.desired.clone()))
-}
 
-pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
-    Ok(super::gone(
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let mut n = Node::new(Kind::LogGroup, "main", &cx.spec.log_group);
+        n.predicted = arn(cx.id, &cx.spec.log_group);
+        n.desired = json!({ "retention_days": cx.spec.retention_days });
+        vec![n]
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        // Tags by the predictable ARN, concurrently with the describe: one round.
+        let describe = aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(&node.name)
+            .send();
+        let tags = aws
+            .logs
+            .list_tags_for_resource()
+            .resource_arn(arn(cx.id, &node.name))
+            .send();
+        let (out, tags) = tokio::join!(describe, tags);
+        let out = out.ctx("logs DescribeLogGroups")?;
+        let tags = match tags {
+            Ok(t) => Some(
+                t.tags()
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            ),
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => None,
+            Err(e) => return Err(e).ctx("logs ListTagsForResource").map_err(Into::into),
+        };
+        Ok(out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(node.name.as_str()))
+            .map(|g| {
+                State::new(
+                    g.arn().unwrap_or_default().trim_end_matches(":*"),
+                    tags.clone(),
+                )
+                .with(json!({ "retention_days": g.retention_in_days() }))
+            }))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let name = &work.node.name;
+        if work.current.is_none() {
+            let mut req = aws.logs.create_log_group().log_group_name(name);
+            for (k, v) in super::core::tags(&cx.spec.app) {
+                req = req.tags(k, v);
+            }
+            match req.send().await.ctx("logs CreateLogGroup") {
+                Ok(_) => {}
+                Err(e) if super::core::already_exists(&e) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
         aws.logs
-            .delete_log_group()
-            .log_group_name(&node.name)
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(cx.spec.retention_days as i32)
             .send()
             .await
-            .ctx("logs DeleteLogGroup"),
-    )?)
-}
-
-pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
-    let mut u = vec![
-        Update::new(&["log_group", "name"], node.name.as_str()),
-        Update::new(&["log_group", "retention_days"], cx.spec.retention_days),
-    ];
-    if let Some(s) = state {
-        u.push(Update::new(&["log_group", "arn"], s.id.as_str()));
+            .ctx("logs PutRetentionPolicy")?;
+        Ok(
+            State::new(arn(cx.id, name), super::core::tag_map(&cx.spec.app))
+                .with(work.node.desired.clone()),
+        )
     }
-    u
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        Ok(super::core::gone(
+            aws.logs
+                .delete_log_group()
+                .log_group_name(&node.name)
+                .send()
+                .await
+                .ctx("logs DeleteLogGroup"),
+        )?)
+    }
 }

@@ -1,23 +1,23 @@
 //! The resource graph. Every AWS resource the stack manages is a `Node`
 //! with an address (`kind/key`), the attributes the config asks for, and
-//! the addresses it depends on. Each kind lives in its own file with the
-//! same shape:
+//! the addresses it depends on.
 //!
-//! - `nodes(inputs)`: the instances the config asks for (pure);
-//! - `observe(aws, inputs, node)`: what exists, with its tags (read-only);
-//! - `diff(node, state)`: optional, when a kind compares more than attributes;
-//! - `apply(aws, inputs, work)`: create or update, adopting what a lost
-//!   response already created;
-//! - `delete(aws, inputs, node, state)`;
-//! - `write_back(node, state)`: the config keys it records.
+//! - `core`: the vocabulary (address, node, state, diff, work, records) and
+//!   the [`Resource`] trait every kind implements; it imports no kind.
+//! - `registry`: the one table of kinds, from which the `Kind` enum (in
+//!   `core`) and the dispatch below are generated.
+//! - one file per kind, with everything about that kind: its nodes, how it
+//!   is observed, compared, applied, deleted and recorded, and its rules
+//!   (never deleted, replaced on update, how a conflict is fixed, how its
+//!   orphans are recognised).
 //!
-//! `Kind` is the one list of kinds and the one dispatch point: adding a kind
-//! is its file, a variant, and a line in each `match` below.
+//! Adding a kind is its file and one row in `registry.rs`.
 
 pub mod alb_ingress;
 pub mod bucket;
 pub mod certificate;
 pub mod cluster;
+pub mod core;
 pub mod dns_record;
 pub mod efs_ingress;
 pub mod iam_role;
@@ -28,6 +28,7 @@ pub mod load_balancer;
 pub mod log_group;
 pub mod orphans;
 pub mod queue;
+mod registry;
 pub mod scalable_target;
 pub mod scaling_policy;
 pub mod schedule_rule;
@@ -39,761 +40,245 @@ pub mod target_group;
 pub mod task_definition;
 pub mod web_acl;
 
-use std::collections::BTreeMap;
+pub use self::core::*;
 
 use anyhow::Result;
-use indexmap::IndexMap;
-use serde::{Serialize, Serializer};
-use serde_json::Value;
 
 use crate::aws::Aws;
-use crate::config::StackSpec;
 use crate::config::writeback::Update;
-use crate::discovery::{Identity, Network, ResolvedImage};
 
-/// What a step does to its resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Create,
-    Update,
-    Exists,
-    Delete,
+macro_rules! define_dispatch {
+    ($($variant:ident => $imp:path, $label:literal, $slug:literal;)*) => {
+        impl Kind {
+            pub fn applied(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::APPLIED,)*
+                }
+            }
+
+            pub fn needs_service(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::NEEDS_SERVICE,)*
+                }
+            }
+
+            pub fn replaces_on_update(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::REPLACES_ON_UPDATE,)*
+                }
+            }
+
+            pub fn kept_by_destroy(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::KEPT_BY_DESTROY,)*
+                }
+            }
+
+            pub fn conflict_fix(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::CONFLICT_FIX,)*
+                }
+            }
+
+            pub fn orphan_type(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::ORPHAN_TYPE,)*
+                }
+            }
+
+            pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::nodes(cx),)*
+                }
+            }
+
+            pub async fn observe(
+                self,
+                aws: &Aws,
+                cx: &Inputs<'_>,
+                node: &Node,
+            ) -> Result<Option<State>> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::observe(aws, cx, node).await,)*
+                }
+            }
+
+            pub fn diff(self, node: &Node, state: &State) -> Option<Diff> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::diff(node, state),)*
+                }
+            }
+
+            pub async fn apply(self, aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::apply(aws, cx, work).await,)*
+                }
+            }
+
+            pub async fn delete(
+                self,
+                aws: &Aws,
+                cx: &Inputs<'_>,
+                node: &Node,
+                state: &State,
+            ) -> Result<()> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::delete(aws, cx, node, state).await,)*
+                }
+            }
+
+            pub fn records(self, cx: &Inputs, node: &Node) -> Vec<Record> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::records(cx, node),)*
+                }
+            }
+
+            pub fn orphan(self, cx: &Inputs, arn: &str, resource: &str) -> Option<Node> {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::orphan(cx, arn, resource),)*
+                }
+            }
+
+            pub fn supersedes(self, new: &State, old: &State) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::supersedes(new, old),)*
+                }
+            }
+        }
+    };
 }
 
-impl Action {
-    pub fn changes_something(self) -> bool {
-        self != Action::Exists
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    pub field: String,
-    pub before: String,
-    pub after: String,
-}
-
-pub use crate::ownership::{APP_TAG, Ownership, tag_map, tags};
-
-/// Every kind, in the original tool's build order (its `Builder::build`),
-/// which is also the tie-break when the graph allows several orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    LogGroup,
-    Certificate,
-    Queue,
-    Bucket,
-    ExecutionRole,
-    ExecutionPolicy,
-    TaskRole,
-    TaskPolicy,
-    Cluster,
-    SecurityGroup,
-    TaskDefinition,
-    EfsIngress,
-    EventsRole,
-    EventsPolicy,
-    ScheduleRule,
-    ScheduleTarget,
-    LoadBalancer,
-    TargetGroup,
-    Listener,
-    ListenerCertificate,
-    ListenerRule,
-    AlbIngress,
-    DnsRecord,
-    WebAcl,
-    /// Created by `create-service`, not by apply; destroy removes it first.
-    Service,
-    /// Set up once the service exists (by apply or create-service).
-    ScalableTarget,
-    ScalingPolicy,
-    ScheduledAction,
-}
+registry::kind_table!(define_dispatch);
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
-        Kind::LogGroup,
-        Kind::Certificate,
-        Kind::Queue,
-        Kind::Bucket,
-        Kind::ExecutionRole,
-        Kind::ExecutionPolicy,
-        Kind::TaskRole,
-        Kind::TaskPolicy,
-        Kind::Cluster,
-        Kind::SecurityGroup,
-        Kind::TaskDefinition,
-        Kind::EfsIngress,
-        Kind::EventsRole,
-        Kind::EventsPolicy,
-        Kind::ScheduleRule,
-        Kind::ScheduleTarget,
-        Kind::LoadBalancer,
-        Kind::TargetGroup,
-        Kind::Listener,
-        Kind::ListenerCertificate,
-        Kind::ListenerRule,
-        Kind::AlbIngress,
-        Kind::DnsRecord,
-        Kind::WebAcl,
-        Kind::Service,
-        Kind::ScalableTarget,
-        Kind::ScalingPolicy,
-        Kind::ScheduledAction,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::LogGroup => "log group",
-            Kind::Queue => "sqs queue",
-            Kind::Bucket => "s3 bucket",
-            Kind::TaskPolicy => "iam task policy",
-            Kind::ExecutionRole => "iam execution role",
-            Kind::ExecutionPolicy => "iam execution policy",
-            Kind::TaskRole => "iam task role",
-            Kind::Cluster => "ecs cluster",
-            Kind::SecurityGroup => "security group",
-            Kind::TaskDefinition => "task definition",
-            Kind::EfsIngress => "efs ingress rule",
-            Kind::EventsRole => "iam events role",
-            Kind::EventsPolicy => "iam events policy",
-            Kind::ScheduleRule => "schedule rule",
-            Kind::ScheduleTarget => "schedule target",
-            Kind::Certificate => "acm certificate",
-            Kind::LoadBalancer => "load balancer",
-            Kind::TargetGroup => "target group",
-            Kind::Listener => "listener",
-            Kind::ListenerCertificate => "listener certificate",
-            Kind::ListenerRule => "listener rule",
-            Kind::AlbIngress => "alb ingress rule",
-            Kind::DnsRecord => "dns record",
-            Kind::WebAcl => "waf web acl",
-            Kind::ScalableTarget => "autoscaling target",
-            Kind::ScalingPolicy => "autoscaling policy",
-            Kind::ScheduledAction => "scheduled scaling action",
-            Kind::Service => "ecs service",
-        }
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Kind::LogGroup => "log-group",
-            Kind::Queue => "queue",
-            Kind::Bucket => "bucket",
-            Kind::TaskPolicy => "task-policy",
-            Kind::ExecutionRole => "execution-role",
-            Kind::ExecutionPolicy => "execution-policy",
-            Kind::TaskRole => "task-role",
-            Kind::Cluster => "cluster",
-            Kind::SecurityGroup => "security-group",
-            Kind::TaskDefinition => "task-definition",
-            Kind::EfsIngress => "efs-ingress",
-            Kind::EventsRole => "events-role",
-            Kind::EventsPolicy => "events-policy",
-            Kind::ScheduleRule => "schedule-rule",
-            Kind::ScheduleTarget => "schedule-target",
-            Kind::Certificate => "certificate",
-            Kind::LoadBalancer => "load-balancer",
-            Kind::TargetGroup => "target-group",
-            Kind::Listener => "listener",
-            Kind::ListenerCertificate => "listener-certificate",
-            Kind::ListenerRule => "listener-rule",
-            Kind::AlbIngress => "alb-ingress",
-            Kind::DnsRecord => "dns-record",
-            Kind::WebAcl => "web-acl",
-            Kind::ScalableTarget => "scalable-target",
-            Kind::ScalingPolicy => "scaling-policy",
-            Kind::ScheduledAction => "scheduled-action",
-            Kind::Service => "service",
-        }
-    }
-
-    /// Whether `apply` creates and updates this kind. Services are run by
-    /// the service commands (as in the original) but belong to the graph so
-    /// that destroy removes them first.
-    pub fn applied(self) -> bool {
-        !matches!(self, Kind::Service)
-    }
-
-    /// Kinds that attach to a running service: planned only once it exists.
-    pub fn needs_service(self) -> bool {
-        matches!(
-            self,
-            Kind::ScalableTarget | Kind::ScalingPolicy | Kind::ScheduledAction
-        )
-    }
-
-    pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
-        match self {
-            Kind::LogGroup => log_group::nodes(cx),
-            Kind::Queue => queue::nodes(cx),
-            Kind::Bucket => bucket::nodes(cx),
-            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
-                iam_role::role_nodes(self, cx)
-            }
-            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
-                iam_role::policy_nodes(self, cx)
-            }
-            Kind::ScheduleRule => schedule_rule::nodes(cx),
-            Kind::ScheduleTarget => schedule_target::nodes(cx),
-            Kind::Cluster => cluster::nodes(cx),
-            Kind::SecurityGroup => security_group::nodes(cx),
-            Kind::TaskDefinition => task_definition::nodes(cx),
-            Kind::EfsIngress => efs_ingress::nodes(cx),
-            Kind::Certificate => certificate::nodes(cx),
-            Kind::LoadBalancer => load_balancer::nodes(cx),
-            Kind::TargetGroup => target_group::nodes(cx),
-            Kind::Listener => listener::nodes(cx),
-            Kind::ListenerCertificate => listener_certificate::nodes(cx),
-            Kind::ListenerRule => listener_rule::nodes(cx),
-            Kind::AlbIngress => alb_ingress::nodes(cx),
-            Kind::DnsRecord => dns_record::nodes(cx),
-            Kind::WebAcl => web_acl::nodes(cx),
-            Kind::ScalableTarget => scalable_target::nodes(cx),
-            Kind::ScalingPolicy => scaling_policy::nodes(cx),
-            Kind::ScheduledAction => scheduled_action::nodes(cx),
-            Kind::Service => service::nodes(cx),
-        }
-    }
-
-    pub async fn observe(self, aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-        match self {
-            Kind::LogGroup => log_group::observe(aws, cx, node).await,
-            Kind::Queue => queue::observe(aws, cx, node).await,
-            Kind::Bucket => bucket::observe(aws, node).await,
-            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
-                iam_role::observe_role(aws, node).await
-            }
-            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
-                iam_role::observe_policy(aws, node).await
-            }
-            Kind::ScheduleRule => schedule_rule::observe(aws, cx, node).await,
-            Kind::ScheduleTarget => schedule_target::observe(aws, node).await,
-            Kind::Cluster => cluster::observe(aws, node).await,
-            Kind::SecurityGroup => security_group::observe(aws, cx, node).await,
-            Kind::TaskDefinition => task_definition::observe(aws, node).await,
-            Kind::EfsIngress => efs_ingress::observe(aws, cx, node).await,
-            Kind::Certificate => certificate::observe(aws, cx, node).await,
-            Kind::LoadBalancer => load_balancer::observe(cx).await,
-            Kind::TargetGroup => target_group::observe(aws, cx, node).await,
-            Kind::Listener => listener::observe(cx, node).await,
-            Kind::ListenerCertificate => listener_certificate::observe(aws, cx, node).await,
-            Kind::ListenerRule => listener_rule::observe(aws, cx, node).await,
-            Kind::AlbIngress => alb_ingress::observe(aws, cx, node).await,
-            Kind::DnsRecord => dns_record::observe(aws, cx, node).await,
-            Kind::WebAcl => web_acl::observe(aws, cx, node).await,
-            Kind::ScalableTarget => scalable_target::observe(aws, node).await,
-            Kind::ScalingPolicy => scaling_policy::observe(aws, cx, node).await,
-            Kind::ScheduledAction => scheduled_action::observe(aws, cx, node).await,
-            Kind::Service => service::observe(aws, cx, node).await,
-        }
-    }
-
-    /// How desired and observed differ: `None` when they agree.
-    pub fn diff(self, node: &Node, state: &State) -> Option<Diff> {
-        match self {
-            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
-                iam_role::diff_policy(node, state)
-            }
-            Kind::TaskDefinition => task_definition::diff(node, state),
-            _ => diff_attributes(&node.desired, &state.attributes),
-        }
-    }
-
-    pub async fn apply(self, aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-        match self {
-            Kind::LogGroup => log_group::apply(aws, cx, work).await,
-            Kind::Queue => queue::apply(aws, cx, work).await,
-            Kind::Bucket => bucket::apply(aws, cx, work).await,
-            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
-                iam_role::apply_role(aws, cx, work).await
-            }
-            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
-                iam_role::apply_policy(aws, work).await
-            }
-            Kind::ScheduleRule => schedule_rule::apply(aws, cx, work).await,
-            Kind::ScheduleTarget => schedule_target::apply(aws, cx, work).await,
-            Kind::Cluster => cluster::apply(aws, cx, work).await,
-            Kind::SecurityGroup => security_group::apply(aws, cx, work).await,
-            Kind::TaskDefinition => task_definition::apply(aws, cx, work).await,
-            Kind::EfsIngress => efs_ingress::apply(aws, work).await,
-            Kind::Certificate => certificate::apply(aws, cx, work).await,
-            Kind::LoadBalancer => load_balancer::apply(aws, cx, work).await,
-            Kind::TargetGroup => target_group::apply(aws, cx, work).await,
-            Kind::Listener => listener::apply(aws, cx, work).await,
-            Kind::ListenerCertificate => listener_certificate::apply(aws, cx, work).await,
-            Kind::ListenerRule => listener_rule::apply(aws, cx, work).await,
-            Kind::AlbIngress => alb_ingress::apply(aws, work).await,
-            Kind::DnsRecord => dns_record::apply(aws, cx, work).await,
-            Kind::WebAcl => web_acl::apply(aws, cx, work).await,
-            Kind::ScalableTarget => scalable_target::apply(aws, work).await,
-            Kind::ScalingPolicy => scaling_policy::apply(aws, cx, work).await,
-            Kind::ScheduledAction => scheduled_action::apply(aws, cx, work).await,
-            Kind::Service => {
-                anyhow::bail!("services are created by `fargate-stack create-service`")
-            }
-        }
-    }
-
-    pub async fn delete(
-        self,
-        aws: &Aws,
-        cx: &Inputs<'_>,
-        node: &Node,
-        state: &State,
-    ) -> Result<()> {
-        match self {
-            Kind::LogGroup => log_group::delete(aws, node).await,
-            Kind::Queue => queue::delete(aws, node, state).await,
-            Kind::Bucket => anyhow::bail!("buckets are never deleted: they hold data"),
-            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
-                iam_role::delete_role(aws, node).await
-            }
-            Kind::ExecutionPolicy | Kind::EventsPolicy | Kind::TaskPolicy => {
-                iam_role::delete_policy(aws, node).await
-            }
-            Kind::ScheduleRule => schedule_rule::delete(aws, node).await,
-            Kind::ScheduleTarget => schedule_target::delete(aws, node).await,
-            Kind::Cluster => cluster::delete(aws, node).await,
-            Kind::SecurityGroup => security_group::delete(aws, state).await,
-            Kind::TaskDefinition => task_definition::delete(aws, node).await,
-            Kind::EfsIngress => efs_ingress::delete(aws, state).await,
-            Kind::Certificate => certificate::delete(aws, state).await,
-            Kind::LoadBalancer => load_balancer::delete(aws, state).await,
-            Kind::TargetGroup => target_group::delete(aws, state).await,
-            Kind::Listener => listener::delete(aws, state).await,
-            Kind::ListenerCertificate => listener_certificate::delete(aws, state).await,
-            Kind::ListenerRule => listener_rule::delete(aws, state).await,
-            Kind::AlbIngress => alb_ingress::delete(aws, state).await,
-            Kind::DnsRecord => dns_record::delete(aws, node, state).await,
-            Kind::WebAcl => web_acl::delete(aws, node, state).await,
-            Kind::ScalableTarget => scalable_target::delete(aws, node).await,
-            Kind::ScalingPolicy => scaling_policy::delete(aws, cx, node).await,
-            Kind::ScheduledAction => scheduled_action::delete(aws, cx, node).await,
-            Kind::Service => service::delete(aws, cx, node).await,
-        }
-    }
-
     /// Config keys recorded for a node; `state` is `None` when only the
     /// names (not the IDs) are known.
     pub fn write_back(self, cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
-        match self {
-            Kind::LogGroup => log_group::write_back(cx, node, state),
-            Kind::Queue => queue::write_back(node, state),
-            Kind::Bucket => vec![],
-            Kind::ExecutionRole | Kind::TaskRole | Kind::EventsRole => {
-                iam_role::write_back(cx, node, state)
-            }
-            Kind::ExecutionPolicy
-            | Kind::EventsPolicy
-            | Kind::TaskPolicy
-            | Kind::ScheduleTarget
-            | Kind::EfsIngress => vec![],
-            Kind::ScheduleRule => schedule_rule::write_back(node),
-            Kind::Cluster => cluster::write_back(node, state),
-            Kind::SecurityGroup => security_group::write_back(node, state),
-            Kind::TaskDefinition => task_definition::write_back(cx, node, state),
-            Kind::Certificate => certificate::write_back(cx, node, state),
-            Kind::LoadBalancer => load_balancer::write_back(node, state),
-            Kind::TargetGroup => target_group::write_back(node, state),
-            Kind::DnsRecord => dns_record::write_back(cx, node),
-            Kind::WebAcl => web_acl::write_back(node, state),
-            Kind::ScalingPolicy => scaling_policy::write_back(node, state),
-            Kind::ScalableTarget | Kind::ScheduledAction => vec![],
-            Kind::Listener
-            | Kind::ListenerCertificate
-            | Kind::ListenerRule
-            | Kind::AlbIngress
-            | Kind::Service => vec![],
-        }
+        self.records(cx, node)
+            .iter()
+            .filter_map(|r| r.update(state))
+            .collect()
     }
 
     /// Config keys that only record what exists (removed by destroy, so the
-    /// user's own keys stay).
-    pub fn recorded_keys(self, node: &Node) -> Vec<Vec<String>> {
-        let path = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        match self {
-            Kind::LogGroup => vec![path(&["log_group", "arn"])],
-            Kind::Queue => queue::recorded_keys(node),
-            Kind::Bucket => vec![],
-            Kind::ExecutionRole => vec![path(&["role", "arn"])],
-            Kind::TaskRole => vec![path(&["task_role", "arn"])],
-            Kind::EventsRole => vec![path(&["events_role", "arn"])],
-            Kind::Cluster => vec![path(&["cluster", "arn"])],
-            Kind::SecurityGroup => vec![path(&[
-                "security_groups",
-                security_group::section(node),
-                "group_id",
-            ])],
-            Kind::TaskDefinition => {
-                let key = node.task.as_deref().unwrap_or_default();
-                vec![
-                    path(&["tasks", key, "arn"]),
-                    path(&["tasks", key, "image_digest"]),
-                ]
+    /// user's own keys stay), the resource's ID first.
+    pub fn recorded_keys(self, cx: &Inputs, node: &Node) -> Vec<Vec<String>> {
+        self.records(cx, node)
+            .into_iter()
+            .filter(Record::is_state)
+            .map(|r| r.path)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::fixture::Fixture;
+
+    /// Every kind's nodes, as data: `kind -> [node]`.
+    fn nodes_of(f: &Fixture) -> Value {
+        let cx = f.inputs();
+        let mut out = serde_json::Map::new();
+        for kind in Kind::ALL {
+            let nodes: Vec<Value> = kind
+                .nodes(&cx)
+                .into_iter()
+                .map(|n| {
+                    json!({
+                        "address": n.address.to_string(),
+                        "name": n.name,
+                        "predicted": n.predicted,
+                        "task": n.task,
+                        "depends_on": n.depends_on.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                        "desired": n.desired,
+                        "records": kind.records(&cx, &n).iter().map(record).collect::<serde_json::Map<_, _>>(),
+                    })
+                })
+                .collect();
+            if !nodes.is_empty() {
+                out.insert(kind.slug().to_string(), Value::Array(nodes));
             }
-            Kind::LoadBalancer => vec![path(&["alb", "arn"])],
-            Kind::TargetGroup => {
-                vec![path(&[
-                    "tasks",
-                    node.task.as_deref().unwrap_or_default(),
-                    "target_group_arn",
-                ])]
+        }
+        Value::Object(out)
+    }
+
+    fn record(r: &Record) -> (String, Value) {
+        let what = match &r.value {
+            Recorded::Setting(v) => json!({ "setting": v }),
+            Recorded::Id => json!("id"),
+            Recorded::Output(k) => json!({ "output": k }),
+            Recorded::IdKept => json!("id, kept by destroy"),
+            Recorded::Elsewhere => json!("written by the command that makes it"),
+        };
+        (r.path.join("."), what)
+    }
+
+    fn configs(root: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        for dir in ["examples", "tests/data/original", "tests/data/nodes"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yml") {
+                    files.push(path);
+                }
             }
-            Kind::ExecutionPolicy
-            | Kind::EventsPolicy
-            | Kind::TaskPolicy
-            | Kind::EfsIngress
-            | Kind::ScheduleRule
-            | Kind::ScheduleTarget
-            | Kind::Certificate
-            | Kind::Listener
-            | Kind::ListenerCertificate
-            | Kind::ListenerRule
-            | Kind::AlbIngress
-            | Kind::DnsRecord
-            | Kind::ScalableTarget
-            | Kind::ScheduledAction
-            | Kind::Service => vec![],
-            Kind::WebAcl => vec![path(&["alb", "waf", "arn"])],
-            Kind::ScalingPolicy => vec![path(&[
-                "tasks",
-                node.task.as_deref().unwrap_or_default(),
-                "autoscaling",
-                "policy_arn",
-            ])],
         }
+        files.sort();
+        files
     }
-}
 
-/// `kind/key`: how every map of the engine is keyed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Address {
-    pub kind: Kind,
-    pub key: String,
-}
-
-impl Address {
-    pub fn new(kind: Kind, key: impl Into<String>) -> Address {
-        Address {
-            kind,
-            key: key.into(),
+    /// For every config under `examples/`, `tests/data/original/` and
+    /// `tests/data/nodes/`, the nodes each kind derives equal the ones
+    /// recorded in `tests/data/nodes/<name>.json`; together the configs
+    /// give every kind at least one node. After a deliberate change, rerun
+    /// with `FARGATE_STACK_BLESS=1` to record the new nodes, and review the
+    /// diff of the JSON.
+    #[test]
+    fn every_kind_derives_the_recorded_nodes_from_each_config() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bless = std::env::var_os("FARGATE_STACK_BLESS").is_some();
+        let mut seen = BTreeSet::new();
+        let mut differ = Vec::new();
+        for config in configs(root) {
+            let text = std::fs::read_to_string(&config).unwrap();
+            let f = Fixture::new(&text).with_account();
+            let got = nodes_of(&f);
+            for kind in got.as_object().unwrap().keys() {
+                seen.insert(kind.clone());
+            }
+            let stem = config.file_stem().unwrap().to_string_lossy();
+            let dir = config
+                .parent()
+                .unwrap()
+                .file_name()
+                .unwrap()
+                .to_string_lossy();
+            let recorded = root.join(format!("tests/data/nodes/{dir}-{stem}.json"));
+            let pretty = serde_json::to_string_pretty(&got).unwrap() + "\n";
+            if bless {
+                std::fs::write(&recorded, &pretty).unwrap();
+            } else if std::fs::read_to_string(&recorded).ok().as_deref() != Some(pretty.as_str()) {
+                differ.push(recorded.display().to_string());
+            }
         }
-    }
-}
-
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.kind.slug(), self.key)
-    }
-}
-
-impl Serialize for Address {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-/// Everything the nodes are computed from: the config and what discovery
-/// found about the account. No resource state.
-pub struct Inputs<'a> {
-    pub config: &'a crate::config::Config,
-    pub spec: &'a StackSpec,
-    pub id: &'a Identity,
-    pub network: &'a Network,
-    pub images: &'a IndexMap<String, ResolvedImage>,
-    /// Each `secrets:` entry as written -> its ARN (never its value).
-    pub secrets: &'a BTreeMap<String, crate::discovery::secrets::Resolved>,
-    /// EFS file systems the tasks mount, by ID.
-    pub file_systems: &'a BTreeMap<String, crate::discovery::efs::FileSystem>,
-    /// The load balancer, zones and certificates found (empty without web
-    /// services).
-    pub web: &'a crate::discovery::web::WebFound,
-}
-
-/// One resource the config asks for.
-#[derive(Debug, Clone)]
-pub struct Node {
-    pub address: Address,
-    /// The name in AWS.
-    pub name: String,
-    /// What it will be known as before it exists (a predicted ARN, or the name).
-    pub predicted: String,
-    /// The attributes compared with the observed ones, in the same
-    /// normalised form; also what apply sends.
-    pub desired: Value,
-    pub depends_on: Vec<Address>,
-    /// The task key, for per-task resources.
-    pub task: Option<String>,
-}
-
-impl Node {
-    pub fn new(kind: Kind, key: &str, name: impl Into<String>) -> Node {
-        let name = name.into();
-        Node {
-            address: Address::new(kind, key),
-            predicted: name.clone(),
-            name,
-            desired: Value::Object(Default::default()),
-            depends_on: vec![],
-            task: None,
-        }
-    }
-}
-
-/// What exists in AWS for a node.
-#[derive(Debug, Clone, Serialize)]
-pub struct State {
-    /// ARN, or ID where the resource has no ARN in use (security groups).
-    pub id: String,
-    /// `None` where the kind cannot read tags cheaply.
-    pub tags: Option<BTreeMap<String, String>>,
-    /// Same shape as `Node::desired`.
-    pub attributes: Value,
-    /// Values recorded but never compared (a queue's URL).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub outputs: BTreeMap<String, String>,
-}
-
-impl State {
-    pub fn new(id: impl Into<String>, tags: Option<BTreeMap<String, String>>) -> State {
-        State {
-            id: id.into(),
-            tags,
-            attributes: Value::Object(Default::default()),
-            outputs: BTreeMap::new(),
-        }
-    }
-
-    pub fn with(mut self, attributes: Value) -> State {
-        self.attributes = attributes;
-        self
-    }
-
-    pub fn ownership(&self, app: &str) -> Ownership {
-        crate::ownership::of(self.tags.as_ref(), app)
-    }
-}
-
-/// How a resource differs from what the config asks for.
-#[derive(Debug, Clone, Default)]
-pub struct Diff {
-    pub action: Option<Action>,
-    pub changes: Vec<Change>,
-    /// A unified diff, for documents (policies, task definitions).
-    pub text: Option<String>,
-    /// What it will be known as after the change (a task definition's next revision).
-    pub predicted: Option<String>,
-}
-
-/// What the executor hands a kind's `apply`.
-pub struct Work<'a> {
-    pub node: &'a Node,
-    pub action: Action,
-    pub current: Option<&'a State>,
-    /// The states of the nodes this one depends on, as they now are.
-    pub deps: &'a BTreeMap<Address, State>,
-}
-
-impl Work<'_> {
-    pub fn dep(&self, kind: Kind) -> Option<&State> {
-        self.deps
+        assert!(
+            differ.is_empty(),
+            "nodes differ from the recorded ones in {differ:?}; if the change is meant, rerun with FARGATE_STACK_BLESS=1 and review the diff"
+        );
+        let missing: Vec<&str> = Kind::ALL
             .iter()
-            .find(|(a, _)| a.kind == kind)
-            .map(|(_, s)| s)
-    }
-}
-
-/// Field-level comparison of two attribute documents.
-pub fn diff_attributes(desired: &Value, observed: &Value) -> Option<Diff> {
-    let changes = field_changes(observed, desired);
-    (!changes.is_empty()).then_some(Diff {
-        action: Some(Action::Update),
-        changes,
-        text: None,
-        predicted: None,
-    })
-}
-
-pub fn field_changes(before: &Value, after: &Value) -> Vec<Change> {
-    let (mut b, mut a) = (BTreeMap::new(), BTreeMap::new());
-    flatten("", before, &mut b);
-    flatten("", after, &mut a);
-    let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
-    keys.into_iter()
-        .filter(|k| b.get(*k) != a.get(*k))
-        .map(|k| Change {
-            field: k.clone(),
-            before: b.get(k).cloned().unwrap_or_else(|| "(none)".into()),
-            after: a.get(k).cloned().unwrap_or_else(|| "(none)".into()),
-        })
-        .collect()
-}
-
-/// Every leaf as `path -> value`.
-fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&p, v, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, v) in a.iter().enumerate() {
-                flatten(&format!("{prefix}[{i}]"), v, out);
-            }
-        }
-        Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
-        Value::Null => {}
-        other => {
-            out.insert(prefix.to_string(), other.to_string());
-        }
-    }
-}
-
-pub fn unified(before: &Value, after: &Value, old: &str, new: &str) -> String {
-    let b = serde_json::to_string_pretty(before).expect("serialises");
-    let a = serde_json::to_string_pretty(after).expect("serialises");
-    similar::TextDiff::from_lines(&b, &a)
-        .unified_diff()
-        .context_radius(2)
-        .header(old, new)
-        .to_string()
-}
-
-/// Whether an AWS error means "already there": a create whose response was
-/// lost after the request landed ends here, and the resource is ours.
-pub fn already_exists(err: &crate::aws::errors::AwsError) -> bool {
-    matches!(
-        err.code.as_deref(),
-        Some(
-            "EntityAlreadyExists"
-                | "ResourceAlreadyExistsException"
-                | "InvalidGroup.Duplicate"
-                | "AlreadyExists"
-        )
-    )
-}
-
-/// Whether an AWS error means "not there" (for deletes that race, and for
-/// observes).
-pub fn not_found(err: &crate::aws::errors::AwsError) -> bool {
-    matches!(
-        err.code.as_deref(),
-        Some(
-            "NoSuchEntity"
-                | "ResourceNotFoundException"
-                | "InvalidGroup.NotFound"
-                | "ClusterNotFoundException"
-                | "ServiceNotFoundException"
-                | "ServiceNotActiveException"
-                | "LoadBalancerNotFound"
-                | "TargetGroupNotFound"
-                | "ListenerNotFound"
-                | "RuleNotFound"
-                | "CertificateNotFound"
-        )
-    )
-}
-
-/// A delete's result, where "already gone" counts as done (a re-run after
-/// an interrupted destroy, or a resource removed by hand).
-pub fn gone<T>(
-    result: Result<T, crate::aws::errors::AwsError>,
-) -> Result<(), crate::aws::errors::AwsError> {
-    match result {
-        Err(e) if !not_found(&e) => Err(e),
-        _ => Ok(()),
-    }
-}
-
-/// Retries an operation while AWS answers with one of `codes` (a dependency
-/// still draining, IAM not yet propagated), with backoff, for up to about
-/// two minutes; then gives up with the last error.
-pub async fn retry_while<F, Fut, T>(what: &str, codes: &[&str], mut op: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, crate::aws::errors::AwsError>>,
-{
-    let mut delay = std::time::Duration::from_millis(500);
-    let deadline = std::time::Instant::now() + retry_budget();
-    loop {
-        match op().await {
-            Ok(v) => return Ok(v),
-            Err(e)
-                if codes
-                    .iter()
-                    .any(|c| e.code.as_deref() == Some(*c) || e.message.contains(c))
-                    && std::time::Instant::now() + delay < deadline =>
-            {
-                tracing::info!("{what}: {} (retrying in {:?})", e.message, delay);
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(10));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-fn retry_budget() -> std::time::Duration {
-    std::env::var("FARGATE_STACK_RETRY_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .map(std::time::Duration::from_secs)
-        .unwrap_or(std::time::Duration::from_secs(120))
-}
-
-/// A value known only once another node exists (Terraform's "known after
-/// apply"): `{{kind/key}}` in a desired document stands for that node's id.
-/// It is also what makes the edge: a node depends on what it references.
-pub fn reference(address: &Address) -> String {
-    format!("{{{{{address}}}}}")
-}
-
-/// Replaces references with the ids `known` gives; returns the document
-/// and whether every reference was resolved.
-pub fn resolve(value: &Value, known: &dyn Fn(&str) -> Option<String>) -> (Value, bool) {
-    match value {
-        Value::String(s) if s.starts_with("{{") && s.ends_with("}}") => {
-            match known(&s[2..s.len() - 2]) {
-                Some(id) => (Value::String(id), true),
-                None => (value.clone(), false),
-            }
-        }
-        Value::Array(items) => {
-            let mut all = true;
-            let out = items
-                .iter()
-                .map(|v| {
-                    let (v, ok) = resolve(v, known);
-                    all &= ok;
-                    v
-                })
-                .collect();
-            (Value::Array(out), all)
-        }
-        Value::Object(m) => {
-            let mut all = true;
-            let out = m
-                .iter()
-                .map(|(k, v)| {
-                    let (v, ok) = resolve(v, known);
-                    all &= ok;
-                    (k.clone(), v)
-                })
-                .collect();
-            (Value::Object(out), all)
-        }
-        other => (other.clone(), true),
+            .map(|k| k.slug())
+            .filter(|s| !seen.contains(*s))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no config gives these kinds a node: {missing:?}"
+        );
     }
 }

@@ -13,35 +13,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
+use super::core::{APP_TAG, Address, Inputs, Kind, Node, State};
+use super::schedule_target;
 use crate::aws::{Aws, AwsResultExt, code_of};
-use crate::config::model::TaskType;
-use crate::resources::{self, APP_TAG, Address, Inputs, Kind, Node, State};
 
 /// The orphans, with what exists of each.
 pub async fn find(aws: &Aws, cx: &Inputs<'_>) -> Result<Vec<(Node, State)>> {
-    let (tagged, rules) = tokio::try_join!(tagged(aws, cx), schedule_rules(aws, cx))?;
+    let (tagged, rules) = tokio::try_join!(tagged(aws, cx), schedule_target::orphans(aws, cx))?;
     let mut found = tagged;
     found.extend(rules);
     Ok(found)
-}
-
-fn in_config(cx: &Inputs) -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
-    let families = cx.spec.tasks.iter().map(|t| t.family.clone()).collect();
-    let services = cx
-        .spec
-        .tasks
-        .iter()
-        .filter(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https))
-        .map(|t| t.key.clone())
-        .collect();
-    let mut queues = BTreeSet::new();
-    if let Some(q) = &cx.spec.queue {
-        queues.insert(q.name.clone());
-        if let Some(d) = &q.dlq {
-            queues.insert(d.name.clone());
-        }
-    }
-    (families, services, queues)
 }
 
 /// Active task definition families and services in the stack's cluster:
@@ -125,6 +106,11 @@ async fn tagged_arns(
         .key(APP_TAG)
         .values(&cx.spec.app)
         .build();
+    let types: Vec<String> = Kind::ALL
+        .iter()
+        .filter_map(|k| k.orphan_type())
+        .map(str::to_string)
+        .collect();
     let mut arns: Vec<(String, BTreeMap<String, String>)> = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -132,9 +118,7 @@ async fn tagged_arns(
             .tagging
             .get_resources()
             .tag_filters(filter.clone())
-            .resource_type_filters("ecs:task-definition")
-            .resource_type_filters("ecs:service")
-            .resource_type_filters("sqs")
+            .set_resource_type_filters(Some(types.clone()))
             .set_pagination_token(token.clone())
             .send()
             .await
@@ -158,129 +142,26 @@ async fn tagged_arns(
     Ok(arns)
 }
 
-/// Pure: which tagged ARNs the config no longer accounts for.
+/// Pure: which tagged ARNs the config no longer accounts for, each
+/// recognised by its kind.
 pub fn orphans_of(
     cx: &Inputs,
     arns: Vec<(String, BTreeMap<String, String>)>,
 ) -> Vec<(Node, State)> {
-    let (families, services, queues) = in_config(cx);
     let mut out: BTreeMap<Address, (Node, State)> = BTreeMap::new();
     for (arn, tags) in arns {
-        let state = State::new(arn.clone(), Some(tags));
         let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
-        if let Some(rest) = resource.strip_prefix("task-definition/") {
-            let family = rest.rsplit_once(':').map_or(rest, |(f, _)| f);
-            if families.contains(family) {
-                continue;
+        let Some(node) = Kind::ALL.iter().find_map(|k| k.orphan(cx, &arn, resource)) else {
+            continue;
+        };
+        let state = State::new(arn.clone(), Some(tags));
+        let kind = node.address.kind;
+        match out.get(&node.address) {
+            Some((_, old)) if !kind.supersedes(&state, old) => {}
+            _ => {
+                out.insert(node.address.clone(), (node, state));
             }
-            let mut n = Node::new(Kind::TaskDefinition, family, family);
-            n.task = Some(family.to_string());
-            // The newest revision stands for the family.
-            let newer = out.get(&n.address).is_some_and(|(_, s)| {
-                resources::task_definition::revision_of(&s.id)
-                    >= resources::task_definition::revision_of(&arn)
-            });
-            if !newer {
-                out.insert(n.address.clone(), (n, state));
-            }
-        } else if let Some(rest) = resource.strip_prefix("service/") {
-            let Some((cluster, name)) = rest.split_once('/') else {
-                continue;
-            };
-            if cluster != cx.spec.cluster || services.contains(name) {
-                continue;
-            }
-            let mut n = Node::new(Kind::Service, name, name);
-            n.task = Some(name.to_string());
-            n.depends_on = vec![Address::new(Kind::TaskDefinition, name)];
-            out.insert(n.address.clone(), (n, state));
-        } else if arn.starts_with("arn:") && arn.contains(":sqs:") {
-            let name = resource;
-            if queues.contains(name) {
-                continue;
-            }
-            let n = Node::new(Kind::Queue, &format!("orphan:{name}"), name);
-            out.insert(n.address.clone(), (n, state));
         }
     }
     out.into_values().collect()
-}
-
-/// Rules named `<task>-schedule` that target this stack's cluster, for tasks
-/// the config no longer schedules, with their targets.
-async fn schedule_rules(aws: &Aws, cx: &Inputs<'_>) -> Result<Vec<(Node, State)>> {
-    let cluster_arn = cx
-        .id
-        .arn("ecs", true, &format!("cluster/{}", cx.spec.cluster));
-    let scheduled: BTreeSet<&str> = cx
-        .spec
-        .tasks
-        .iter()
-        .filter(|t| t.schedule.is_some())
-        .map(|t| t.key.as_str())
-        .collect();
-    let mut names = Vec::new();
-    let mut token = None;
-    loop {
-        let out = aws
-            .events
-            .list_rule_names_by_target()
-            .target_arn(&cluster_arn)
-            .set_next_token(token)
-            .send()
-            .await;
-        let out = match out {
-            Ok(o) => o,
-            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => break,
-            Err(e) => {
-                return Err(e)
-                    .ctx("events ListRuleNamesByTarget")
-                    .map_err(Into::into);
-            }
-        };
-        names.extend(out.rule_names().iter().cloned());
-        token = out.next_token().map(str::to_string);
-        if token.is_none() {
-            break;
-        }
-    }
-    let candidates: Vec<String> = names
-        .into_iter()
-        .filter(|n| {
-            n.strip_suffix("-schedule")
-                .is_some_and(|task| !scheduled.contains(task))
-        })
-        .collect();
-    let mut found = Vec::new();
-    for rule in candidates {
-        let task = rule.trim_end_matches("-schedule").to_string();
-        let arn = cx.id.arn("events", true, &format!("rule/{rule}"));
-        let tags = aws
-            .events
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .ctx("events ListTagsForResource")?;
-        let tags: BTreeMap<String, String> = tags
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-        let mut rule_node = Node::new(Kind::ScheduleRule, &task, &rule);
-        rule_node.task = Some(task.clone());
-        let mut target = Node::new(
-            Kind::ScheduleTarget,
-            &task,
-            resources::schedule_target::target_id(&task),
-        );
-        target.task = Some(task.clone());
-        target.depends_on = vec![rule_node.address.clone()];
-        found.push((
-            target,
-            State::new(format!("{rule}/target"), Some(tags.clone())),
-        ));
-        found.push((rule_node, State::new(arn, Some(tags))));
-    }
-    Ok(found)
 }

@@ -10,10 +10,9 @@ use anyhow::Result;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::{Value, json};
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::spec::QueueSpec;
-use crate::config::writeback::Update;
 use crate::discovery::Identity;
 
 pub fn arn(id: &Identity, name: &str) -> String {
@@ -35,25 +34,124 @@ fn attributes(q: &QueueSpec) -> Value {
     Value::Object(m)
 }
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(q) = &cx.spec.queue else {
-        return vec![];
-    };
-    let mut out = Vec::new();
-    if let Some(d) = &q.dlq {
-        let mut n = Node::new(Kind::Queue, "dlq", &d.name);
-        n.predicted = arn(cx.id, &d.name);
-        n.desired = attributes(d);
+pub struct Queue;
+
+impl Resource for Queue {
+    const ORPHAN_TYPE: Option<&'static str> = Some("sqs");
+
+    /// A queue tagged with the app that is neither the config's queue nor
+    /// its dead-letter queue.
+    fn orphan(cx: &Inputs, arn: &str, resource: &str) -> Option<Node> {
+        if !(arn.starts_with("arn:") && arn.contains(":sqs:")) {
+            return None;
+        }
+        let name = resource;
+        let in_config = cx
+            .spec
+            .queue
+            .as_ref()
+            .is_some_and(|q| q.name == name || q.dlq.as_ref().is_some_and(|d| d.name == name));
+        (!in_config).then(|| Node::new(Kind::Queue, &format!("orphan:{name}"), name))
+    }
+
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        let key = config_key(node);
+        vec![
+            Record::setting(&[key, "name"], node.name.as_str()),
+            Record::id(&[key, "arn"]),
+            Record::output(&[key, "url"], "url"),
+        ]
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(q) = &cx.spec.queue else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        if let Some(d) = &q.dlq {
+            let mut n = Node::new(Kind::Queue, "dlq", &d.name);
+            n.predicted = arn(cx.id, &d.name);
+            n.desired = attributes(d);
+            out.push(n);
+        }
+        let mut n = Node::new(Kind::Queue, "main", &q.name);
+        n.predicted = arn(cx.id, &q.name);
+        n.desired = attributes(q);
+        if q.dlq.is_some() {
+            n.depends_on = vec![Address::new(Kind::Queue, "dlq")];
+        }
         out.push(n);
+        out
     }
-    let mut n = Node::new(Kind::Queue, "main", &q.name);
-    n.predicted = arn(cx.id, &q.name);
-    n.desired = attributes(q);
-    if q.dlq.is_some() {
-        n.depends_on = vec![Address::new(Kind::Queue, "dlq")];
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        if let Some(url) = recorded_url(cx, node)
+            && let Some(s) = read(aws, &url, node).await?
+            && s.id.ends_with(&format!(":{}", node.name))
+        {
+            return Ok(Some(s));
+        }
+        match url_of(aws, &node.name).await? {
+            Some(url) => read(aws, &url, node).await,
+            None => Ok(None),
+        }
     }
-    out.push(n);
-    out
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let attrs = sqs_attributes(&work.node.desired);
+        let url = match work.current.and_then(|c| c.outputs.get("url")) {
+            Some(url) => {
+                aws.sqs
+                    .set_queue_attributes()
+                    .queue_url(url)
+                    .set_attributes(Some(attrs))
+                    .send()
+                    .await
+                    .ctx("sqs SetQueueAttributes")?;
+                url.clone()
+            }
+            None => {
+                // CreateQueue returns the existing queue when one of that name
+                // has the same attributes (a lost response, re-run).
+                let mut req = aws
+                    .sqs
+                    .create_queue()
+                    .queue_name(&work.node.name)
+                    .set_attributes(Some(attrs));
+                for (k, v) in super::core::tags(&cx.spec.app) {
+                    req = req.tags(k, v);
+                }
+                let out = req.send().await.ctx("sqs CreateQueue")?;
+                out.queue_url().unwrap_or_default().to_string()
+            }
+        };
+        let mut state = State::new(
+            arn(cx.id, &work.node.name),
+            super::core::tag_map(&cx.spec.app),
+        )
+        .with(work.node.desired.clone());
+        if let Some(existing) = work.current {
+            state.tags = existing.tags.clone();
+        }
+        state.outputs.insert("url".into(), url);
+        Ok(state)
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, state: &State) -> Result<()> {
+        let url = match state.outputs.get("url") {
+            Some(url) => url.clone(),
+            None => match aws.sqs.get_queue_url().queue_name(&node.name).send().await {
+                Ok(out) => out.queue_url().unwrap_or_default().to_string(),
+                Err(e) if is_missing(code_of(&e)) => return Ok(()),
+                Err(e) => return Err(e).ctx("sqs GetQueueUrl").map_err(Into::into),
+            },
+        };
+        match aws.sqs.delete_queue().queue_url(url).send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_missing(code_of(&e)) => Ok(()),
+            Err(e) => Err(e).ctx("sqs DeleteQueue").map_err(Into::into),
+        }
+    }
 }
 
 fn config_key(node: &Node) -> &'static str {
@@ -141,19 +239,6 @@ async fn read(aws: &Aws, url: &str, node: &Node) -> Result<Option<State>> {
     Ok(Some(state))
 }
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    if let Some(url) = recorded_url(cx, node)
-        && let Some(s) = read(aws, &url, node).await?
-        && s.id.ends_with(&format!(":{}", node.name))
-    {
-        return Ok(Some(s));
-    }
-    match url_of(aws, &node.name).await? {
-        Some(url) => read(aws, &url, node).await,
-        None => Ok(None),
-    }
-}
-
 fn sqs_attributes(desired: &Value) -> std::collections::HashMap<QueueAttributeName, String> {
     desired
         .as_object()
@@ -169,74 +254,4 @@ fn sqs_attributes(desired: &Value) -> std::collections::HashMap<QueueAttributeNa
                 .collect()
         })
         .unwrap_or_default()
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let attrs = sqs_attributes(&work.node.desired);
-    let url = match work.current.and_then(|c| c.outputs.get("url")) {
-        Some(url) => {
-            aws.sqs
-                .set_queue_attributes()
-                .queue_url(url)
-                .set_attributes(Some(attrs))
-                .send()
-                .await
-                .ctx("sqs SetQueueAttributes")?;
-            url.clone()
-        }
-        None => {
-            // CreateQueue returns the existing queue when one of that name
-            // has the same attributes (a lost response, re-run).
-            let mut req = aws
-                .sqs
-                .create_queue()
-                .queue_name(&work.node.name)
-                .set_attributes(Some(attrs));
-            for (k, v) in super::tags(&cx.spec.app) {
-                req = req.tags(k, v);
-            }
-            let out = req.send().await.ctx("sqs CreateQueue")?;
-            out.queue_url().unwrap_or_default().to_string()
-        }
-    };
-    let mut state = State::new(arn(cx.id, &work.node.name), super::tag_map(&cx.spec.app))
-        .with(work.node.desired.clone());
-    if let Some(existing) = work.current {
-        state.tags = existing.tags.clone();
-    }
-    state.outputs.insert("url".into(), url);
-    Ok(state)
-}
-
-pub async fn delete(aws: &Aws, node: &Node, state: &State) -> Result<()> {
-    let url = match state.outputs.get("url") {
-        Some(url) => url.clone(),
-        None => match aws.sqs.get_queue_url().queue_name(&node.name).send().await {
-            Ok(out) => out.queue_url().unwrap_or_default().to_string(),
-            Err(e) if is_missing(code_of(&e)) => return Ok(()),
-            Err(e) => return Err(e).ctx("sqs GetQueueUrl").map_err(Into::into),
-        },
-    };
-    match aws.sqs.delete_queue().queue_url(url).send().await {
-        Ok(_) => Ok(()),
-        Err(e) if is_missing(code_of(&e)) => Ok(()),
-        Err(e) => Err(e).ctx("sqs DeleteQueue").map_err(Into::into),
-    }
-}
-
-pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
-    let key = config_key(node);
-    let mut u = vec![Update::new(&[key, "name"], node.name.as_str())];
-    if let Some(s) = state {
-        u.push(Update::new(&[key, "arn"], s.id.as_str()));
-        if let Some(url) = s.outputs.get("url") {
-            u.push(Update::new(&[key, "url"], url.as_str()));
-        }
-    }
-    u
-}
-
-pub fn recorded_keys(node: &Node) -> Vec<Vec<String>> {
-    let key = config_key(node).to_string();
-    vec![vec![key.clone(), "arn".into()], vec![key, "url".into()]]
 }

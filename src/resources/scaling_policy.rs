@@ -9,38 +9,102 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference, scalable_target};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
+use super::scalable_target;
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::Metric;
-use crate::config::writeback::Update;
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    cx.spec
-        .scaling
-        .iter()
-        .filter_map(|s| {
-            let p = s.policy.as_ref()?;
-            let target = Address::new(Kind::ScalableTarget, &s.task);
-            let mut n = Node::new(Kind::ScalingPolicy, &s.task, &p.name);
-            n.desired = json!({
-                "metric": p.metric.predefined(),
-                "target": p.target,
-                "scale_out_cooldown": p.scale_out_cooldown,
-                "scale_in_cooldown": p.scale_in_cooldown,
-            });
-            // The service first: the policy is ours when the service is.
-            n.depends_on = vec![Address::new(Kind::Service, &s.task), target];
-            if p.metric == Metric::Requests {
-                let lb = Address::new(Kind::LoadBalancer, "main");
-                let tg = Address::new(Kind::TargetGroup, &s.task);
-                n.desired["load_balancer"] = reference(&lb).into();
-                n.desired["target_group"] = reference(&tg).into();
-                n.depends_on.extend([lb, tg]);
+pub struct ScalingPolicy;
+
+impl Resource for ScalingPolicy {
+    const NEEDS_SERVICE: bool = true;
+
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        let task = node.task.as_deref().unwrap_or_default();
+        vec![
+            Record::setting(
+                &["tasks", task, "autoscaling", "policy_name"],
+                node.name.as_str(),
+            ),
+            Record::id(&["tasks", task, "autoscaling", "policy_arn"]),
+        ]
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        cx.spec
+            .scaling
+            .iter()
+            .filter_map(|s| {
+                let p = s.policy.as_ref()?;
+                let target = Address::new(Kind::ScalableTarget, &s.task);
+                let mut n = Node::new(Kind::ScalingPolicy, &s.task, &p.name);
+                n.desired = json!({
+                    "metric": p.metric.predefined(),
+                    "target": p.target,
+                    "scale_out_cooldown": p.scale_out_cooldown,
+                    "scale_in_cooldown": p.scale_in_cooldown,
+                });
+                // The service first: the policy is ours when the service is.
+                n.depends_on = vec![Address::new(Kind::Service, &s.task), target];
+                if p.metric == Metric::Requests {
+                    let lb = Address::new(Kind::LoadBalancer, "main");
+                    let tg = Address::new(Kind::TargetGroup, &s.task);
+                    n.desired["load_balancer"] = reference(&lb).into();
+                    n.desired["target_group"] = reference(&tg).into();
+                    n.depends_on.extend([lb, tg]);
+                }
+                n.task = Some(s.task.clone());
+                Some(n)
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let out = aws
+            .scaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(resource_id(cx, node))
+            .policy_names(&node.name)
+            .send()
+            .await
+            .ctx("application-autoscaling DescribeScalingPolicies")?;
+        let Some(p) = out.scaling_policies().first() else {
+            return Ok(None);
+        };
+        let c = p.target_tracking_scaling_policy_configuration();
+        let spec = c.and_then(|c| c.predefined_metric_specification());
+        let mut attributes = json!({
+            "metric": spec.map(|s| s.predefined_metric_type().as_str()),
+            "target": c.map(|c| c.target_value() as u64),
+            "scale_out_cooldown": c.and_then(|c| c.scale_out_cooldown()),
+            "scale_in_cooldown": c.and_then(|c| c.scale_in_cooldown()),
+        });
+        if let Some(label) = spec.and_then(|s| s.resource_label()) {
+            // Back into the two ARNs the config's references stand for.
+            if let Some((lb, tg)) = label.split_once("/targetgroup/") {
+                let base = cx.id.arn("elasticloadbalancing", true, "");
+                attributes["load_balancer"] = Value::from(format!("{base}loadbalancer/{lb}"));
+                attributes["target_group"] = Value::from(format!("{base}targetgroup/{tg}"));
             }
-            n.task = Some(s.task.clone());
-            Some(n)
-        })
-        .collect()
+        }
+        Ok(Some(State::new(p.policy_arn(), None).with(attributes)))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let arn = put(
+            aws,
+            &resource_id(cx, work.node),
+            &work.node.name,
+            &work.node.desired,
+        )
+        .await?;
+        Ok(State::new(arn, None).with(work.node.desired.clone()))
+    }
+
+    async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        delete_named(aws, &resource_id(cx, node), &node.name).await
+    }
 }
 
 /// `app/<lb>/<id>/targetgroup/<tg>/<id>`, the label AWS wants for
@@ -53,38 +117,6 @@ pub fn resource_label(lb_arn: &str, tg_arn: &str) -> Option<String> {
 
 fn resource_id(cx: &Inputs, node: &Node) -> String {
     scalable_target::resource_id(&cx.spec.cluster, node.task.as_deref().unwrap_or_default())
-}
-
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    let out = aws
-        .scaling
-        .describe_scaling_policies()
-        .service_namespace(ServiceNamespace::Ecs)
-        .resource_id(resource_id(cx, node))
-        .policy_names(&node.name)
-        .send()
-        .await
-        .ctx("application-autoscaling DescribeScalingPolicies")?;
-    let Some(p) = out.scaling_policies().first() else {
-        return Ok(None);
-    };
-    let c = p.target_tracking_scaling_policy_configuration();
-    let spec = c.and_then(|c| c.predefined_metric_specification());
-    let mut attributes = json!({
-        "metric": spec.map(|s| s.predefined_metric_type().as_str()),
-        "target": c.map(|c| c.target_value() as u64),
-        "scale_out_cooldown": c.and_then(|c| c.scale_out_cooldown()),
-        "scale_in_cooldown": c.and_then(|c| c.scale_in_cooldown()),
-    });
-    if let Some(label) = spec.and_then(|s| s.resource_label()) {
-        // Back into the two ARNs the config's references stand for.
-        if let Some((lb, tg)) = label.split_once("/targetgroup/") {
-            let base = cx.id.arn("elasticloadbalancing", true, "");
-            attributes["load_balancer"] = Value::from(format!("{base}loadbalancer/{lb}"));
-            attributes["target_group"] = Value::from(format!("{base}targetgroup/{tg}"));
-        }
-    }
-    Ok(Some(State::new(p.policy_arn(), None).with(attributes)))
 }
 
 pub async fn put(aws: &Aws, resource_id: &str, name: &str, desired: &Value) -> Result<String> {
@@ -122,21 +154,6 @@ pub async fn put(aws: &Aws, resource_id: &str, name: &str, desired: &Value) -> R
     Ok(out.policy_arn().to_string())
 }
 
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let arn = put(
-        aws,
-        &resource_id(cx, work.node),
-        &work.node.name,
-        &work.node.desired,
-    )
-    .await?;
-    Ok(State::new(arn, None).with(work.node.desired.clone()))
-}
-
-pub async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<()> {
-    delete_named(aws, &resource_id(cx, node), &node.name).await
-}
-
 pub async fn delete_named(aws: &Aws, resource_id: &str, name: &str) -> Result<()> {
     let result = aws
         .scaling
@@ -150,23 +167,8 @@ pub async fn delete_named(aws: &Aws, resource_id: &str, name: &str) -> Result<()
         .ctx("application-autoscaling DeleteScalingPolicy");
     match result {
         Err(e) if e.code.as_deref() == Some("ObjectNotFoundException") => Ok(()),
-        other => Ok(super::gone(other)?),
+        other => Ok(super::core::gone(other)?),
     }
-}
-
-pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
-    let task = node.task.as_deref().unwrap_or_default();
-    let mut u = vec![Update::new(
-        &["tasks", task, "autoscaling", "policy_name"],
-        node.name.as_str(),
-    )];
-    if let Some(s) = state {
-        u.push(Update::new(
-            &["tasks", task, "autoscaling", "policy_arn"],
-            s.id.as_str(),
-        ));
-    }
-    u
 }
 
 #[cfg(test)]

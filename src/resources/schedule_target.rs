@@ -4,57 +4,161 @@
 //! role and security group are references, so a new revision moves the
 //! target and an unchanged config changes nothing.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use anyhow::Result;
 use aws_sdk_eventbridge::types::{
     AssignPublicIp, AwsVpcConfiguration, EcsParameters, LaunchType, NetworkConfiguration, Target,
 };
 use serde_json::{Value, json};
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt, code_of};
 
 pub fn target_id(task: &str) -> String {
     format!("{task}-target")
 }
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let (subnets, public) = if cx.network.private.is_empty() {
-        (cx.network.public.clone(), true)
-    } else {
-        (cx.network.private.clone(), false)
-    };
-    let mut subnets = subnets;
-    subnets.sort();
-    cx.spec
-        .tasks
-        .iter()
-        .filter(|t| t.schedule.is_some())
-        .map(|t| {
-            let rule = Address::new(Kind::ScheduleRule, &t.key);
-            let deps = vec![
-                rule,
-                Address::new(Kind::TaskDefinition, &t.key),
-                Address::new(Kind::Cluster, "main"),
-                Address::new(Kind::EventsRole, "main"),
-                Address::new(Kind::EventsPolicy, "main"),
-                Address::new(Kind::SecurityGroup, "main"),
-            ];
-            let mut n = Node::new(Kind::ScheduleTarget, &t.key, target_id(&t.key));
-            n.desired = json!({
-                "cluster": reference(&deps[2]),
-                "role": reference(&deps[3]),
-                "task_definition": reference(&deps[1]),
-                "launch_type": "FARGATE",
-                "task_count": 1,
-                "subnets": subnets,
-                "security_groups": [reference(&deps[5])],
-                "assign_public_ip": if public { "ENABLED" } else { "DISABLED" },
-            });
-            n.depends_on = deps;
-            n.task = Some(t.key.clone());
-            n
-        })
-        .collect()
+pub struct ScheduleTarget;
+
+impl Resource for ScheduleTarget {
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let (subnets, public) = if cx.network.private.is_empty() {
+            (cx.network.public.clone(), true)
+        } else {
+            (cx.network.private.clone(), false)
+        };
+        let mut subnets = subnets;
+        subnets.sort();
+        cx.spec
+            .tasks
+            .iter()
+            .filter(|t| t.schedule.is_some())
+            .map(|t| {
+                let rule = Address::new(Kind::ScheduleRule, &t.key);
+                let deps = vec![
+                    rule,
+                    Address::new(Kind::TaskDefinition, &t.key),
+                    Address::new(Kind::Cluster, "main"),
+                    Address::new(Kind::EventsRole, "main"),
+                    Address::new(Kind::EventsPolicy, "main"),
+                    Address::new(Kind::SecurityGroup, "main"),
+                ];
+                let mut n = Node::new(Kind::ScheduleTarget, &t.key, target_id(&t.key));
+                n.desired = json!({
+                    "cluster": reference(&deps[2]),
+                    "role": reference(&deps[3]),
+                    "task_definition": reference(&deps[1]),
+                    "launch_type": "FARGATE",
+                    "task_count": 1,
+                    "subnets": subnets,
+                    "security_groups": [reference(&deps[5])],
+                    "assign_public_ip": if public { "ENABLED" } else { "DISABLED" },
+                });
+                n.depends_on = deps;
+                n.task = Some(t.key.clone());
+                n
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, _cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let out = match aws
+            .events
+            .list_targets_by_rule()
+            .rule(rule_of(node))
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(None),
+            Err(e) => return Err(e).ctx("events ListTargetsByRule").map_err(Into::into),
+        };
+        Ok(out
+            .targets()
+            .iter()
+            .find(|t| t.id() == node.name)
+            .map(|t| State::new(t.id(), None).with(attributes(t))))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let vpc = AwsVpcConfiguration::builder()
+            .set_subnets(Some(strings(&d["subnets"])))
+            .set_security_groups(Some(strings(&d["security_groups"])))
+            .assign_public_ip(AssignPublicIp::from(
+                d["assign_public_ip"].as_str().unwrap_or("DISABLED"),
+            ))
+            .build()?;
+        let mut ecs = EcsParameters::builder()
+            .task_definition_arn(d["task_definition"].as_str().unwrap_or_default())
+            .task_count(1)
+            .launch_type(LaunchType::Fargate)
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(vpc)
+                    .build(),
+            );
+        for (k, v) in super::core::tags(&cx.spec.app) {
+            ecs = ecs.tags(
+                aws_sdk_eventbridge::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()?,
+            );
+        }
+        let target = Target::builder()
+            .id(&work.node.name)
+            .arn(d["cluster"].as_str().unwrap_or_default())
+            .role_arn(d["role"].as_str().unwrap_or_default())
+            .ecs_parameters(ecs.build()?)
+            .build()?;
+        let rule = rule_of(work.node);
+        // A role EventBridge cannot assume yet (IAM propagation) is retried.
+        let out = super::core::retry_while(
+            "events PutTargets",
+            &["not authorized", "cannot be assumed"],
+            || async {
+                aws.events
+                    .put_targets()
+                    .rule(&rule)
+                    .targets(target.clone())
+                    .send()
+                    .await
+                    .ctx("events PutTargets")
+            },
+        )
+        .await?;
+        if let Some(f) = out.failed_entries().first() {
+            anyhow::bail!(
+                "events PutTargets: {}: {}",
+                f.error_code().unwrap_or("failed"),
+                f.error_message().unwrap_or_default()
+            );
+        }
+        Ok(State::new(&work.node.name, None).with(d.clone()))
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        Ok(super::core::gone(
+            aws.events
+                .remove_targets()
+                .rule(rule_of(node))
+                .ids(&node.name)
+                .send()
+                .await
+                .ctx("events RemoveTargets"),
+        )?)
+    }
 }
 
 fn rule_of(node: &Node) -> String {
@@ -84,100 +188,79 @@ fn attributes(t: &Target) -> Value {
     })
 }
 
-pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
-    let out = match aws
-        .events
-        .list_targets_by_rule()
-        .rule(rule_of(node))
-        .send()
-        .await
-    {
-        Ok(o) => o,
-        Err(e) if code_of(&e) == Some("ResourceNotFoundException") => return Ok(None),
-        Err(e) => return Err(e).ctx("events ListTargetsByRule").map_err(Into::into),
-    };
-    Ok(out
-        .targets()
+/// Orphans: rules named `<task>-schedule` that target this stack's cluster,
+/// for tasks the config no longer schedules, with their targets. (The
+/// tagging API does not list EventBridge rules everywhere, so they are found
+/// by the cluster they target.)
+pub async fn orphans(aws: &Aws, cx: &Inputs<'_>) -> Result<Vec<(Node, State)>> {
+    let cluster_arn = cx
+        .id
+        .arn("ecs", true, &format!("cluster/{}", cx.spec.cluster));
+    let scheduled: BTreeSet<&str> = cx
+        .spec
+        .tasks
         .iter()
-        .find(|t| t.id() == node.name)
-        .map(|t| State::new(t.id(), None).with(attributes(t))))
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let d = &work.node.desired;
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let vpc = AwsVpcConfiguration::builder()
-        .set_subnets(Some(strings(&d["subnets"])))
-        .set_security_groups(Some(strings(&d["security_groups"])))
-        .assign_public_ip(AssignPublicIp::from(
-            d["assign_public_ip"].as_str().unwrap_or("DISABLED"),
-        ))
-        .build()?;
-    let mut ecs = EcsParameters::builder()
-        .task_definition_arn(d["task_definition"].as_str().unwrap_or_default())
-        .task_count(1)
-        .launch_type(LaunchType::Fargate)
-        .network_configuration(
-            NetworkConfiguration::builder()
-                .awsvpc_configuration(vpc)
-                .build(),
-        );
-    for (k, v) in super::tags(&cx.spec.app) {
-        ecs = ecs.tags(
-            aws_sdk_eventbridge::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()?,
-        );
+        .filter(|t| t.schedule.is_some())
+        .map(|t| t.key.as_str())
+        .collect();
+    let mut names = Vec::new();
+    let mut token = None;
+    loop {
+        let out = aws
+            .events
+            .list_rule_names_by_target()
+            .target_arn(&cluster_arn)
+            .set_next_token(token)
+            .send()
+            .await;
+        let out = match out {
+            Ok(o) => o,
+            Err(e) if code_of(&e) == Some("ResourceNotFoundException") => break,
+            Err(e) => {
+                return Err(e)
+                    .ctx("events ListRuleNamesByTarget")
+                    .map_err(Into::into);
+            }
+        };
+        names.extend(out.rule_names().iter().cloned());
+        token = out.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
     }
-    let target = Target::builder()
-        .id(&work.node.name)
-        .arn(d["cluster"].as_str().unwrap_or_default())
-        .role_arn(d["role"].as_str().unwrap_or_default())
-        .ecs_parameters(ecs.build()?)
-        .build()?;
-    let rule = rule_of(work.node);
-    // A role EventBridge cannot assume yet (IAM propagation) is retried.
-    let out = super::retry_while(
-        "events PutTargets",
-        &["not authorized", "cannot be assumed"],
-        || async {
-            aws.events
-                .put_targets()
-                .rule(&rule)
-                .targets(target.clone())
-                .send()
-                .await
-                .ctx("events PutTargets")
-        },
-    )
-    .await?;
-    if let Some(f) = out.failed_entries().first() {
-        anyhow::bail!(
-            "events PutTargets: {}: {}",
-            f.error_code().unwrap_or("failed"),
-            f.error_message().unwrap_or_default()
-        );
-    }
-    Ok(State::new(&work.node.name, None).with(d.clone()))
-}
-
-pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
-    Ok(super::gone(
-        aws.events
-            .remove_targets()
-            .rule(rule_of(node))
-            .ids(&node.name)
+    let candidates: Vec<String> = names
+        .into_iter()
+        .filter(|n| {
+            n.strip_suffix("-schedule")
+                .is_some_and(|task| !scheduled.contains(task))
+        })
+        .collect();
+    let mut found = Vec::new();
+    for rule in candidates {
+        let task = rule.trim_end_matches("-schedule").to_string();
+        let arn = cx.id.arn("events", true, &format!("rule/{rule}"));
+        let tags = aws
+            .events
+            .list_tags_for_resource()
+            .resource_arn(&arn)
             .send()
             .await
-            .ctx("events RemoveTargets"),
-    )?)
+            .ctx("events ListTagsForResource")?;
+        let tags: BTreeMap<String, String> = tags
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
+        let mut rule_node = Node::new(Kind::ScheduleRule, &task, &rule);
+        rule_node.task = Some(task.clone());
+        let mut target = Node::new(Kind::ScheduleTarget, &task, target_id(&task));
+        target.task = Some(task.clone());
+        target.depends_on = vec![rule_node.address.clone()];
+        found.push((
+            target,
+            State::new(format!("{rule}/target"), Some(tags.clone())),
+        ));
+        found.push((rule_node, State::new(arn, Some(tags))));
+    }
+    Ok(found)
 }

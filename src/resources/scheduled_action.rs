@@ -8,23 +8,65 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use serde_json::json;
 
-use super::{Address, Inputs, Kind, Node, State, Work, scalable_target};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work};
+use super::scalable_target;
 use crate::aws::{Aws, AwsResultExt};
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    cx.spec
-        .scaling
-        .iter()
-        .flat_map(|s| {
-            s.scheduled.iter().map(|a| {
-                let mut n = Node::new(Kind::ScheduledAction, &a.name, &a.name);
-                n.desired = json!({ "schedule": a.schedule, "min": a.min, "max": a.max });
-                n.depends_on = depends_on(&s.task);
-                n.task = Some(s.task.clone());
-                n
+pub struct ScheduledAction;
+
+impl Resource for ScheduledAction {
+    const NEEDS_SERVICE: bool = true;
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        cx.spec
+            .scaling
+            .iter()
+            .flat_map(|s| {
+                s.scheduled.iter().map(|a| {
+                    let mut n = Node::new(Kind::ScheduledAction, &a.name, &a.name);
+                    n.desired = json!({ "schedule": a.schedule, "min": a.min, "max": a.max });
+                    n.depends_on = depends_on(&s.task);
+                    n.task = Some(s.task.clone());
+                    n
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        Ok(
+            scalable_target::scheduled_actions(aws, &resource_id(cx, node), Some(&node.name))
+                .await?
+                .into_iter()
+                .find(|(n, _)| *n == node.name)
+                .map(|(_, s)| s),
+        )
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        aws.scaling
+            .put_scheduled_action()
+            .service_namespace(ServiceNamespace::Ecs)
+            .scheduled_action_name(&work.node.name)
+            .resource_id(resource_id(cx, work.node))
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .schedule(d["schedule"].as_str().unwrap_or_default())
+            .scalable_target_action(
+                ScalableTargetAction::builder()
+                    .min_capacity(d["min"].as_i64().unwrap_or(1) as i32)
+                    .max_capacity(d["max"].as_i64().unwrap_or(1) as i32)
+                    .build(),
+            )
+            .send()
+            .await
+            .ctx("application-autoscaling PutScheduledAction")?;
+        Ok(State::new(work.node.name.clone(), None).with(d.clone()))
+    }
+
+    async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        delete_named(aws, &resource_id(cx, node), &node.name).await
+    }
 }
 
 /// The service first: an action is ours when the service is.
@@ -75,37 +117,6 @@ fn resource_id(cx: &Inputs, node: &Node) -> String {
     scalable_target::resource_id(&cx.spec.cluster, node.task.as_deref().unwrap_or_default())
 }
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    Ok(
-        scalable_target::scheduled_actions(aws, &resource_id(cx, node), Some(&node.name))
-            .await?
-            .into_iter()
-            .find(|(n, _)| *n == node.name)
-            .map(|(_, s)| s),
-    )
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let d = &work.node.desired;
-    aws.scaling
-        .put_scheduled_action()
-        .service_namespace(ServiceNamespace::Ecs)
-        .scheduled_action_name(&work.node.name)
-        .resource_id(resource_id(cx, work.node))
-        .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-        .schedule(d["schedule"].as_str().unwrap_or_default())
-        .scalable_target_action(
-            ScalableTargetAction::builder()
-                .min_capacity(d["min"].as_i64().unwrap_or(1) as i32)
-                .max_capacity(d["max"].as_i64().unwrap_or(1) as i32)
-                .build(),
-        )
-        .send()
-        .await
-        .ctx("application-autoscaling PutScheduledAction")?;
-    Ok(State::new(work.node.name.clone(), None).with(d.clone()))
-}
-
 pub async fn delete_named(aws: &Aws, resource_id: &str, name: &str) -> Result<()> {
     let result = aws
         .scaling
@@ -119,10 +130,6 @@ pub async fn delete_named(aws: &Aws, resource_id: &str, name: &str) -> Result<()
         .ctx("application-autoscaling DeleteScheduledAction");
     match result {
         Err(e) if e.code.as_deref() == Some("ObjectNotFoundException") => Ok(()),
-        other => Ok(super::gone(other)?),
+        other => Ok(super::core::gone(other)?),
     }
-}
-
-pub async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<()> {
-    delete_named(aws, &resource_id(cx, node), &node.name).await
 }

@@ -6,81 +6,109 @@
 use anyhow::Result;
 use aws_sdk_ecs::types::ServiceField;
 
-use super::{Address, Inputs, Kind, Node, State};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::TaskType;
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    cx.spec
-        .tasks
-        .iter()
-        .filter(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https))
-        .map(|t| {
-            let mut n = Node::new(Kind::Service, &t.key, &t.key);
-            n.depends_on = vec![
-                Address::new(Kind::Cluster, "main"),
-                Address::new(Kind::SecurityGroup, "main"),
-                Address::new(Kind::TaskDefinition, &t.key),
-            ];
-            n.task = Some(t.key.clone());
-            n
-        })
-        .collect()
-}
+pub struct Service;
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    let out = aws
-        .ecs
-        .describe_services()
-        .cluster(&cx.spec.cluster)
-        .services(&node.name)
-        .include(ServiceField::Tags)
-        .send()
-        .await;
-    let out = match out.ctx("ecs DescribeServices") {
-        Ok(o) => o,
-        Err(e) if super::not_found(&e) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(out
-        .services()
-        .iter()
-        .find(|s| s.status().is_some_and(|st| st != "INACTIVE"))
-        .map(|s| {
-            // Services created before tags existed on them carry none:
-            // one in our own cluster with our task's name is ours.
-            let tags = super::cluster::tag_map(s.tags())
-                .filter(|t| !t.is_empty())
-                .or_else(|| super::tag_map(&cx.spec.app));
-            State::new(s.service_arn().unwrap_or_default(), tags)
-        }))
-}
+impl Resource for Service {
+    /// Created by `create-service`, not by apply; destroy removes it first.
+    const APPLIED: bool = false;
+    const ORPHAN_TYPE: Option<&'static str> = Some("ecs:service");
 
-/// Scales to zero, deletes, and waits until ECS reports it gone.
-pub async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<()> {
-    let cluster = &cx.spec.cluster;
-    let scaled = aws
-        .ecs
-        .update_service()
-        .cluster(cluster)
-        .service(&node.name)
-        .desired_count(0)
-        .send()
-        .await
-        .ctx("ecs UpdateService");
-    if let Err(e) = scaled
-        && !super::not_found(&e)
-    {
-        return Err(e.into());
+    /// A service in the stack's cluster for a task the config no longer runs
+    /// as a service.
+    fn orphan(cx: &Inputs, _arn: &str, resource: &str) -> Option<Node> {
+        let (cluster, name) = resource.strip_prefix("service/")?.split_once('/')?;
+        let in_config = cx.spec.tasks.iter().any(|t| {
+            t.key == name && matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https)
+        });
+        if cluster != cx.spec.cluster || in_config {
+            return None;
+        }
+        let mut n = Node::new(Kind::Service, name, name);
+        n.task = Some(name.to_string());
+        n.depends_on = vec![Address::new(Kind::TaskDefinition, name)];
+        Some(n)
     }
-    Ok(super::gone(
-        aws.ecs
-            .delete_service()
+
+    async fn apply(_aws: &Aws, _cx: &Inputs<'_>, _work: &Work<'_>) -> Result<State> {
+        anyhow::bail!("services are created by `fargate-stack create-service`")
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        cx.spec
+            .tasks
+            .iter()
+            .filter(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https))
+            .map(|t| {
+                let mut n = Node::new(Kind::Service, &t.key, &t.key);
+                n.depends_on = vec![
+                    Address::new(Kind::Cluster, "main"),
+                    Address::new(Kind::SecurityGroup, "main"),
+                    Address::new(Kind::TaskDefinition, &t.key),
+                ];
+                n.task = Some(t.key.clone());
+                n
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let out = aws
+            .ecs
+            .describe_services()
+            .cluster(&cx.spec.cluster)
+            .services(&node.name)
+            .include(ServiceField::Tags)
+            .send()
+            .await;
+        let out = match out.ctx("ecs DescribeServices") {
+            Ok(o) => o,
+            Err(e) if super::core::not_found(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(out
+            .services()
+            .iter()
+            .find(|s| s.status().is_some_and(|st| st != "INACTIVE"))
+            .map(|s| {
+                // Services created before tags existed on them carry none:
+                // one in our own cluster with our task's name is ours.
+                let tags = super::cluster::tag_map(s.tags())
+                    .filter(|t| !t.is_empty())
+                    .or_else(|| super::core::tag_map(&cx.spec.app));
+                State::new(s.service_arn().unwrap_or_default(), tags)
+            }))
+    }
+
+    /// Scales to zero, deletes, and waits until ECS reports it gone.
+    async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        let cluster = &cx.spec.cluster;
+        let scaled = aws
+            .ecs
+            .update_service()
             .cluster(cluster)
             .service(&node.name)
-            .force(true)
+            .desired_count(0)
             .send()
             .await
-            .ctx("ecs DeleteService"),
-    )?)
+            .ctx("ecs UpdateService");
+        if let Err(e) = scaled
+            && !super::core::not_found(&e)
+        {
+            return Err(e.into());
+        }
+        Ok(super::core::gone(
+            aws.ecs
+                .delete_service()
+                .cluster(cluster)
+                .service(&node.name)
+                .force(true)
+                .send()
+                .await
+                .ctx("ecs DeleteService"),
+        )?)
+    }
 }

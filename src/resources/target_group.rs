@@ -3,10 +3,12 @@
 //! health check is modified in place; a changed port needs a new group.
 
 use anyhow::Result;
-use aws_sdk_elasticloadbalancingv2::types::{Matcher, ProtocolEnum, TargetGroup, TargetTypeEnum};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Matcher, ProtocolEnum, TargetGroup as ElbTargetGroup, TargetTypeEnum,
+};
 use serde_json::{Value, json};
 
-use super::{Inputs, Kind, Node, State, Work};
+use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
 
 /// The health-check settings, on a create or a modify request alike.
 macro_rules! with_health_check {
@@ -25,22 +27,124 @@ macro_rules! with_health_check {
 }
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::WebService;
-use crate::config::writeback::Update;
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(web) = &cx.spec.web else {
-        return vec![];
-    };
-    web.services
-        .iter()
-        .map(|s| {
-            let mut n = Node::new(Kind::TargetGroup, &s.task, &s.target_group);
-            n.predicted = format!("(the ARN of {})", s.target_group);
-            n.desired = desired(s, &cx.network.vpc_id);
-            n.task = Some(s.task.clone());
-            n
+pub struct TargetGroup;
+
+impl Resource for TargetGroup {
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        let task = node.task.as_deref().unwrap_or_default();
+        vec![
+            Record::setting(&["tasks", task, "target_group_name"], node.name.as_str()),
+            Record::id(&["tasks", task, "target_group_arn"]),
+        ]
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(web) = &cx.spec.web else {
+            return vec![];
+        };
+        web.services
+            .iter()
+            .map(|s| {
+                let mut n = Node::new(Kind::TargetGroup, &s.task, &s.target_group);
+                n.predicted = format!("(the ARN of {})", s.target_group);
+                n.desired = desired(s, &cx.network.vpc_id);
+                n.task = Some(s.task.clone());
+                n
+            })
+            .collect()
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        // With the ARN recorded, its tags are read beside the describe (one
+        // round); they are read again only if the group was replaced.
+        let recorded = node
+            .task
+            .as_ref()
+            .and_then(|t| cx.config.tasks.get(t))
+            .and_then(|t| t.target_group_arn.clone());
+        let early_tags = async {
+            match &recorded {
+                Some(arn) => crate::discovery::web::tags_of(aws, arn).await.ok(),
+                None => None,
+            }
+        };
+        let (found, early_tags) = tokio::join!(find(aws, &node.name), early_tags);
+        let Some((arn, attrs)) = found? else {
+            return Ok(None);
+        };
+        let tags = match early_tags {
+            Some(t) if recorded.as_deref() == Some(arn.as_str()) => t,
+            _ => crate::discovery::web::tags_of(aws, &arn).await?,
+        };
+        Ok(Some(State::new(arn, Some(tags)).with(attrs)))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        let h = &d["health_check"];
+        let num = |v: &Value| v.as_u64().unwrap_or_default() as i32;
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        if let Some(current) = work.current {
+            if current.attributes["port"] != d["port"]
+                || current.attributes["vpc_id"] != d["vpc_id"]
+            {
+                anyhow::bail!(
+                    "target group {} serves port {} in {}; the config asks for port {} in {}: a target group's port cannot change. Delete the service and the group (`fargate-stack delete-http-service`), then apply and create-service again",
+                    work.node.name,
+                    current.attributes["port"],
+                    current.attributes["vpc_id"],
+                    d["port"],
+                    d["vpc_id"]
+                );
+            }
+            with_health_check!(
+                aws.elb.modify_target_group().target_group_arn(&current.id),
+                h
+            )
+            .send()
+            .await
+            .ctx("elbv2 ModifyTargetGroup")?;
+            return Ok(State::new(current.id.clone(), current.tags.clone()).with(d.clone()));
+        }
+        // CreateTargetGroup with the same settings returns the existing group,
+        // so a re-run after a lost response adopts it.
+        let create = aws
+            .elb
+            .create_target_group()
+            .name(&work.node.name)
+            .protocol(ProtocolEnum::Http)
+            .port(num(&d["port"]))
+            .vpc_id(text(&d["vpc_id"]))
+            .target_type(TargetTypeEnum::Ip)
+            .health_check_enabled(true);
+        let out = with_health_check!(create, h)
+            .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
+            .send()
+            .await
+            .ctx("elbv2 CreateTargetGroup")?;
+        let arn = out
+            .target_groups()
+            .first()
+            .and_then(|g| g.target_group_arn())
+            .ok_or_else(|| anyhow::anyhow!("elbv2 CreateTargetGroup returned no target group"))?;
+        Ok(State::new(arn, super::core::tag_map(&cx.spec.app)).with(d.clone()))
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, _node: &Node, state: &State) -> Result<()> {
+        // In use until the load balancer's rules and listeners are gone.
+        super::core::retry_while("elbv2 DeleteTargetGroup", &["ResourceInUse"], || async {
+            super::core::gone(
+                aws.elb
+                    .delete_target_group()
+                    .target_group_arn(&state.id)
+                    .send()
+                    .await
+                    .ctx("elbv2 DeleteTargetGroup"),
+            )
         })
-        .collect()
+        .await
+    }
 }
 
 fn desired(s: &WebService, vpc: &str) -> Value {
@@ -60,7 +164,7 @@ fn desired(s: &WebService, vpc: &str) -> Value {
     })
 }
 
-fn attributes(g: &TargetGroup) -> Value {
+fn attributes(g: &ElbTargetGroup) -> Value {
     json!({
         "port": g.port(),
         "vpc_id": g.vpc_id(),
@@ -94,108 +198,4 @@ pub async fn find(aws: &Aws, name: &str) -> Result<Option<(String, Value)>> {
         Err(e) if e.code.as_deref() == Some("TargetGroupNotFound") => Ok(None),
         Err(e) => Err(e.into()),
     }
-}
-
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    // With the ARN recorded, its tags are read beside the describe (one
-    // round); they are read again only if the group was replaced.
-    let recorded = node
-        .task
-        .as_ref()
-        .and_then(|t| cx.config.tasks.get(t))
-        .and_then(|t| t.target_group_arn.clone());
-    let early_tags = async {
-        match &recorded {
-            Some(arn) => crate::discovery::web::tags_of(aws, arn).await.ok(),
-            None => None,
-        }
-    };
-    let (found, early_tags) = tokio::join!(find(aws, &node.name), early_tags);
-    let Some((arn, attrs)) = found? else {
-        return Ok(None);
-    };
-    let tags = match early_tags {
-        Some(t) if recorded.as_deref() == Some(arn.as_str()) => t,
-        _ => crate::discovery::web::tags_of(aws, &arn).await?,
-    };
-    Ok(Some(State::new(arn, Some(tags)).with(attrs)))
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let d = &work.node.desired;
-    let h = &d["health_check"];
-    let num = |v: &Value| v.as_u64().unwrap_or_default() as i32;
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    if let Some(current) = work.current {
-        if current.attributes["port"] != d["port"] || current.attributes["vpc_id"] != d["vpc_id"] {
-            anyhow::bail!(
-                "target group {} serves port {} in {}; the config asks for port {} in {}: a target group's port cannot change. Delete the service and the group (`fargate-stack delete-http-service`), then apply and create-service again",
-                work.node.name,
-                current.attributes["port"],
-                current.attributes["vpc_id"],
-                d["port"],
-                d["vpc_id"]
-            );
-        }
-        with_health_check!(
-            aws.elb.modify_target_group().target_group_arn(&current.id),
-            h
-        )
-        .send()
-        .await
-        .ctx("elbv2 ModifyTargetGroup")?;
-        return Ok(State::new(current.id.clone(), current.tags.clone()).with(d.clone()));
-    }
-    // CreateTargetGroup with the same settings returns the existing group,
-    // so a re-run after a lost response adopts it.
-    let create = aws
-        .elb
-        .create_target_group()
-        .name(&work.node.name)
-        .protocol(ProtocolEnum::Http)
-        .port(num(&d["port"]))
-        .vpc_id(text(&d["vpc_id"]))
-        .target_type(TargetTypeEnum::Ip)
-        .health_check_enabled(true);
-    let out = with_health_check!(create, h)
-        .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
-        .send()
-        .await
-        .ctx("elbv2 CreateTargetGroup")?;
-    let arn = out
-        .target_groups()
-        .first()
-        .and_then(|g| g.target_group_arn())
-        .ok_or_else(|| anyhow::anyhow!("elbv2 CreateTargetGroup returned no target group"))?;
-    Ok(State::new(arn, super::tag_map(&cx.spec.app)).with(d.clone()))
-}
-
-pub async fn delete(aws: &Aws, state: &State) -> Result<()> {
-    // In use until the load balancer's rules and listeners are gone.
-    super::retry_while("elbv2 DeleteTargetGroup", &["ResourceInUse"], || async {
-        super::gone(
-            aws.elb
-                .delete_target_group()
-                .target_group_arn(&state.id)
-                .send()
-                .await
-                .ctx("elbv2 DeleteTargetGroup"),
-        )
-    })
-    .await
-}
-
-pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
-    let task = node.task.as_deref().unwrap_or_default();
-    let mut u = vec![Update::new(
-        &["tasks", task, "target_group_name"],
-        node.name.as_str(),
-    )];
-    if let Some(s) = state {
-        u.push(Update::new(
-            &["tasks", task, "target_group_arn"],
-            s.id.as_str(),
-        ));
-    }
-    u
 }

@@ -9,16 +9,15 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, TaskDefinition, TaskDefinitionField, TransportProtocol,
+    PortMapping, TaskDefinition as EcsTaskDefinition, TaskDefinitionField, TransportProtocol,
 };
 use serde::{Deserialize, Serialize};
 
-use super::Action;
-use super::{Address, Diff, Inputs, Kind, Node, State, Work};
+use super::core::Action;
+use super::core::{Address, Diff, Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 use crate::config::StackSpec;
 use crate::config::spec::TaskSpec;
-use crate::config::writeback::Update;
 use crate::discovery::{Identity, ResolvedImage};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,7 +162,7 @@ pub fn desired(
     }
 }
 
-fn from_sdk(td: &TaskDefinition) -> TaskDef {
+fn from_sdk(td: &EcsTaskDefinition) -> TaskDef {
     let mut compat: Vec<String> = td
         .requires_compatibilities()
         .iter()
@@ -269,29 +268,171 @@ fn container_from_sdk(c: &ContainerDefinition) -> Container {
     }
 }
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    cx.spec
-        .tasks
-        .iter()
-        .map(|t| {
-            let mut n = Node::new(Kind::TaskDefinition, &t.key, &t.family);
-            n.predicted = format!("{}:1", t.family);
-            n.desired =
-                serde_json::to_value(desired(cx.spec, t, cx.id, &cx.images[&t.key], cx.secrets))
-                    .expect("serialises");
-            n.depends_on = vec![
-                Address::new(Kind::LogGroup, "main"),
-                Address::new(Kind::ExecutionRole, "main"),
-                Address::new(Kind::ExecutionPolicy, "main"),
-                Address::new(Kind::TaskRole, "main"),
-            ];
-            n.task = Some(t.key.clone());
-            n
+pub struct TaskDefinition;
+
+impl Resource for TaskDefinition {
+    const REPLACES_ON_UPDATE: bool = true;
+    const CONFLICT_FIX: &'static str =
+        "give this task its own family (`family:` under the task) or another app name";
+    const ORPHAN_TYPE: Option<&'static str> = Some("ecs:task-definition");
+
+    /// A family the config no longer has; its newest revision stands for it.
+    fn orphan(cx: &Inputs, _arn: &str, resource: &str) -> Option<Node> {
+        let rest = resource.strip_prefix("task-definition/")?;
+        let family = rest.rsplit_once(':').map_or(rest, |(f, _)| f);
+        if cx.spec.tasks.iter().any(|t| t.family == family) {
+            return None;
+        }
+        let mut n = Node::new(Kind::TaskDefinition, family, family);
+        n.task = Some(family.to_string());
+        Some(n)
+    }
+
+    fn supersedes(new: &State, old: &State) -> bool {
+        revision_of(&new.id) > revision_of(&old.id)
+    }
+
+    /// The sizes the original records (filled in where the user left them
+    /// out), the revision, and the image digest it was registered with.
+    fn records(cx: &Inputs, node: &Node) -> Vec<Record> {
+        let key = node.task.as_deref().unwrap_or_default();
+        let Some(t) = cx.spec.tasks.iter().find(|t| t.key == key) else {
+            return vec![];
+        };
+        let written = &cx.config.tasks[key];
+        let mut r = vec![];
+        if written.family.is_none() {
+            r.push(Record::setting(
+                &["tasks", key, "family"],
+                t.family.as_str(),
+            ));
+        }
+        if written.cpu.is_none() {
+            r.push(Record::setting(&["tasks", key, "cpu"], t.cpu));
+        }
+        if written.memory.is_none() {
+            r.push(Record::setting(&["tasks", key, "memory"], t.memory));
+        }
+        if let (None, Some(size)) = (&written.size, &t.size) {
+            r.push(Record::setting(&["tasks", key, "size"], size.as_str()));
+        }
+        r.push(Record::id(&["tasks", key, "arn"]));
+        r.push(Record::elsewhere(&digest_key(key)));
+        r
+    }
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        cx.spec
+            .tasks
+            .iter()
+            .map(|t| {
+                let mut n = Node::new(Kind::TaskDefinition, &t.key, &t.family);
+                n.predicted = format!("{}:1", t.family);
+                n.desired = serde_json::to_value(desired(
+                    cx.spec,
+                    t,
+                    cx.id,
+                    &cx.images[&t.key],
+                    cx.secrets,
+                ))
+                .expect("serialises");
+                n.depends_on = vec![
+                    Address::new(Kind::LogGroup, "main"),
+                    Address::new(Kind::ExecutionRole, "main"),
+                    Address::new(Kind::ExecutionPolicy, "main"),
+                    Address::new(Kind::TaskRole, "main"),
+                ];
+                n.task = Some(t.key.clone());
+                n
+            })
+            .collect()
+    }
+
+    /// The latest active revision of the family, with its tags.
+    async fn observe(aws: &Aws, _cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        let got = aws
+            .ecs
+            .describe_task_definition()
+            .task_definition(&node.name)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await;
+        match got {
+            Ok(out) => Ok(out
+                .task_definition()
+                .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
+                .map(|td| state_of(td, out.tags()))),
+            Err(e)
+                if matches!(
+                    code_of(&e),
+                    Some("ClientException" | "InvalidParameterException")
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e).ctx("ecs DescribeTaskDefinition").map_err(Into::into),
+        }
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let mut def: TaskDef = serde_json::from_value(work.node.desired.clone())?;
+        // The roles' real ARNs, as they were created (a role with a path has
+        // another ARN than the one predicted from its name).
+        if let Some(role) = work.dep(Kind::ExecutionRole) {
+            def.execution_role_arn = role.id.clone();
+        }
+        if let Some(role) = work.dep(Kind::TaskRole) {
+            def.task_role_arn = role.id.clone();
+        }
+        // A role ECS cannot assume yet (IAM is eventually consistent) is retried.
+        super::core::retry_while(
+            "ecs RegisterTaskDefinition",
+            &["Unable to assume role", "unable to assume the role"],
+            || register_once(aws, cx.spec, &def),
+        )
+        .await
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+        for arn in active_revisions(aws, &node.name).await? {
+            aws.ecs
+                .deregister_task_definition()
+                .task_definition(&arn)
+                .send()
+                .await
+                .ctx("ecs DeregisterTaskDefinition")?;
+        }
+        Ok(())
+    }
+
+    /// A changed definition is a new revision, shown field by field and as a diff.
+    fn diff(node: &Node, state: &State) -> Option<Diff> {
+        if node.desired == state.attributes {
+            return None;
+        }
+        let changes = super::core::field_changes(&state.attributes, &node.desired)
+            .into_iter()
+            .map(|mut c| {
+                c.field = c.field.replace("containerDefinitions[0].", "");
+                c
+            })
+            .collect();
+        let next = revision_of(&state.id).unwrap_or(0) + 1;
+        Some(Diff {
+            action: Some(Action::Update),
+            changes,
+            text: Some(super::core::unified(
+                &state.attributes,
+                &node.desired,
+                &state.id,
+                "config",
+            )),
+            predicted: Some(format!("{}:{next}", node.name)),
         })
-        .collect()
+    }
 }
 
-fn state_of(td: &TaskDefinition, tags: &[aws_sdk_ecs::types::Tag]) -> State {
+fn state_of(td: &EcsTaskDefinition, tags: &[aws_sdk_ecs::types::Tag]) -> State {
     State::new(
         td.task_definition_arn().unwrap_or_default(),
         super::cluster::tag_map(tags),
@@ -299,79 +440,13 @@ fn state_of(td: &TaskDefinition, tags: &[aws_sdk_ecs::types::Tag]) -> State {
     .with(serde_json::to_value(from_sdk(td)).expect("serialises"))
 }
 
-/// The latest active revision of the family, with its tags.
-pub async fn observe(aws: &Aws, node: &Node) -> Result<Option<State>> {
-    let got = aws
-        .ecs
-        .describe_task_definition()
-        .task_definition(&node.name)
-        .include(TaskDefinitionField::Tags)
-        .send()
-        .await;
-    match got {
-        Ok(out) => Ok(out
-            .task_definition()
-            .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
-            .map(|td| state_of(td, out.tags()))),
-        Err(e)
-            if matches!(
-                code_of(&e),
-                Some("ClientException" | "InvalidParameterException")
-            ) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e).ctx("ecs DescribeTaskDefinition").map_err(Into::into),
-    }
+/// Where the image digest a task's revision was registered with is recorded.
+pub fn digest_key(task: &str) -> Vec<String> {
+    vec!["tasks".into(), task.into(), "image_digest".into()]
 }
 
 pub fn revision_of(arn: &str) -> Option<i32> {
     arn.rsplit(':').next()?.parse().ok()
-}
-
-/// A changed definition is a new revision, shown field by field and as a diff.
-pub fn diff(node: &Node, state: &State) -> Option<Diff> {
-    if node.desired == state.attributes {
-        return None;
-    }
-    let changes = super::field_changes(&state.attributes, &node.desired)
-        .into_iter()
-        .map(|mut c| {
-            c.field = c.field.replace("containerDefinitions[0].", "");
-            c
-        })
-        .collect();
-    let next = revision_of(&state.id).unwrap_or(0) + 1;
-    Some(Diff {
-        action: Some(Action::Update),
-        changes,
-        text: Some(super::unified(
-            &state.attributes,
-            &node.desired,
-            &state.id,
-            "config",
-        )),
-        predicted: Some(format!("{}:{next}", node.name)),
-    })
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let mut def: TaskDef = serde_json::from_value(work.node.desired.clone())?;
-    // The roles' real ARNs, as they were created (a role with a path has
-    // another ARN than the one predicted from its name).
-    if let Some(role) = work.dep(Kind::ExecutionRole) {
-        def.execution_role_arn = role.id.clone();
-    }
-    if let Some(role) = work.dep(Kind::TaskRole) {
-        def.task_role_arn = role.id.clone();
-    }
-    // A role ECS cannot assume yet (IAM is eventually consistent) is retried.
-    super::retry_while(
-        "ecs RegisterTaskDefinition",
-        &["Unable to assume role", "unable to assume the role"],
-        || register_once(aws, cx.spec, &def),
-    )
-    .await
 }
 
 /// Deregisters every active revision of the family (the family was checked
@@ -405,46 +480,9 @@ pub async fn active_revisions(aws: &Aws, family: &str) -> Result<Vec<String>> {
     Ok(arns)
 }
 
-pub async fn delete(aws: &Aws, node: &Node) -> Result<()> {
-    for arn in active_revisions(aws, &node.name).await? {
-        aws.ecs
-            .deregister_task_definition()
-            .task_definition(&arn)
-            .send()
-            .await
-            .ctx("ecs DeregisterTaskDefinition")?;
-    }
-    Ok(())
-}
-
 /// `arn:...:task-definition/web:3` -> `web`.
 pub fn family_of(arn: &str) -> Option<&str> {
     arn.rsplit_once('/')?.1.rsplit_once(':').map(|(f, _)| f)
-}
-
-pub fn write_back(cx: &Inputs, node: &Node, state: Option<&State>) -> Vec<Update> {
-    let key = node.task.as_deref().unwrap_or_default();
-    let Some(t) = cx.spec.tasks.iter().find(|t| t.key == key) else {
-        return vec![];
-    };
-    let written = &cx.config.tasks[key];
-    let mut u = vec![];
-    if written.family.is_none() {
-        u.push(Update::new(&["tasks", key, "family"], t.family.as_str()));
-    }
-    if written.cpu.is_none() {
-        u.push(Update::new(&["tasks", key, "cpu"], t.cpu));
-    }
-    if written.memory.is_none() {
-        u.push(Update::new(&["tasks", key, "memory"], t.memory));
-    }
-    if let (None, Some(size)) = (&written.size, &t.size) {
-        u.push(Update::new(&["tasks", key, "size"], size.as_str()));
-    }
-    if let Some(s) = state {
-        u.push(Update::new(&["tasks", key, "arn"], s.id.as_str()));
-    }
-    u
 }
 
 pub async fn register(aws: &Aws, spec: &StackSpec, def: &TaskDef) -> Result<State> {
@@ -570,7 +608,7 @@ async fn register_once(
         .expect("RegisterTaskDefinition returns the definition");
     Ok(State::new(
         td.task_definition_arn().unwrap_or_default(),
-        super::tag_map(&spec.app),
+        super::core::tag_map(&spec.app),
     )
     .with(serde_json::to_value(def).expect("serialises")))
 }

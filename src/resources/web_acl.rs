@@ -11,25 +11,197 @@ use aws_sdk_wafv2::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Address, Inputs, Kind, Node, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::writeback::Update;
 
-pub fn nodes(cx: &Inputs) -> Vec<Node> {
-    let Some(waf) = cx.spec.web.as_ref().and_then(|w| w.waf.as_ref()) else {
-        return vec![];
-    };
-    if cx.web.adopted {
-        tracing::warn!(
-            "alb.waf: not set up, because the load balancer was not created by this stack (associating an ACL would change it); set `alb.create: true` for the stack's own"
-        );
-        return vec![];
+pub struct WebAcl;
+
+impl Resource for WebAcl {
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        vec![
+            Record::setting(&["alb", "waf", "name"], node.name.as_str()),
+            Record::id(&["alb", "waf", "arn"]),
+            Record::output(&["alb", "waf", "id"], "id"),
+        ]
     }
-    let lb = Address::new(Kind::LoadBalancer, "main");
-    let mut n = Node::new(Kind::WebAcl, "main", &waf.name);
-    n.desired = json!({ "rules": waf.rule_groups, "load_balancer": reference(&lb) });
-    n.depends_on = vec![lb];
-    vec![n]
+
+    fn nodes(cx: &Inputs) -> Vec<Node> {
+        let Some(waf) = cx.spec.web.as_ref().and_then(|w| w.waf.as_ref()) else {
+            return vec![];
+        };
+        if cx.web.adopted {
+            tracing::warn!(
+                "alb.waf: not set up, because the load balancer was not created by this stack (associating an ACL would change it); set `alb.create: true` for the stack's own"
+            );
+            return vec![];
+        }
+        let lb = Address::new(Kind::LoadBalancer, "main");
+        let mut n = Node::new(Kind::WebAcl, "main", &waf.name);
+        n.desired = json!({ "rules": waf.rule_groups, "load_balancer": reference(&lb) });
+        n.depends_on = vec![lb];
+        vec![n]
+    }
+
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+        // With its ID and ARN recorded, the ACL, its tags and its association
+        // are read at once (one round); else it is looked up by name first.
+        let recorded = cx
+            .config
+            .alb
+            .as_ref()
+            .and_then(|a| a.waf.as_ref())
+            .and_then(|w| Some((w.arn.clone()?, w.id.clone()?)))
+            .filter(|(arn, _)| arn.contains(&format!("/webacl/{}/", node.name)));
+        let (arn, id) = match recorded {
+            Some(r) => r,
+            None => match list(aws, &node.name).await? {
+                Some(found) => found,
+                None => return Ok(None),
+            },
+        };
+        let tags = async {
+            aws.waf
+                .list_tags_for_resource()
+                .resource_arn(&arn)
+                .send()
+                .await
+                .ctx("wafv2 ListTagsForResource")
+        };
+        let (got, tags, associated) =
+            tokio::join!(get(aws, &node.name, &id), tags, associated(aws, cx, &arn));
+        let Some((lock, groups)) = got? else {
+            return Ok(None);
+        };
+        let associated = associated?;
+        let tags = tags?;
+        let tags = tags
+            .tag_info_for_resource()
+            .map(|t| {
+                t.tag_list()
+                    .iter()
+                    .map(|t| (t.key().to_string(), t.value().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut s = State::new(arn, Some(tags))
+            .with(json!({ "rules": groups, "load_balancer": associated }));
+        s.outputs.insert("id".into(), id);
+        s.outputs.insert("lock_token".into(), lock);
+        Ok(Some(s))
+    }
+
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        let name = &work.node.name;
+        let groups = strings(&d["rules"]);
+        let lb = d["load_balancer"].as_str().unwrap_or_default();
+        let (arn, id) = match work.current {
+            Some(c) => {
+                if c.ownership(&cx.spec.app) != super::core::Ownership::Ours {
+                    anyhow::bail!(
+                        "web ACL {name} exists but was not created by this stack, so it is left as it is; name the stack's own with `alb.waf.name`"
+                    );
+                }
+                let id = c.outputs.get("id").cloned().unwrap_or_default();
+                if strings(&c.attributes["rules"]) != groups {
+                    let result = aws
+                        .waf
+                        .update_web_acl()
+                        .name(name)
+                        .scope(Scope::Regional)
+                        .id(&id)
+                        .default_action(allow_all())
+                        .set_rules(Some(rules(&groups)?))
+                        .visibility_config(visibility(name)?)
+                        .lock_token(c.outputs.get("lock_token").cloned().unwrap_or_default())
+                        .send()
+                        .await
+                        .ctx("wafv2 UpdateWebACL");
+                    match result {
+                        Ok(_) => {}
+                        Err(e) if e.code.as_deref() == Some("WAFOptimisticLockException") => {
+                            anyhow::bail!(
+                                "web ACL {name} was changed by someone else since it was read; run `fargate-stack plan` to see it as it is now, then apply again"
+                            )
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                (c.id.clone(), id)
+            }
+            None => {
+                let out = aws
+                    .waf
+                    .create_web_acl()
+                    .name(name)
+                    .scope(Scope::Regional)
+                    .default_action(allow_all())
+                    .set_rules(Some(rules(&groups)?))
+                    .visibility_config(visibility(name)?)
+                    .description(format!("fargate-stack {}", cx.spec.app))
+                    .set_tags(Some(
+                        super::core::tags(&cx.spec.app)
+                            .into_iter()
+                            .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                            .collect::<Result<Vec<_>, _>>()?,
+                    ))
+                    .send()
+                    .await
+                    .ctx("wafv2 CreateWebACL")?;
+                let s = out
+                    .summary()
+                    .ok_or_else(|| anyhow::anyhow!("wafv2 CreateWebACL returned no summary"))?;
+                (
+                    s.arn().unwrap_or_default().to_string(),
+                    s.id().unwrap_or_default().to_string(),
+                )
+            }
+        };
+        if work
+            .current
+            .is_none_or(|c| c.attributes["load_balancer"].as_str() != Some(lb))
+        {
+            associate(aws, &arn, lb).await?;
+        }
+        let mut s = State::new(arn, super::core::tag_map(&cx.spec.app)).with(d.clone());
+        s.outputs.insert("id".into(), id);
+        Ok(s)
+    }
+
+    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, state: &State) -> Result<()> {
+        if let Some(lb) = state.attributes["load_balancer"].as_str() {
+            let out = aws
+                .waf
+                .disassociate_web_acl()
+                .resource_arn(lb)
+                .send()
+                .await
+                .ctx("wafv2 DisassociateWebACL");
+            if let Err(e) = out
+                && e.code.as_deref() != Some("WAFNonexistentItemException")
+            {
+                return Err(e.into());
+            }
+        }
+        // The lock token changes with every update: read it now.
+        let Some((_, id, lock, _)) = find(aws, &node.name).await? else {
+            return Ok(());
+        };
+        let out = aws
+            .waf
+            .delete_web_acl()
+            .name(&node.name)
+            .scope(Scope::Regional)
+            .id(id)
+            .lock_token(lock)
+            .send()
+            .await
+            .ctx("wafv2 DeleteWebACL");
+        match out {
+            Err(e) if e.code.as_deref() != Some("WAFNonexistentItemException") => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Requests no rule blocks are let through.
@@ -161,54 +333,6 @@ async fn get(aws: &Aws, name: &str, id: &str) -> Result<Option<(String, Vec<Stri
     )))
 }
 
-pub async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
-    // With its ID and ARN recorded, the ACL, its tags and its association
-    // are read at once (one round); else it is looked up by name first.
-    let recorded = cx
-        .config
-        .alb
-        .as_ref()
-        .and_then(|a| a.waf.as_ref())
-        .and_then(|w| Some((w.arn.clone()?, w.id.clone()?)))
-        .filter(|(arn, _)| arn.contains(&format!("/webacl/{}/", node.name)));
-    let (arn, id) = match recorded {
-        Some(r) => r,
-        None => match list(aws, &node.name).await? {
-            Some(found) => found,
-            None => return Ok(None),
-        },
-    };
-    let tags = async {
-        aws.waf
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await
-            .ctx("wafv2 ListTagsForResource")
-    };
-    let (got, tags, associated) =
-        tokio::join!(get(aws, &node.name, &id), tags, associated(aws, cx, &arn));
-    let Some((lock, groups)) = got? else {
-        return Ok(None);
-    };
-    let associated = associated?;
-    let tags = tags?;
-    let tags = tags
-        .tag_info_for_resource()
-        .map(|t| {
-            t.tag_list()
-                .iter()
-                .map(|t| (t.key().to_string(), t.value().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut s =
-        State::new(arn, Some(tags)).with(json!({ "rules": groups, "load_balancer": associated }));
-    s.outputs.insert("id".into(), id);
-    s.outputs.insert("lock_token".into(), lock);
-    Ok(Some(s))
-}
-
 /// The load balancer's ARN when the ACL is associated with it.
 async fn associated(aws: &Aws, cx: &Inputs<'_>, acl: &str) -> Result<Option<String>> {
     let Some(alb) = &cx.web.alb else {
@@ -231,7 +355,7 @@ async fn associated(aws: &Aws, cx: &Inputs<'_>, acl: &str) -> Result<Option<Stri
 
 async fn associate(aws: &Aws, acl: &str, lb: &str) -> Result<()> {
     // A new load balancer takes a moment to be known to WAF.
-    super::retry_while(
+    super::core::retry_while(
         "wafv2 AssociateWebACL",
         &["WAFUnavailableEntityException"],
         || async {
@@ -246,128 +370,4 @@ async fn associate(aws: &Aws, acl: &str, lb: &str) -> Result<()> {
     )
     .await?;
     Ok(())
-}
-
-pub async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
-    let d = &work.node.desired;
-    let name = &work.node.name;
-    let groups = strings(&d["rules"]);
-    let lb = d["load_balancer"].as_str().unwrap_or_default();
-    let (arn, id) = match work.current {
-        Some(c) => {
-            if c.ownership(&cx.spec.app) != super::Ownership::Ours {
-                anyhow::bail!(
-                    "web ACL {name} exists but was not created by this stack, so it is left as it is; name the stack's own with `alb.waf.name`"
-                );
-            }
-            let id = c.outputs.get("id").cloned().unwrap_or_default();
-            if strings(&c.attributes["rules"]) != groups {
-                let result = aws
-                    .waf
-                    .update_web_acl()
-                    .name(name)
-                    .scope(Scope::Regional)
-                    .id(&id)
-                    .default_action(allow_all())
-                    .set_rules(Some(rules(&groups)?))
-                    .visibility_config(visibility(name)?)
-                    .lock_token(c.outputs.get("lock_token").cloned().unwrap_or_default())
-                    .send()
-                    .await
-                    .ctx("wafv2 UpdateWebACL");
-                match result {
-                    Ok(_) => {}
-                    Err(e) if e.code.as_deref() == Some("WAFOptimisticLockException") => {
-                        anyhow::bail!(
-                            "web ACL {name} was changed by someone else since it was read; run `fargate-stack plan` to see it as it is now, then apply again"
-                        )
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            (c.id.clone(), id)
-        }
-        None => {
-            let out = aws
-                .waf
-                .create_web_acl()
-                .name(name)
-                .scope(Scope::Regional)
-                .default_action(allow_all())
-                .set_rules(Some(rules(&groups)?))
-                .visibility_config(visibility(name)?)
-                .description(format!("fargate-stack {}", cx.spec.app))
-                .set_tags(Some(
-                    super::tags(&cx.spec.app)
-                        .into_iter()
-                        .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                        .collect::<Result<Vec<_>, _>>()?,
-                ))
-                .send()
-                .await
-                .ctx("wafv2 CreateWebACL")?;
-            let s = out
-                .summary()
-                .ok_or_else(|| anyhow::anyhow!("wafv2 CreateWebACL returned no summary"))?;
-            (
-                s.arn().unwrap_or_default().to_string(),
-                s.id().unwrap_or_default().to_string(),
-            )
-        }
-    };
-    if work
-        .current
-        .is_none_or(|c| c.attributes["load_balancer"].as_str() != Some(lb))
-    {
-        associate(aws, &arn, lb).await?;
-    }
-    let mut s = State::new(arn, super::tag_map(&cx.spec.app)).with(d.clone());
-    s.outputs.insert("id".into(), id);
-    Ok(s)
-}
-
-pub async fn delete(aws: &Aws, node: &Node, state: &State) -> Result<()> {
-    if let Some(lb) = state.attributes["load_balancer"].as_str() {
-        let out = aws
-            .waf
-            .disassociate_web_acl()
-            .resource_arn(lb)
-            .send()
-            .await
-            .ctx("wafv2 DisassociateWebACL");
-        if let Err(e) = out
-            && e.code.as_deref() != Some("WAFNonexistentItemException")
-        {
-            return Err(e.into());
-        }
-    }
-    // The lock token changes with every update: read it now.
-    let Some((_, id, lock, _)) = find(aws, &node.name).await? else {
-        return Ok(());
-    };
-    let out = aws
-        .waf
-        .delete_web_acl()
-        .name(&node.name)
-        .scope(Scope::Regional)
-        .id(id)
-        .lock_token(lock)
-        .send()
-        .await
-        .ctx("wafv2 DeleteWebACL");
-    match out {
-        Err(e) if e.code.as_deref() != Some("WAFNonexistentItemException") => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
-pub fn write_back(node: &Node, state: Option<&State>) -> Vec<Update> {
-    let mut u = vec![Update::new(&["alb", "waf", "name"], node.name.as_str())];
-    if let Some(s) = state {
-        u.push(Update::new(&["alb", "waf", "arn"], s.id.as_str()));
-        if let Some(id) = s.outputs.get("id") {
-            u.push(Update::new(&["alb", "waf", "id"], id.as_str()));
-        }
-    }
-    u
 }
