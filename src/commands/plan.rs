@@ -190,19 +190,9 @@ pub async fn run_plan(
                 tracing::error!("{e:#}");
             }
         };
-        let nodes: Vec<crate::resources::Node> =
-            stack.nodes.iter().chain(&stack.orphans).cloned().collect();
-        execute::execute(
-            &stack.aws,
-            &cx,
-            plan,
-            &nodes,
-            &mut observed,
-            record,
-            async {
-                let _ = tokio::signal::ctrl_c().await;
-            },
-        )
+        execute::execute(&stack.aws, &cx, plan, &mut observed, record, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
         .await
     };
     stack.observed = observed;

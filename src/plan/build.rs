@@ -36,7 +36,7 @@ pub fn owner(
     let state = observed.get(&node.address)?;
     let mut own = state.ownership(app);
     if own == Ownership::Unknown
-        && let Some(parent) = node.depends_on.first().and_then(|a| observed.get(a))
+        && let Some(parent) = node.owner.as_ref().and_then(|a| observed.get(a))
     {
         own = parent.ownership(app);
     }
@@ -89,6 +89,8 @@ pub fn plan(
             depends_on: node.depends_on.clone(),
             owner: owner(node, observed, app, recorded),
             pruned: false,
+            node: node.clone(),
+            current: observed.get(&node.address).cloned(),
         };
         let step = match observed.get(&node.address) {
             None => base(Action::Create, node.predicted.clone()),
@@ -210,6 +212,8 @@ pub fn destroy(
             depends_on: users,
             owner: Some(own),
             pruned: false,
+            node: node.clone(),
+            current: Some(state.clone()),
         });
     }
     // Listed in the order they will run: what uses a resource goes first.

@@ -72,7 +72,6 @@ pub async fn execute(
     aws: &Aws,
     cx: &Inputs<'_>,
     plan: &Plan,
-    nodes: &[Node],
     observed: &mut Observed,
     mut on_done: impl FnMut(&Address, &Observed),
     interrupt: impl std::future::Future<Output = ()>,
@@ -84,7 +83,6 @@ pub async fn execute(
             .push(anyhow::anyhow!("the plan cannot run: {cycle}"));
         return report;
     }
-    let by_address: BTreeMap<&Address, &Node> = nodes.iter().map(|n| (&n.address, n)).collect();
     let todo: BTreeMap<&Address, &Step> = plan
         .steps
         .iter()
@@ -136,8 +134,8 @@ pub async fn execute(
             for a in ready {
                 waiting.remove(a);
                 let step = todo[a];
-                let node = by_address[a];
-                let current = observed.get(a).cloned();
+                let node = &step.node;
+                let current = step.current.clone();
                 let deps: BTreeMap<Address, State> = node
                     .depends_on
                     .iter()

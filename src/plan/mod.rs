@@ -10,7 +10,7 @@ pub mod render;
 
 use serde::Serialize;
 
-pub use crate::resources::{Action, Address, Change, Kind, Ownership};
+pub use crate::resources::{Action, Address, Change, Kind, Node, Ownership, State};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -37,6 +37,13 @@ pub struct Step {
     /// Owned by the stack but no longer asked for by the config.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pruned: bool,
+    /// The node, its references resolved as far as the plan knows them:
+    /// with `current`, all the executor needs to run the step.
+    #[serde(skip)]
+    pub node: Node,
+    /// What exists now (for updates and deletes).
+    #[serde(skip)]
+    pub current: Option<State>,
 }
 
 impl Step {

@@ -32,7 +32,7 @@ impl Resource for AlbIngress {
                         cx.spec.security_group
                     ),
                 );
-                n.depends_on = vec![tasks_group.clone()];
+                n.owner = Some(tasks_group.clone());
                 let from = if cx.web.adopted {
                     Value::from(
                         cx.web
@@ -43,7 +43,6 @@ impl Resource for AlbIngress {
                     )
                 } else {
                     let alb_group = Address::new(Kind::SecurityGroup, security_group::ALB);
-                    n.depends_on.push(alb_group.clone());
                     Value::from(reference(&alb_group))
                 };
                 n.desired = json!({ "group": reference(&tasks_group), "from": from, "port": port });

@@ -64,6 +64,13 @@ macro_rules! define_kinds {
                     $(Kind::$variant => $slug,)*
                 }
             }
+
+            pub fn from_slug(slug: &str) -> Option<Kind> {
+                match slug {
+                    $($slug => Some(Kind::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -233,6 +240,12 @@ impl Address {
             key: key.into(),
         }
     }
+
+    /// `kind/key` back into an address (the key may itself hold `/`).
+    pub fn parse(text: &str) -> Option<Address> {
+        let (slug, key) = text.split_once('/')?;
+        Some(Address::new(Kind::from_slug(slug)?, key))
+    }
 }
 
 impl std::fmt::Display for Address {
@@ -275,7 +288,13 @@ pub struct Node {
     /// The attributes compared with the observed ones, in the same
     /// normalised form; also what apply sends.
     pub desired: Value,
+    /// What must exist first: every node this one's `desired` refers to
+    /// (derived, see `with_derived_edges`), plus the edges a kind declares
+    /// where no value flows through a reference.
     pub depends_on: Vec<Address>,
+    /// The node whose owner this one's is, where this kind reads no tags of
+    /// its own (an inline policy belongs with its role).
+    pub owner: Option<Address>,
     /// The task key, for per-task resources.
     pub task: Option<String>,
 }
@@ -289,8 +308,21 @@ impl Node {
             name,
             desired: Value::Object(Default::default()),
             depends_on: vec![],
+            owner: None,
             task: None,
         }
+    }
+
+    /// Adds an edge to every node `desired` refers to, and puts the edges in
+    /// the graph's order (kind, then key).
+    pub fn with_derived_edges(mut self) -> Node {
+        for r in references(&self.desired) {
+            if !self.depends_on.contains(&r) {
+                self.depends_on.push(r);
+            }
+        }
+        self.depends_on.sort();
+        self
     }
 }
 
@@ -508,6 +540,30 @@ fn retry_budget() -> std::time::Duration {
 /// It is also what makes the edge: a node depends on what it references.
 pub fn reference(address: &Address) -> String {
     format!("{{{{{address}}}}}")
+}
+
+/// Every node a document refers to, in document order.
+pub fn references(value: &Value) -> Vec<Address> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                if let Some(a) = s
+                    .strip_prefix("{{")
+                    .and_then(|s| s.strip_suffix("}}"))
+                    .and_then(Address::parse)
+                    && !out.contains(&a)
+                {
+                    out.push(a);
+                }
+            }
+            Value::Array(items) => stack.extend(items.iter().rev()),
+            Value::Object(m) => stack.extend(m.values().rev()),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Replaces references with the ids `known` gives; returns the document

@@ -44,8 +44,11 @@ impl Resource for DnsRecord {
                     "alias": reference(&lb),
                 });
                 // Ours when the service it serves is (the load balancer may be
-                // adopted; the record is still the stack's).
-                n.depends_on = vec![Address::new(Kind::TargetGroup, first), lb.clone()];
+                // adopted; the record is still the stack's), and made once
+                // the service can be routed to.
+                let tg = Address::new(Kind::TargetGroup, first);
+                n.depends_on = vec![tg.clone()];
+                n.owner = Some(tg);
                 n.task = web.sole_task(domain);
                 n
             })

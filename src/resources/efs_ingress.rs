@@ -35,7 +35,7 @@ impl Resource for EfsIngress {
                     "port": NFS,
                     "from": reference(&sg),
                 });
-                n.depends_on = vec![sg];
+                n.owner = Some(sg);
                 Some(n)
             })
             .collect()

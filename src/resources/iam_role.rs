@@ -71,7 +71,10 @@ pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     };
     let mut n = Node::new(kind, "main", name);
     n.desired = json!({ "role": role, "document": document });
-    n.depends_on = vec![super::core::Address::new(role_kind, "main")];
+    // The role's name is in the document; the edge and the owner are the role.
+    let role = super::core::Address::new(role_kind, "main");
+    n.depends_on = vec![role.clone()];
+    n.owner = Some(role);
     vec![n]
 }
 

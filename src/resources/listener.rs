@@ -34,7 +34,9 @@ impl Resource for Listener {
                     format!("{} port {port}", web.alb_name),
                 );
                 n.predicted = format!("(a listener on port {port})");
+                // The load balancer's ARN comes from the step's dependencies.
                 n.depends_on = vec![lb.clone()];
+                n.owner = Some(lb.clone());
                 n.desired = if cx.web.adopted {
                     json!({})
                 } else if main && web.https {
@@ -42,7 +44,6 @@ impl Resource for Listener {
                         Kind::Certificate,
                         web.domains().first().copied().unwrap_or_default(),
                     );
-                    n.depends_on.push(cert.clone());
                     json!({
                         "protocol": "HTTPS",
                         "default": "fixed-response",

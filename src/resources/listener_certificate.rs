@@ -31,7 +31,7 @@ impl Resource for ListenerCertificate {
                 );
                 n.desired =
                     json!({ "listener": reference(&listener), "certificate": reference(&cert) });
-                n.depends_on = vec![cert, listener.clone()];
+                n.owner = Some(cert);
                 n.task = web.sole_task(domain);
                 n
             })

@@ -48,7 +48,7 @@ impl Resource for ListenerRule {
                     "path": s.path,
                 });
                 // The target group first: the rule is ours when it is.
-                n.depends_on = vec![tg, listener.clone()];
+                n.owner = Some(tg);
                 n.task = Some(s.task.clone());
                 n
             })

@@ -45,7 +45,7 @@ impl Resource for LoadBalancer {
                 "scheme": web.scheme.as_str(),
                 "security_groups": [reference(&sg)],
             });
-            n.depends_on = vec![sg];
+            n.owner = Some(sg);
         }
         vec![n]
     }

@@ -86,7 +86,16 @@ macro_rules! define_dispatch {
                 }
             }
 
+            /// The kind's nodes, each depending on what it refers to.
             pub fn nodes(self, cx: &Inputs) -> Vec<Node> {
+                self.declared_nodes(cx)
+                    .into_iter()
+                    .map(Node::with_derived_edges)
+                    .collect()
+            }
+
+            /// The nodes as the kind declares them (edges where no value flows).
+            fn declared_nodes(self, cx: &Inputs) -> Vec<Node> {
                 match self {
                     $(Kind::$variant => <$imp as Resource>::nodes(cx),)*
                 }
@@ -196,6 +205,7 @@ mod tests {
                         "predicted": n.predicted,
                         "task": n.task,
                         "depends_on": n.depends_on.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                        "owner": n.owner.as_ref().map(|a| a.to_string()),
                         "desired": n.desired,
                         "records": kind.records(&cx, &n).iter().map(record).collect::<serde_json::Map<_, _>>(),
                     })
@@ -231,6 +241,40 @@ mod tests {
         }
         files.sort();
         files
+    }
+
+    /// The graph carries its meaning: a kind declares an edge only where no
+    /// value flows through a reference (the rest are derived), and every
+    /// reference names a node some kind makes.
+    #[test]
+    fn declared_edges_are_only_those_no_reference_gives() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        for config in configs(root) {
+            let f = Fixture::new(&std::fs::read_to_string(&config).unwrap()).with_account();
+            let cx = f.inputs();
+            let all: Vec<Node> = Kind::ALL.iter().flat_map(|k| k.nodes(&cx)).collect();
+            for kind in Kind::ALL {
+                for n in kind.declared_nodes(&cx) {
+                    let refs = references(&n.desired);
+                    for d in &n.depends_on {
+                        assert!(
+                            !refs.contains(d),
+                            "{}: {} declares an edge to {d}, which its reference already gives",
+                            config.display(),
+                            n.address
+                        );
+                    }
+                    for r in refs {
+                        assert!(
+                            all.iter().any(|m| m.address == r),
+                            "{}: {} refers to {r}, which no kind makes",
+                            config.display(),
+                            n.address
+                        );
+                    }
+                }
+            }
+        }
     }
 
     /// For every config under `examples/`, `tests/data/original/` and

@@ -78,7 +78,7 @@ impl Resource for Queue {
         n.predicted = arn(cx.id, &q.name);
         n.desired = attributes(q);
         if q.dlq.is_some() {
-            n.depends_on = vec![Address::new(Kind::Queue, "dlq")];
+            n.owner = Some(Address::new(Kind::Queue, "dlq"));
         }
         out.push(n);
         out

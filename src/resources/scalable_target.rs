@@ -32,6 +32,7 @@ impl Resource for ScalableTarget {
                 n.desired = json!({ "min": s.min, "max": s.max });
                 // The service first: the target is ours when the service is.
                 n.depends_on = vec![Address::new(Kind::Service, &s.task)];
+                n.owner = Some(Address::new(Kind::Service, &s.task));
                 n.task = Some(s.task.clone());
                 n
             })

@@ -44,14 +44,14 @@ impl Resource for ScalingPolicy {
                     "scale_out_cooldown": p.scale_out_cooldown,
                     "scale_in_cooldown": p.scale_in_cooldown,
                 });
-                // The service first: the policy is ours when the service is.
+                // The policy is ours when the service is.
+                n.owner = Some(Address::new(Kind::Service, &s.task));
                 n.depends_on = vec![Address::new(Kind::Service, &s.task), target];
                 if p.metric == Metric::Requests {
                     let lb = Address::new(Kind::LoadBalancer, "main");
                     let tg = Address::new(Kind::TargetGroup, &s.task);
                     n.desired["load_balancer"] = reference(&lb).into();
                     n.desired["target_group"] = reference(&tg).into();
-                    n.depends_on.extend([lb, tg]);
                 }
                 n.task = Some(s.task.clone());
                 Some(n)

@@ -36,26 +36,21 @@ impl Resource for ScheduleTarget {
             .filter(|t| t.schedule.is_some())
             .map(|t| {
                 let rule = Address::new(Kind::ScheduleRule, &t.key);
-                let deps = vec![
-                    rule,
-                    Address::new(Kind::TaskDefinition, &t.key),
-                    Address::new(Kind::Cluster, "main"),
-                    Address::new(Kind::EventsRole, "main"),
-                    Address::new(Kind::EventsPolicy, "main"),
-                    Address::new(Kind::SecurityGroup, "main"),
-                ];
                 let mut n = Node::new(Kind::ScheduleTarget, &t.key, target_id(&t.key));
                 n.desired = json!({
-                    "cluster": reference(&deps[2]),
-                    "role": reference(&deps[3]),
-                    "task_definition": reference(&deps[1]),
+                    "cluster": reference(&Address::new(Kind::Cluster, "main")),
+                    "role": reference(&Address::new(Kind::EventsRole, "main")),
+                    "task_definition": reference(&Address::new(Kind::TaskDefinition, &t.key)),
                     "launch_type": "FARGATE",
                     "task_count": 1,
                     "subnets": subnets,
-                    "security_groups": [reference(&deps[5])],
+                    "security_groups": [reference(&Address::new(Kind::SecurityGroup, "main"))],
                     "assign_public_ip": if public { "ENABLED" } else { "DISABLED" },
                 });
-                n.depends_on = deps;
+                // The rule must exist first, and the policy that lets the role
+                // run the task; the other values flow through references.
+                n.depends_on = vec![rule.clone(), Address::new(Kind::EventsPolicy, "main")];
+                n.owner = Some(rule);
                 n.task = Some(t.key.clone());
                 n
             })
@@ -256,6 +251,7 @@ pub async fn orphans(aws: &Aws, cx: &Inputs<'_>) -> Result<Vec<(Node, State)>> {
         let mut target = Node::new(Kind::ScheduleTarget, &task, target_id(&task));
         target.task = Some(task.clone());
         target.depends_on = vec![rule_node.address.clone()];
+        target.owner = Some(rule_node.address.clone());
         found.push((
             target,
             State::new(format!("{rule}/target"), Some(tags.clone())),

@@ -26,6 +26,7 @@ impl Resource for ScheduledAction {
                     let mut n = Node::new(Kind::ScheduledAction, &a.name, &a.name);
                     n.desired = json!({ "schedule": a.schedule, "min": a.min, "max": a.max });
                     n.depends_on = depends_on(&s.task);
+                    n.owner = Some(Address::new(Kind::Service, &s.task));
                     n.task = Some(s.task.clone());
                     n
                 })
@@ -69,7 +70,7 @@ impl Resource for ScheduledAction {
     }
 }
 
-/// The service first: an action is ours when the service is.
+/// An action waits for its service and its scalable target.
 fn depends_on(task: &str) -> Vec<Address> {
     vec![
         Address::new(Kind::Service, task),
@@ -105,6 +106,7 @@ pub fn orphans(
                 .map(|n| {
                     let mut node = Node::new(Kind::ScheduledAction, n, n);
                     node.depends_on = depends_on(&target.key);
+                    node.owner = Some(Address::new(Kind::Service, &target.key));
                     node.task = Some(target.key.clone());
                     (node, State::new(n, None))
                 })

@@ -30,6 +30,7 @@ impl Resource for Service {
         let mut n = Node::new(Kind::Service, name, name);
         n.task = Some(name.to_string());
         n.depends_on = vec![Address::new(Kind::TaskDefinition, name)];
+        n.owner = Some(Address::new(Kind::TaskDefinition, name));
         Some(n)
     }
 
@@ -44,6 +45,7 @@ impl Resource for Service {
             .filter(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https))
             .map(|t| {
                 let mut n = Node::new(Kind::Service, &t.key, &t.key);
+                n.owner = Some(Address::new(Kind::Cluster, "main"));
                 n.depends_on = vec![
                     Address::new(Kind::Cluster, "main"),
                     Address::new(Kind::SecurityGroup, "main"),

@@ -336,6 +336,9 @@ impl Resource for TaskDefinition {
                     cx.secrets,
                 ))
                 .expect("serialises");
+                // Names, not references: the document carries the log group's
+                // and the roles' names, which must exist when it is registered.
+                n.owner = Some(Address::new(Kind::LogGroup, "main"));
                 n.depends_on = vec![
                     Address::new(Kind::LogGroup, "main"),
                     Address::new(Kind::ExecutionRole, "main"),

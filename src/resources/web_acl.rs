@@ -38,7 +38,7 @@ impl Resource for WebAcl {
         let lb = Address::new(Kind::LoadBalancer, "main");
         let mut n = Node::new(Kind::WebAcl, "main", &waf.name);
         n.desired = json!({ "rules": waf.rule_groups, "load_balancer": reference(&lb) });
-        n.depends_on = vec![lb];
+        n.owner = Some(lb);
         vec![n]
     }
 
