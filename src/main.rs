@@ -7,11 +7,13 @@ mod cli;
 mod commands;
 mod config;
 mod discovery;
+mod engine;
 mod error;
 mod output;
 mod ownership;
 mod plan;
 mod resources;
+mod settings;
 
 #[cfg(test)]
 mod fixture;
@@ -84,6 +86,9 @@ fn main() -> ExitCode {
             }
         }
     });
+    // A thread still blocked reading the terminal (a prompt answered with
+    // Ctrl-C) must not hold the exit until Enter.
+    runtime.shutdown_background();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -146,6 +146,71 @@ fn every_command_help_has_an_example() {
     assert!(v.stdout.starts_with("fargate-stack "));
 }
 
+/// A shape error (a misspelt task type) does not hide the loader's rules
+/// elsewhere in the file: every error once, in file order.
+#[test]
+fn a_shape_error_does_not_hide_the_rest() {
+    let w = Workdir::new(None);
+    w.write(
+        "sev.yml",
+        "app:\n  name: demo\nlog_group:\n  retention_days: 13\ntasks:\n  web:\n    type: deamon\n    image: helloworld\n  job:\n    type: task\n    image: helloworld\n    size: gigantic\n",
+    );
+    let run = w.run(&["plan", "-c", "sev.yml", "--log-level", "error"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("error: sev.yml:4: `log_group.retention_days`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[1].starts_with("error: sev.yml:7: `tasks.web.type`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines[2].starts_with("error: sev.yml:12: `tasks.job.size`"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A file with a huge number of mistakes: the first ones, in file order,
+/// and a count of the rest (one walk of the file, not one parse per error).
+#[test]
+fn many_errors_are_listed_in_order_and_counted() {
+    let w = Workdir::new(None);
+    let mut text = String::from("app:\n  name: demo\ntasks:\n  web:\n    image: helloworld\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("bogus{i}: {i}\n"));
+    }
+    w.write("many.yml", &text);
+    let run = w.run(&["plan", "-c", "many.yml", "--log-level", "error"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        21,
+        "{}",
+        &run.stderr[..run.stderr.len().min(3000)]
+    );
+    for (i, line) in lines[..20].iter().enumerate() {
+        assert!(
+            line.starts_with(&format!(
+                "error: many.yml:{}: `bogus{i}`: unknown key",
+                i + 6
+            )),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[20].contains("and 99980 more problem(s) not listed"),
+        "{}",
+        lines[20]
+    );
+}
+
 /// Every error in the file at once, each on its own line with its line number.
 #[test]
 fn all_errors_are_reported_at_once() {

@@ -58,10 +58,61 @@ fn permissions_line_endings_and_litter() {
     assert!(text.contains("# A long-running worker"), "comments kept");
 }
 
+/// Links planted where the tool writes its probe, its temp file and its
+/// backup are replaced, never written through; after the run nothing of the
+/// tool's is left beside the config but the backup (the lock lives under
+/// `.fargatestack/`).
+#[test]
+fn files_beside_the_config_never_follow_a_planted_link_and_leave_nothing() {
+    let (_moto, w) = stack();
+    w.write("daemon.yml", &example());
+    let victim_tmp = w.write("victim-tmp", "precious");
+    let victim_bak = w.write("victim-bak", "precious");
+    std::os::unix::fs::symlink(&victim_tmp, w.path(".daemon.yml.fargate-stack.tmp")).unwrap();
+    std::os::unix::fs::symlink(&victim_bak, w.path("daemon.yml.bak")).unwrap();
+    std::os::unix::fs::symlink(&victim_bak, w.path(".daemon.yml.bak.fargate-stack.tmp")).unwrap();
+    let out = w.run(&["apply", "-c", "daemon.yml", "--yes"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        w.read("victim-tmp"),
+        "precious",
+        "the probe wrote through a link"
+    );
+    assert_eq!(
+        w.read("victim-bak"),
+        "precious",
+        "the backup wrote through a link"
+    );
+    let bak = std::fs::symlink_metadata(w.path("daemon.yml.bak")).unwrap();
+    assert!(bak.file_type().is_file(), "the backup is a file of its own");
+    assert_eq!(
+        w.read("daemon.yml.bak"),
+        example(),
+        "the backup is the config as it was"
+    );
+    let left: Vec<String> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("daemon.yml") && n != "daemon.yml" && n != "daemon.yml.bak")
+        .collect();
+    assert!(left.is_empty(), "left beside the config: {left:?}");
+    assert!(
+        w.path(".fargatestack/daemon.yml.lock").exists(),
+        "the lock lives under .fargatestack/"
+    );
+}
+
 /// Run as `nobody` in a directory it cannot write: apply must refuse before
-/// it creates anything it could not record.
+/// it creates anything it could not record. Needs root (to become nobody).
 #[test]
 fn a_config_that_cannot_be_written_stops_apply_before_any_change() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!(
+            "SKIPPED a_config_that_cannot_be_written_stops_apply_before_any_change: it needs root, to run the binary as nobody"
+        );
+        return;
+    }
     let (moto, w) = stack();
     w.write("daemon.yml", &example());
     let bin = w.path("fargate-stack");

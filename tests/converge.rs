@@ -77,6 +77,20 @@ async fn assert_one_of_each(moto: &Moto, w: &Workdir) {
         td.task_definition().unwrap().status().unwrap().as_str(),
         "ACTIVE"
     );
+    // One revision: a registration whose answer was lost is found, not
+    // registered again.
+    let revisions = ecs
+        .list_task_definitions()
+        .family_prefix("worker")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        revisions.task_definition_arns().len(),
+        1,
+        "{:?}",
+        revisions.task_definition_arns()
+    );
 }
 
 /// The next apply changes nothing: proved by the emulator's call log.
@@ -138,7 +152,7 @@ async fn apply_against_a_failing_emulator_converges() {
     moto.faults(json!({
         "fail_rate": 0.2,
         "seed": 11,
-        "lose": ["CreateRole", "CreateLogGroup", "CreateSecurityGroup", "CreateCluster"],
+        "lose": ["CreateRole", "CreateLogGroup", "CreateSecurityGroup", "CreateCluster", "RegisterTaskDefinition"],
     }));
     w.set_env("AWS_MAX_ATTEMPTS", "10");
     moto.clear_calls();

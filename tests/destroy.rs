@@ -200,7 +200,7 @@ fn deleting_the_only_task_needs_destroy_or_force() {
         "{}",
         refused.stderr
     );
-    moto.assert_no_mutations("a refused delete-task");
+    moto.assert_no_calls("a refused delete-task");
     // The wrong kind of task is named as such.
     let wrong = w.run(&["delete-daemon", "-c", "task.yml", "--force"]);
     assert_eq!(wrong.code, 2, "{}", wrong.stderr);

@@ -458,12 +458,28 @@ async fn apply_without_a_terminal_refuses_and_changes_nothing() {
     moto.clear_calls();
     let run = w.run(&["apply", "-c", "daemon.yml"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("--force"), "{}", run.stderr);
+    assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`fargate-stack plan -c daemon.yml`"),
+        "{}",
+        run.stderr
+    );
     moto.assert_no_mutations("a refused apply");
 }
 
-/// On a terminal apply asks; `n` changes nothing, `y` applies. `script`
-/// (util-linux, essential on Debian) provides the terminal.
+/// `apply -c daemon.yml` on a terminal, which `script` (util-linux,
+/// essential on Debian) provides; its stdin is what is typed.
+fn apply_on_a_terminal(w: &Workdir) -> std::process::Child {
+    let cmd = format!("{BIN} apply -c daemon.yml --log-level warn");
+    w.program("script", &["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// On a terminal apply asks; `n` changes nothing, `y` applies.
 #[test]
 fn apply_on_a_terminal_asks_first() {
     let moto = Moto::start();
@@ -471,14 +487,7 @@ fn apply_on_a_terminal_asks_first() {
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "daemon.yml");
     let ask = |answer: &str| {
-        let cmd = format!("{BIN} apply -c daemon.yml --log-level warn");
-        let mut child = w
-            .program("script", &["-qec", &cmd, "/dev/null"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = apply_on_a_terminal(&w);
         use std::io::Write;
         child
             .stdin
@@ -500,6 +509,65 @@ fn apply_on_a_terminal_asks_first() {
     let yes = ask("y\n");
     assert!(yes.contains("7 added"), "{yes}");
     assert!(!moto.mutating_calls().is_empty());
+}
+
+/// Ctrl-C at apply's prompt ends the command at once (130), without waiting
+/// for Enter, and changes nothing. The terminal is stdin; stderr (where the
+/// prompt and the message go) is a file, which `script` cannot lose when
+/// the command ends.
+#[test]
+fn ctrl_c_at_the_prompt_exits_at_once() {
+    use std::io::Write;
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    moto.clear_calls();
+    let stderr = w.path("stderr.txt");
+    let cmd = format!(
+        "{BIN} apply -c daemon.yml --log-level warn 2>{}",
+        stderr.display()
+    );
+    let mut child = w
+        .program("script", &["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let read = || std::fs::read_to_string(&stderr).unwrap_or_default();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !read().contains("[y/N]") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no prompt: {}",
+            read()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // ^C typed at the terminal; stdin stays open and no Enter follows.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            panic!("still waiting after Ctrl-C at the prompt: {}", read());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert_eq!(status.code(), Some(130), "{}", read());
+    assert!(
+        read().contains("interrupted; nothing was changed"),
+        "{}",
+        read()
+    );
+    moto.assert_no_mutations("an interrupted prompt");
 }
 
 #[tokio::test(flavor = "multi_thread")]

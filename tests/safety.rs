@@ -146,7 +146,7 @@ fn a_second_command_on_the_same_config_waits_for_the_first() {
     let lock = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open(w.path(".daemon.yml.lock"))
+        .open(w.path(".fargatestack/daemon.yml.lock"))
         .expect("apply left its lock file");
     lock.lock().unwrap();
     let mut child = w

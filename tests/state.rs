@@ -18,6 +18,11 @@ fn state_saves_the_default_config_and_reset_forgets_it() {
     // Now `plan` without --config uses it.
     let run = w.run(&["plan"]).ok();
     assert!(run.stdout.contains("hello-daemon"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("chosen by") && run.stderr.contains(".fargatestack/defaults.json"),
+        "the saved default is named: {}",
+        run.stderr
+    );
     let show = w.run(&["state"]).ok();
     assert!(show.stdout.contains("defaults.json"), "{}", show.stdout);
 
@@ -27,6 +32,17 @@ fn state_saves_the_default_config_and_reset_forgets_it() {
 
     // A file that does not exist cannot become the default.
     assert_eq!(w.run(&["state", "missing.yml"]).code, 2);
+
+    // A profile saved in the current directory never chooses the account
+    // silently.
+    w.write(".fargatestack/defaults.json", r#"{"profile": "nowhere"}"#);
+    let run = w.run(&["plan", "-c", "daemon.yml", "--no-update"]);
+    assert!(
+        run.stderr.contains("profile `nowhere` chosen by")
+            && run.stderr.contains(".fargatestack/defaults.json"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -346,9 +346,9 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
     moto.assert_no_mutations("a second apply");
     assert!(again.stdout.contains("No changes"), "{}", again.stdout);
     assert!(
-        again
-            .stdout
-            .contains("tasks.web.autoscaling: set up by `fargate-stack create-service web`"),
+        again.stdout.contains(
+            "tasks.web.autoscaling: set up by `fargate-stack create-service web -c web.yml`"
+        ),
         "{}",
         again.stdout
     );

@@ -126,8 +126,19 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     let (secret_arn, param_arn) = seed_secrets(&sdk).await;
     let (fs_id, mount_sg) = seed_file_system(&sdk, &seed, &w).await;
 
+    moto.clear_calls();
     let plan = w.run(&["plan", "-c", "worker.yml"]).ok();
-    let applied = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    let applied = w.run(&["apply", "-c", "worker.yml", "--yes"]).ok();
+    // Secrets are resolved to their ARNs by describing them, never read.
+    for read in [
+        "GetSecretValue",
+        "GetParameter",
+        "GetParameters",
+        "GetParametersByPath",
+    ] {
+        assert_eq!(moto.count(read), 0, "plan or apply called {read}");
+    }
+    assert!(moto.count("DescribeSecret") > 0, "the secret was looked up");
 
     // Secrets: injected by ARN (one key of the JSON secret), readable by
     // the execution role only for those ARNs, the value nowhere.

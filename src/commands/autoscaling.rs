@@ -7,14 +7,12 @@
 use anyhow::Result;
 
 use super::context::{Candidates, Ctx};
-use super::plan::run_plan;
-use super::settings::{Settings, say};
-use super::stack::{self, Scope};
 use crate::config::store::Writer;
 use crate::config::writeback::{self, Update};
+use crate::engine::{self, Scope};
 use crate::error::UserError;
-use crate::plan::build;
 use crate::resources::{scalable_target, scaling_policy, scheduled_action};
+use crate::settings::{Settings, say};
 
 const METRICS: [&str; 3] = ["cpu", "memory", "requests"];
 
@@ -315,29 +313,23 @@ pub async fn delete_scheduled(settings: &Settings, entry: &str, name: Option<&st
 /// Sets up a service's autoscaling once it exists (after create-service):
 /// the same plan and executor as apply, limited to that service's scaling.
 pub async fn set_up(settings: &Settings, task: &str) -> Result<()> {
-    let (loaded, spec) = stack::load(settings)?;
+    let (loaded, spec) = engine::load(settings)?;
     if !spec.scaling.iter().any(|s| s.task == task) {
         return Ok(());
     }
-    let mut stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
+    let mut stack = engine::discover(settings, loaded, spec, Scope::Apply).await?;
     let nodes: Vec<crate::resources::Node> = stack
         .nodes
         .iter()
         .filter(|n| n.address.kind.needs_service() && n.task.as_deref() == Some(task))
         .cloned()
         .collect();
-    let plan = build::plan(
-        &nodes,
-        &stack.observed,
-        &stack.spec.app,
-        &stack.recorded(),
-        vec![],
-    );
+    let plan = stack.plan_for(&nodes);
     if !plan.has_changes() {
         return Ok(());
     }
     let mut writer = Writer::new(&stack.loaded, settings.update);
-    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
     if let Some(e) = report.errors.into_iter().next() {
         return Err(e.context(format!(
             "service {task} was created, but its autoscaling was not set up; run `fargate-stack apply{}` to finish",

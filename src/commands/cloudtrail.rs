@@ -11,9 +11,9 @@ use serde_json::Value;
 
 use super::context::{Candidates, Ctx, short_id};
 use super::logs::parse_time;
-use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::output::{Format, table};
+use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
 struct Run {

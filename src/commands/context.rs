@@ -7,14 +7,14 @@
 use anyhow::Result;
 use aws_sdk_ecs::types::{DesiredStatus, Task};
 
-use super::settings::Settings;
-use super::stack;
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::TaskType;
 use crate::config::spec::TaskSpec;
 use crate::config::{Loaded, StackSpec};
 use crate::discovery::{self, Identity, images};
+use crate::engine;
 use crate::error::UserError;
+use crate::settings::Settings;
 
 pub struct Ctx {
     pub loaded: Loaded,
@@ -57,16 +57,16 @@ impl Candidates {
 
 impl Ctx {
     pub async fn open(settings: &Settings) -> Result<Ctx> {
-        Ctx::with(settings, stack::load_read_only(settings)?).await
+        Ctx::with(settings, engine::load_read_only(settings)?).await
     }
 
     /// For commands that write the config: holds its lock until dropped.
     pub async fn open_locked(settings: &Settings) -> Result<Ctx> {
-        Ctx::with(settings, stack::load(settings)?).await
+        Ctx::with(settings, engine::load(settings)?).await
     }
 
     async fn with(settings: &Settings, (loaded, spec): (Loaded, StackSpec)) -> Result<Ctx> {
-        let aws = stack::connect(settings, &loaded).await;
+        let aws = engine::connect(settings, &loaded).await;
         Ok(Ctx {
             loaded,
             spec,

@@ -5,7 +5,6 @@
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
 
-use super::settings::Settings;
 use crate::aws::{Aws, AwsOptions};
 use crate::cli::Global;
 use crate::config::schedule;
@@ -13,6 +12,7 @@ use crate::config::spec::{ImageRef, valid_app_name};
 use crate::config::writeback::write_atomic;
 use crate::discovery::{self, images};
 use crate::error::UserError;
+use crate::settings::Settings;
 
 const TYPES: &[&str] = &["daemon", "task", "scheduled", "http", "https"];
 

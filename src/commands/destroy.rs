@@ -9,16 +9,16 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::json;
 
-use super::plan::{confirm, header, run_plan};
-use super::settings::Settings;
-use super::stack::{self, Scope};
+use super::plan::{confirm, header};
 use crate::aws::call_stats;
 use crate::config::model::TaskType;
 use crate::config::store::Writer;
+use crate::engine::{self, Scope};
 use crate::error::UserError;
 use crate::output::Format;
-use crate::plan::{Action, build, render};
+use crate::plan::{Action, render};
 use crate::resources::Address;
+use crate::settings::Settings;
 
 /// Which part of the stack to delete.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,12 +64,12 @@ impl Target {
 
 pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Result<u8> {
     let start = Instant::now();
-    let (loaded, spec) = stack::load(settings)?;
+    let (loaded, spec) = engine::load(settings)?;
     let task = match target {
         Target::Everything => None,
         _ => Some(pick(settings, &spec, target, name)?),
     };
-    let mut stack = stack::discover(settings, loaded, spec, Scope::All).await?;
+    let mut stack = engine::discover(settings, loaded, spec, Scope::All).await?;
     let nodes: Vec<_> = match &task {
         None => stack.nodes.clone(),
         Some(key) => stack
@@ -79,7 +79,7 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
             .cloned()
             .collect(),
     };
-    let plan = build::destroy(&nodes, &stack.observed, &stack.spec.app, &stack.recorded());
+    let plan = stack.plan_destroy(&nodes);
     let what = match &task {
         None => format!("the stack `{}`", stack.spec.app),
         Some(k) => format!("the task `{k}`"),
@@ -145,7 +145,7 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
             .map(|n| (n.address.clone(), n.address.kind.recorded_keys(&cx, n)))
             .collect()
     };
-    let report = run_plan(&mut stack, &plan, &mut writer, |a| {
+    let report = engine::execute(&mut stack, &plan, &mut writer, |a| {
         let mut keys = by_address.get(a).cloned().unwrap_or_default();
         if task.is_none() {
             keys.push(vec!["last_updated".to_string()]);
@@ -252,8 +252,9 @@ fn pick(
     if spec.tasks.len() == 1 {
         if target == Target::HttpService {
             tracing::warn!(
-                "`{}` is the stack's only task; consider `fargate-stack destroy`",
-                task.key
+                "`{}` is the stack's only task; consider `fargate-stack destroy{}`",
+                task.key,
+                settings.config_arg()
             );
         } else if !settings.force {
             return Err(UserError::new(format!(

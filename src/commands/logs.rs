@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use super::context::{Candidates, Ctx};
-use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::error::UserError;
 use crate::output::Format;
+use crate::settings::Settings;
 
 /// `5m`, `2h`, `1d` ago, or an RFC 3339 time.
 pub fn parse_time(s: &str, now: SystemTime) -> Result<SystemTime, UserError> {

@@ -6,9 +6,9 @@
 use anyhow::Result;
 use clap::CommandFactory;
 
-use super::settings::Settings;
 use crate::cli::Cli;
 use crate::output::Format;
+use crate::settings::Settings;
 
 pub fn version(settings: &Settings) -> Result<u8> {
     match settings.format {

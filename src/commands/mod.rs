@@ -12,8 +12,6 @@ pub mod meta;
 pub mod plan;
 pub mod schedules;
 pub mod services;
-pub mod settings;
-pub mod stack;
 pub mod state;
 pub mod status;
 pub mod tasks;
@@ -24,7 +22,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::output::Format;
-pub use settings::Settings;
+pub use crate::settings::Settings;
 
 /// Commands that handle Ctrl-C themselves (logs --follow ends with 0;
 /// run-task says the task keeps running).

@@ -6,15 +6,15 @@ use std::time::Instant;
 use anyhow::Result;
 use serde_json::json;
 
-use super::settings::Settings;
-use super::stack::{self, Scope, Stack};
 use crate::aws::call_stats;
 use crate::cli::PlanArgs;
 use crate::config::store::Writer;
+use crate::engine::{self, Scope, Stack};
 use crate::error::UserError;
 use crate::output::Format;
 use crate::plan::render::{self, Header};
-use crate::plan::{Action, Plan, build, execute};
+use crate::plan::{Action, Plan};
+use crate::settings::Settings;
 
 pub(crate) fn header<'a>(
     command: &'a str,
@@ -39,25 +39,16 @@ pub(crate) fn header<'a>(
             stack.loaded.path.display(),
             settings.config_source
         ),
+        config_arg: settings.config_arg(),
         cache: stack.cached,
         dry_run,
     }
 }
 
 async fn prepare(settings: &Settings, args: &PlanArgs) -> Result<(Stack, Plan)> {
-    let (loaded, spec) = stack::load(settings)?;
-    let stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
-    let mut plan = build::plan(
-        &stack.nodes,
-        &stack.observed,
-        &stack.spec.app,
-        &stack.recorded(),
-        stack.spec.unhandled.clone(),
-    );
-    build::add_orphans(&mut plan, &stack.orphans, &stack.observed, &stack.spec.app);
-    plan.prune = args.prune;
-    plan.deferred = stack.deferred.clone();
-    plan.image_drift = stack.image_drift();
+    let (loaded, spec) = engine::load(settings)?;
+    let stack = engine::discover(settings, loaded, spec, Scope::Apply).await?;
+    let plan = stack.plan_apply(args.prune);
     Ok((stack, plan))
 }
 
@@ -96,7 +87,7 @@ fn print_json(
 pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let start = Instant::now();
     let (stack, plan) = prepare(settings, args).await?;
-    let written = stack::write_back(settings, &stack.loaded, stack::state_updates(&stack, &[]))?;
+    let written = engine::write_back(settings, &stack.loaded, engine::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
     let seconds = start.elapsed().as_secs_f64();
     match settings.format {
@@ -168,37 +159,6 @@ pub fn check_conflicts(settings: &Settings, plan: &Plan) -> Result<()> {
     .into())
 }
 
-/// Runs a plan through the executor, recording each success in the config
-/// as it lands. Ctrl-C stops new steps and lets running ones finish.
-pub async fn run_plan(
-    stack: &mut Stack,
-    plan: &Plan,
-    writer: &mut Writer,
-    removals: impl Fn(&crate::resources::Address) -> Vec<Vec<String>>,
-) -> execute::Report {
-    let registered = std::cell::RefCell::new(Vec::<String>::new());
-    let mut observed = stack.observed.clone();
-    let report = {
-        let stack = &*stack;
-        let cx = stack.inputs();
-        let record = |address: &crate::resources::Address, now: &build::Observed| {
-            if address.kind == crate::resources::Kind::TaskDefinition && now.contains_key(address) {
-                registered.borrow_mut().push(address.key.clone());
-            }
-            let updates = stack::state_updates_with(stack, now, &registered.borrow());
-            if let Err(e) = writer.write(&updates, &removals(address)) {
-                tracing::error!("{e:#}");
-            }
-        };
-        execute::execute(&stack.aws, &cx, plan, &mut observed, record, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-    };
-    stack.observed = observed;
-    report
-}
-
 pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     if !settings.update {
         return Err(UserError::new(
@@ -224,7 +184,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let mut writer = Writer::new(&stack.loaded, settings.update);
 
     if !plan.has_changes() || dry_run {
-        let written = writer.write(&stack::state_updates(&stack, &[]), &[])?;
+        let written = writer.write(&engine::state_updates(&stack, &[]), &[])?;
         let seconds = start.elapsed().as_secs_f64();
         if text {
             if args.tables {
@@ -255,10 +215,13 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     confirm(
         settings,
         &format!("Apply {n} change(s) to account {}?", stack.id.account),
-        "apply needs confirmation and there is no terminal to ask on; review `fargate-stack plan`, then pass --yes (or --force)",
+        &format!(
+            "apply needs confirmation and there is no terminal to ask on; review `fargate-stack plan{}`, then pass --yes",
+            settings.config_arg()
+        ),
     )
     .await?;
-    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
     // The discovered values (account, VPC, names) even when nothing landed.
     let registered: Vec<String> = plan
         .steps
@@ -266,7 +229,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
         .filter(|s| s.kind == crate::resources::Kind::TaskDefinition && report.done(&s.address))
         .filter_map(|s| s.task.clone())
         .collect();
-    let final_write = writer.write(&stack::state_updates(&stack, &registered), &[]);
+    let final_write = writer.write(&engine::state_updates(&stack, &registered), &[]);
     let mut timings = stack.timings.clone();
     timings.extend(report.timings.iter().cloned());
     let seconds = start.elapsed().as_secs_f64();
@@ -301,13 +264,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
         all
     };
     // Show real IDs and ARNs for what was just created.
-    let after = build::plan(
-        &stack.nodes,
-        &stack.observed,
-        &stack.spec.app,
-        &stack.recorded(),
-        vec![],
-    );
+    let after = stack.plan_for(&stack.nodes);
     let mut plan = plan;
     for step in plan.steps.iter_mut() {
         if let Some(now) = after.step(&step.address) {

@@ -5,15 +5,15 @@
 use anyhow::Result;
 
 use super::context::{Candidates, Ctx};
-use super::plan::{check_conflicts, run_plan};
-use super::settings::Settings;
-use super::stack::{self, Scope};
+use super::plan::check_conflicts;
 use crate::aws::AwsResultExt;
 use crate::config::store::Writer;
+use crate::engine::{self, Scope};
 use crate::error::UserError;
-use crate::plan::{Action, Plan, build};
+use crate::plan::{Action, Plan};
 use crate::resources::schedule_rule::rule_name;
 use crate::resources::{Address, Kind};
+use crate::settings::Settings;
 
 pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) -> Result<u8> {
     let ctx = Ctx::open(settings).await?;
@@ -65,7 +65,7 @@ pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) 
 }
 
 pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8> {
-    let (loaded, spec) = stack::load(settings)?;
+    let (loaded, spec) = engine::load(settings)?;
     let key = {
         let ctx_like: Vec<_> = spec.tasks.iter().filter(|t| t.schedule.is_some()).collect();
         match (name, ctx_like.as_slice()) {
@@ -77,21 +77,16 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
             }
             (None, [one]) => one.key.clone(),
             (None, _) => {
-                return Err(UserError::new(
-                    "name the scheduled task: `fargate-stack update-target TASK`",
-                )
+                return Err(UserError::new(format!(
+                    "name the scheduled task: `fargate-stack update-target TASK{}`",
+                    settings.config_arg()
+                ))
                 .into());
             }
         }
     };
-    let mut stack = stack::discover(settings, loaded, spec, Scope::Apply).await?;
-    let full = build::plan(
-        &stack.nodes,
-        &stack.observed,
-        &stack.spec.app,
-        &stack.recorded(),
-        vec![],
-    );
+    let mut stack = engine::discover(settings, loaded, spec, Scope::Apply).await?;
+    let full = stack.plan_for(&stack.nodes);
     let target = Address::new(Kind::ScheduleTarget, &key);
     let Some(step) = full.step(&target).cloned() else {
         return Err(UserError::new(format!("`{key}` has no schedule target to sync")).into());
@@ -131,7 +126,7 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
         return Ok(0);
     }
     let mut writer = Writer::new(&stack.loaded, settings.update);
-    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
     if let Some(e) = report.errors.into_iter().next() {
         return Err(e);
     }
@@ -145,15 +140,9 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
 pub async fn update_policy(settings: &Settings) -> Result<u8> {
     let mut settings = settings.clone();
     settings.cache = false;
-    let (loaded, spec) = stack::load(&settings)?;
-    let mut stack = stack::discover(&settings, loaded, spec, Scope::Apply).await?;
-    let full = build::plan(
-        &stack.nodes,
-        &stack.observed,
-        &stack.spec.app,
-        &stack.recorded(),
-        vec![],
-    );
+    let (loaded, spec) = engine::load(&settings)?;
+    let mut stack = engine::discover(&settings, loaded, spec, Scope::Apply).await?;
+    let full = stack.plan_for(&stack.nodes);
     let policies = [Kind::ExecutionPolicy, Kind::TaskPolicy, Kind::EventsPolicy];
     let steps: Vec<crate::plan::Step> = full
         .steps
@@ -202,7 +191,7 @@ pub async fn update_policy(settings: &Settings) -> Result<u8> {
     };
     let mut writer = Writer::new(&stack.loaded, settings.update);
     writer.check_writable()?;
-    let report = run_plan(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
     if let Some(e) = report.errors.into_iter().next() {
         return Err(e);
     }

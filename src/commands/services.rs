@@ -13,12 +13,12 @@ use aws_sdk_ecs::types::{
 };
 
 use super::context::{Candidates, Ctx, short_id};
-use super::settings::{Settings, say};
 use crate::aws::AwsResultExt;
 use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
 use crate::config::spec::TaskSpec;
 use crate::error::UserError;
 use crate::output::Progress;
+use crate::settings::{Settings, say};
 
 /// `create-service 2` with one candidate means a count, not a name.
 fn name_and_count(args: &ServiceCount) -> (Option<String>, Option<u32>) {
@@ -508,7 +508,7 @@ pub async fn rollback(settings: &Settings, args: &RollbackArgs) -> Result<u8> {
         say!(settings, "deregistered {}", short_id(&current));
         // The recorded revision is gone: create-service and update-service
         // must use the one the service now runs.
-        super::stack::write_back(
+        crate::engine::write_back(
             settings,
             &ctx.loaded,
             vec![crate::config::writeback::Update::new(

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::settings::Settings;
 use crate::config::state_file;
 use crate::error::UserError;
+use crate::settings::Settings;
 
 pub fn state(settings: &Settings, file: Option<&Path>) -> Result<u8> {
     match file {

@@ -7,11 +7,11 @@ use serde_json::json;
 
 use super::context::{Candidates, Ctx, fmt_time, short_id};
 use super::services::describe;
-use super::settings::Settings;
 use crate::aws::AwsResultExt;
 use crate::config::spec::TaskSpec;
 use crate::discovery::images;
 use crate::output::{Format, table};
+use crate::settings::Settings;
 
 struct ServiceStatus<'a> {
     task: &'a TaskSpec,

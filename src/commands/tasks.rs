@@ -11,14 +11,14 @@ use aws_sdk_ecs::types::{
 use serde_json::json;
 
 use super::context::{Candidates, Ctx, TaskFilter, elapsed_since, fmt_time, short_id};
-use super::settings::Settings;
-use super::stack;
 use crate::aws::{AwsResultExt, code_of};
 use crate::config::writeback::Update;
 use crate::discovery::images;
+use crate::engine;
 use crate::error::UserError;
 use crate::output::{Format, Progress, table};
 use crate::resources::task_definition;
+use crate::settings::Settings;
 
 pub struct RunArgs<'a> {
     pub task: Option<&'a str>,
@@ -489,13 +489,13 @@ pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
                 d.as_str(),
             ));
         }
-        stack::write_back(settings, &ctx.loaded, updates)?;
+        engine::write_back(settings, &ctx.loaded, updates)?;
     }
     Ok(0)
 }
 
 pub async fn summary(settings: &Settings) -> Result<u8> {
-    let (loaded, spec) = stack::load_read_only(settings)?;
+    let (loaded, spec) = engine::load_read_only(settings)?;
     let c = &loaded.config;
     let mut head = table(&["Setting", "Value"]);
     head.add_row(vec!["cluster".to_string(), spec.cluster.clone()]);
@@ -593,7 +593,7 @@ async fn schedules(
     if scheduled.is_empty() {
         return vec![];
     }
-    let aws = stack::connect(settings, loaded).await;
+    let aws = engine::connect(settings, loaded).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

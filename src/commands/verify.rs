@@ -8,13 +8,13 @@ use std::collections::BTreeSet;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::settings::Settings;
-use super::stack;
 use crate::aws::{Aws, code_of};
 use crate::config::StackSpec;
 use crate::config::model::TaskType;
 use crate::discovery::{self, Identity, images};
+use crate::engine;
 use crate::output::{Format, table};
+use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -441,8 +441,8 @@ async fn web_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
 }
 
 pub async fn run(settings: &Settings) -> Result<u8> {
-    let (loaded, spec) = stack::load_read_only(settings)?;
-    let aws = stack::connect(settings, &loaded).await;
+    let (loaded, spec) = engine::load_read_only(settings)?;
+    let aws = engine::connect(settings, &loaded).await;
     let c = &loaded.config;
     let recorded_account = c.account.as_ref().map(|a| a.0.clone());
     let (mut checks, id) = credentials(&aws, recorded_account.as_deref()).await;

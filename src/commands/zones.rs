@@ -4,15 +4,15 @@
 
 use anyhow::Result;
 
-use super::settings::Settings;
-use super::stack;
 use crate::aws::{Aws, AwsOptions};
+use crate::engine;
 use crate::output::{Format, table};
+use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
     // A config is optional here: the profile may come from flags alone.
-    let aws = match stack::load_read_only(settings) {
-        Ok((loaded, _)) => stack::connect(settings, &loaded).await,
+    let aws = match engine::load_read_only(settings) {
+        Ok((loaded, _)) => engine::connect(settings, &loaded).await,
         Err(_) => {
             Aws::connect(&AwsOptions {
                 profile: settings.profile(None),

@@ -1,15 +1,16 @@
-//! Every error in a config at once, not just the first: after an error, the
-//! offending key (or, for a task's own rules, the whole task) is taken out
-//! of a copy of the document and the check runs again, until it passes or
-//! nothing more can be taken out. Each error stays one line naming the
-//! file, the key and the fix.
+//! Every error in a config at once, not just the first, in file order: the
+//! shape errors from one walk against the schema (`shape`), and past them
+//! the loader's own rules, for which the offending key (or, for a task's
+//! rules, the whole task) is taken out of a copy of the document and the
+//! rules run again, at most `LIMIT` times. Each error stays one line naming
+//! the file, the key and the fix.
 
 use std::path::Path;
 
 use serde_yaml::Value;
 
 use super::model::Config;
-use super::spec;
+use super::{shape, spec};
 use crate::error::ConfigError;
 
 /// At most this many errors are reported; past it the list says so.
@@ -36,20 +37,27 @@ fn remove(doc: &mut Value, key: &str) -> bool {
 pub fn line_of(text: &str, key: &str) -> Option<usize> {
     let mut from = 0;
     let mut indent: Option<usize> = None;
-    let lines: Vec<&str> = text.lines().collect();
     let mut found = None;
     for part in key.split('.') {
-        let hit = lines.iter().enumerate().skip(from).find(|(_, l)| {
+        let names = |trimmed: &str| {
+            trimmed
+                .strip_prefix(part)
+                .or_else(|| {
+                    trimmed
+                        .strip_prefix('"')
+                        .and_then(|t| t.strip_prefix(part))
+                        .and_then(|t| t.strip_prefix('"'))
+                })
+                .is_some_and(|rest| rest.starts_with(':'))
+        };
+        let (i, line) = text.lines().enumerate().skip(from).find(|(_, l)| {
             let trimmed = l.trim_start();
             let depth = l.len() - trimmed.len();
-            indent.is_none_or(|i| depth > i)
-                && (trimmed.starts_with(&format!("{part}:"))
-                    || trimmed.starts_with(&format!("\"{part}\":")))
+            indent.is_none_or(|i| depth > i) && names(trimmed)
         })?;
-        let line = hit.1;
         indent = Some(line.len() - line.trim_start().len());
-        from = hit.0 + 1;
-        found = Some(hit.0 + 1);
+        from = i + 1;
+        found = Some(i + 1);
     }
     found
 }
@@ -58,38 +66,158 @@ fn with_more(first: ConfigError, more: Vec<ConfigError>) -> ConfigError {
     first.with_others(more)
 }
 
-/// Structural errors (unknown keys, wrong types): `first` came from the
-/// parser; the rest are found on copies with each offending key removed.
-pub fn structural(path: &Path, text: &str, first: ConfigError) -> ConfigError {
-    let Ok(mut doc) = serde_yaml::from_str::<Value>(text) else {
-        return first;
-    };
-    let mut more: Vec<ConfigError> = Vec::new();
-    let mut last_key = first.key.clone();
-    while more.len() < LIMIT {
-        if last_key.is_empty() || !remove(&mut doc, &last_key) {
+/// Structural errors (unknown keys, wrong types, values not allowed) and,
+/// past them, the loader's own rules. `first` came from the parser.
+///
+/// One walk of the document against the config's JSON Schema (generated
+/// from the same types the parser reads) finds every candidate in file
+/// order, in time linear in the file. Each of the first candidates is then
+/// confirmed, and worded, by the parser itself on a document holding only
+/// that key's branch (so a candidate the parser accepts, an alias say, is
+/// dropped). What is left once the offending keys are taken out is read
+/// again, and the loader's rules report their errors too: a misspelt task
+/// type does not hide a bad retention elsewhere.
+pub fn structural(path: &Path, text: &str, doc: &Value, first: ConfigError) -> ConfigError {
+    let mut walk = shape::Walk::new(schema());
+    walk.value(walk.root(), doc, &mut Vec::new());
+    let mut found: Vec<ConfigError> = vec![first];
+    let mut examined = 0;
+    for candidate in walk.found.iter() {
+        if found.len() > LIMIT {
             break;
         }
-        match serde_path_to_error::deserialize::<_, Config>(doc.clone()) {
-            Ok(_) => break,
-            Err(e) => {
-                let mut err = super::diagnose::serde_error(path, e);
-                if err.key == last_key {
-                    break;
+        examined += 1;
+        if let Some(err) = confirm(path, text, candidate)
+            && !found.iter().any(|f| f.key == err.key)
+        {
+            found.push(err);
+        }
+    }
+    let unseen = walk.total.saturating_sub(walk.found.len());
+    let not_examined = walk.total - examined;
+    // Past the shape errors: the rest of the file, read again, and the
+    // loader's rules on it (only when every candidate is known, so the
+    // rest is clean).
+    if unseen == 0 {
+        let mut rest = doc.clone();
+        let first_path: Vec<shape::Seg> = found[0]
+            .key
+            .split('.')
+            .map(|k| shape::Seg::Key(k.to_string()))
+            .collect();
+        take_out(&mut rest, &first_path);
+        for candidate in &walk.found {
+            take_out(&mut rest, &candidate.path);
+        }
+        let judged_apart: Vec<String> = found
+            .iter()
+            .filter_map(|e| task_of(&e.key).map(str::to_string))
+            .collect();
+        if let Ok(config) = serde_path_to_error::deserialize::<_, Config>(rest.clone())
+            && let Err(err) = spec::build(path, &config)
+        {
+            let all = semantic(path, text, &rest, err);
+            let others = all.others().to_vec();
+            for err in std::iter::once(all.with_others(vec![])).chain(others) {
+                let apart = task_of(&err.key).is_some_and(|t| judged_apart.iter().any(|a| a == t));
+                if !err.key.is_empty() && !apart && !found.iter().any(|f| f.key == err.key) {
+                    found.push(err);
                 }
-                err.line = line_of(text, &err.key);
-                last_key = err.key.clone();
-                more.push(err);
             }
         }
     }
-    with_more(first, more)
+    in_file_order(found, not_examined)
+}
+
+/// The errors by line (those without one last), at most `LIMIT`, and a
+/// last line counting the rest.
+fn in_file_order(mut found: Vec<ConfigError>, more: usize) -> ConfigError {
+    found.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+    let rest = found.len().saturating_sub(LIMIT) + more;
+    found.truncate(LIMIT);
+    let mut errors = found.into_iter();
+    let first = errors.next().expect("at least the parser's error");
+    let mut others: Vec<ConfigError> = errors.collect();
+    if rest > 0 {
+        others.push(ConfigError::new(
+            &first.file,
+            "",
+            format!("and {rest} more problem(s) not listed; fix these and run again"),
+        ));
+    }
+    with_more(first, others)
+}
+
+/// The parser's own error for a candidate: the document cut down to that
+/// key's branch, read as a config. `None` when the parser accepts it.
+fn confirm(path: &Path, text: &str, candidate: &shape::Candidate) -> Option<ConfigError> {
+    let mut err = match candidate.branch() {
+        None => candidate.error(path),
+        Some(branch) => match serde_path_to_error::deserialize::<_, Config>(branch) {
+            Ok(_) => return None,
+            Err(e) => {
+                let err = super::diagnose::serde_error(path, e);
+                if err.key == candidate.key() {
+                    err
+                } else {
+                    candidate.error(path)
+                }
+            }
+        },
+    };
+    err.line = line_of(text, &err.key);
+    Some(err)
+}
+
+/// Takes a candidate's key out of the document. A task with a shape error
+/// goes as a whole (its other keys cannot be judged without it: an unknown
+/// `imag` would make `image` look missing); the only task is replaced by a
+/// bare one, so that the rest of the file can still be judged.
+fn take_out(doc: &mut Value, path: &[shape::Seg]) {
+    let keys: Vec<&str> = path
+        .iter()
+        .map_while(|s| match s {
+            shape::Seg::Key(k) => Some(k.as_str()),
+            shape::Seg::Index(_) => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        ["tasks", task, ..] => {
+            let Some(tasks) = doc.get_mut("tasks").and_then(Value::as_mapping_mut) else {
+                return;
+            };
+            if tasks.len() > 1 {
+                tasks.remove(*task);
+            } else if let Some(t) = tasks.get_mut(*task) {
+                *t = serde_yaml::from_str("image: placeholder").expect("valid YAML");
+            }
+        }
+        [] => {}
+        _ => {
+            remove(doc, &keys.join("."));
+        }
+    }
+}
+
+/// The task a key is under (`tasks.web.cpu` -> `web`).
+fn task_of(key: &str) -> Option<&str> {
+    key.strip_prefix("tasks.")?.split(['.', '[']).next()
+}
+
+/// The config's schema as the types give it (without the loader's rules,
+/// which `spec` checks and words itself).
+fn schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(|| schemars::schema_for!(Config).to_value())
 }
 
 /// The loader's own rules (sizes, schedules, names): an error inside a
 /// task takes that task out, one elsewhere takes out its key, and the rules
 /// run again on what is left.
-pub fn semantic(path: &Path, text: &str, doc: &Value, first: ConfigError) -> ConfigError {
+pub fn semantic(path: &Path, text: &str, doc: &Value, mut first: ConfigError) -> ConfigError {
+    if first.line.is_none() {
+        first.line = line_of(text, &first.key);
+    }
     let mut doc = doc.clone();
     let mut more: Vec<ConfigError> = Vec::new();
     let mut last = first.key.clone();
@@ -134,7 +262,7 @@ pub fn semantic(path: &Path, text: &str, doc: &Value, first: ConfigError) -> Con
             }
         }
     }
-    with_more(first, more)
+    in_file_order(std::iter::once(first).chain(more).collect(), 0)
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded, ConfigError> {
     }
     let de = serde_yaml::Deserializer::from_str(&text);
     let config: Config = serde_path_to_error::deserialize(de)
-        .map_err(|e| all_errors::structural(path, &text, serde_error(path, e)))?;
+        .map_err(|e| all_errors::structural(path, &text, &value, serde_error(path, e)))?;
     Ok(Loaded {
         path: path.to_path_buf(),
         text,

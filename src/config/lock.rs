@@ -15,6 +15,9 @@ pub struct Lock {
     _file: File,
 }
 
+/// `.fargatestack/<config>.lock` in the config's real directory: the lock
+/// outlives the run (deleting a lock file races with the next taker), so it
+/// lives in the tool's own directory, not beside the user's files.
 pub fn lock_path(config: &Path) -> PathBuf {
     let real = writeback::real_path(config);
     let name = real
@@ -22,7 +25,8 @@ pub fn lock_path(config: &Path) -> PathBuf {
         .unwrap_or_default()
         .to_string_lossy()
         .to_string();
-    real.with_file_name(format!(".{name}.lock"))
+    real.with_file_name(".fargatestack")
+        .join(format!("{name}.lock"))
 }
 
 /// Takes the config's lock, waiting (and saying so) while another
@@ -32,6 +36,16 @@ pub fn lock(config: &Path) -> Result<Option<Lock>> {
         return Ok(None);
     }
     let path = lock_path(config);
+    if let Some(dir) = path.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        // A read-only directory: nothing can write the config there either,
+        // which the writability check reports in its own words.
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            return Ok(None);
+        }
+        return Err(anyhow::anyhow!("cannot create {}: {e}", dir.display()));
+    }
     let file = match std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -10,6 +10,7 @@ pub mod load;
 pub mod lock;
 pub mod model;
 pub mod schedule;
+pub mod shape;
 pub mod sizes;
 pub mod spec;
 pub mod state_file;

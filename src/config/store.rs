@@ -28,6 +28,9 @@ pub struct Writer {
 
 impl Writer {
     pub fn new(loaded: &Loaded, enabled: bool) -> Writer {
+        if enabled {
+            writeback::remove_stale_temp(&loaded.path);
+        }
         let crlf = loaded.text.contains("\r\n");
         Writer {
             path: loaded.path.clone(),

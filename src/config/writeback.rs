@@ -482,6 +482,12 @@ pub fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.fargate-stack.tmp"))
 }
 
+/// Removes the temp file a killed run may have left beside the config (its
+/// name is ours; a link there is unlinked, never followed).
+pub fn remove_stale_temp(config: &Path) {
+    let _ = std::fs::remove_file(temp_path(&real_path(config)));
+}
+
 fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -497,11 +503,14 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
         .append(true)
         .open(&real)
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", real.display())))?;
+    // The probe is the temp file's own name: whatever is there (litter from
+    // a killed run, or a link planted to make us write elsewhere) is
+    // unlinked, never opened, and the probe is created exclusively.
     let probe = temp_path(&real);
+    remove_if_there(&probe)?;
     let made = std::fs::OpenOptions::new()
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(&probe)
         .map_err(|e| {
             std::io::Error::new(
@@ -516,38 +525,71 @@ pub fn check_writable(path: &Path) -> std::io::Result<()> {
     made.map(|_| ())
 }
 
-/// Writes `text` to `path` atomically: a temp file in the same directory,
-/// created with the config's permissions (never briefly more open), flushed
-/// to disk, then renamed over the original. With `backup`, the previous
-/// content is copied to `<config>.bak` first. A symlinked config is written
-/// through to its target.
-pub fn write_atomic(path: &Path, text: &str, backup: bool) -> std::io::Result<()> {
+/// Unlinks `path` (a file or a link, never what a link points at); absent
+/// is fine.
+fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Replaces `target` with `bytes`: a temp file beside it (whatever was at
+/// the temp's name, a link included, is unlinked first) created exclusively
+/// with `mode` (never briefly more open), flushed to disk, then renamed
+/// over `target`, so a link at `target` is replaced, not written through.
+/// `before_rename` runs once the new content is safe on disk.
+fn replace_file(
+    target: &Path,
+    bytes: &[u8],
+    mode: u32,
+    before_rename: impl FnOnce() -> std::io::Result<()>,
+) -> std::io::Result<()> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let real = real_path(path);
-    let tmp = temp_path(&real);
-    let mode = std::fs::metadata(&real)
-        .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o644);
-    let _ = std::fs::remove_file(&tmp);
+    let tmp = temp_path(target);
+    remove_if_there(&tmp)?;
     let result = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode)
             .open(&tmp)?;
-        // The umask may have narrowed the mode; make it the config's exactly.
+        // The umask may have narrowed the mode; make it exactly `mode`.
         f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
-        if backup && real.exists() {
-            std::fs::copy(&real, backup_path(path))?;
-        }
-        std::fs::rename(&tmp, &real)
+        before_rename()?;
+        std::fs::rename(&tmp, target)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+fn mode_of(path: &Path, default: u32) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(default)
+}
+
+/// Writes `text` to `path` atomically, with the config's permissions. With
+/// `backup`, the previous content is copied to `<config>.bak` first (the
+/// same way, so a link planted there is replaced). A symlinked config is
+/// written through to its target.
+pub fn write_atomic(path: &Path, text: &str, backup: bool) -> std::io::Result<()> {
+    let real = real_path(path);
+    let mode = mode_of(&real, 0o644);
+    replace_file(&real, text.as_bytes(), mode, || {
+        if backup && real.exists() {
+            replace_file(&backup_path(path), &std::fs::read(&real)?, mode, || Ok(()))?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

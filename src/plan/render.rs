@@ -19,6 +19,9 @@ pub struct Header<'a> {
     pub vpc_id: &'a str,
     pub subnets: &'a Network,
     pub config: String,
+    /// ` -c FILE` when the config was named on the command line, for the
+    /// commands the output suggests.
+    pub config_arg: String,
     pub cache: bool,
     pub dry_run: bool,
 }
@@ -116,14 +119,15 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
     for d in &plan.image_drift {
         let _ = writeln!(
             out,
-            "{} {:<21} {}: tag `{}` now points at {} (recorded {}); run `fargate-stack register-task-definition {}` then `update-service` to roll it out",
+            "{} {:<21} {}: tag `{}` now points at {} (recorded {}); run `fargate-stack register-task-definition {}{}` then `update-service` to roll it out",
             style.yellow("  !"),
             "image drift",
             d.task,
             d.image,
             short_digest(&d.current),
             short_digest(&d.recorded),
-            d.task
+            d.task,
+            header.config_arg
         );
     }
     for c in &plan.conflicts {

@@ -391,7 +391,7 @@ impl Resource for TaskDefinition {
         super::core::retry_while(
             "ecs RegisterTaskDefinition",
             &["Unable to assume role", "unable to assume the role"],
-            || register_once(aws, cx.spec, &def),
+            || register_checked(aws, cx.spec, &def),
         )
         .await
     }
@@ -489,7 +489,80 @@ pub fn family_of(arn: &str) -> Option<&str> {
 }
 
 pub async fn register(aws: &Aws, spec: &StackSpec, def: &TaskDef) -> Result<State> {
-    Ok(register_once(aws, spec, def).await?)
+    Ok(register_checked(aws, spec, def).await?)
+}
+
+/// Whether a failed request may still have landed: its answer was lost
+/// (a timeout, a dropped connection, a 5xx) or it was throttled.
+fn answer_may_be_lost(e: &crate::aws::errors::AwsError) -> bool {
+    match e.code.as_deref() {
+        None => true,
+        Some(code) => matches!(
+            code,
+            "InternalFailure"
+                | "InternalError"
+                | "ServerException"
+                | "ServiceUnavailable"
+                | "ServiceUnavailableException"
+                | "RequestTimeout"
+                | "RequestTimeoutException"
+                | "ThrottlingException"
+                | "Throttling"
+        ),
+    }
+}
+
+/// Registers a revision, never two. The SDK would blindly resend a request
+/// whose answer was lost, and every RegisterTaskDefinition that lands is a
+/// new revision; so the request goes once, and after a lost answer the
+/// family's latest revision is read first and adopted when it is the one
+/// asked for.
+async fn register_checked(
+    aws: &Aws,
+    spec: &StackSpec,
+    def: &TaskDef,
+) -> Result<State, crate::aws::errors::AwsError> {
+    let mut delay = std::time::Duration::from_millis(200);
+    for attempt in 1.. {
+        match register_once(aws, spec, def).await {
+            Ok(state) => return Ok(state),
+            Err(e) if answer_may_be_lost(&e) && attempt < 6 => {
+                tracing::info!("ecs RegisterTaskDefinition: {e}; checking whether it landed");
+                if let Some(latest) = latest_if_same(aws, def).await? {
+                    return Ok(latest);
+                }
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+/// The family's latest active revision, when it is `def`.
+async fn latest_if_same(
+    aws: &Aws,
+    def: &TaskDef,
+) -> Result<Option<State>, crate::aws::errors::AwsError> {
+    let got = aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(&def.family)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await;
+    let out = match got {
+        Ok(out) => out,
+        Err(e) if matches!(code_of(&e), Some("ClientException")) => return Ok(None),
+        Err(e) => return Err(e).ctx("ecs DescribeTaskDefinition"),
+    };
+    let wanted = serde_json::to_value(def).expect("serialises");
+    Ok(out
+        .task_definition()
+        .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
+        .map(|td| state_of(td, out.tags()))
+        .filter(|s| s.attributes == wanted))
 }
 
 async fn register_once(
@@ -603,6 +676,13 @@ async fn register_once(
                 .collect()
         }))
         .set_tags(Some(super::cluster::ecs_tags(&spec.app)))
+        .customize()
+        // Sent once: a resend after a lost answer is decided by
+        // `register_checked`, which first looks for the revision.
+        .config_override(
+            aws_sdk_ecs::config::Builder::default()
+                .retry_config(aws_sdk_ecs::config::retry::RetryConfig::disabled()),
+        )
         .send()
         .await
         .ctx("ecs RegisterTaskDefinition")?;

@@ -132,6 +132,8 @@ impl Moto {
         for _ in 0..3 {
             let dir = tempfile::tempdir().unwrap();
             let call_log = dir.path().join("calls.log");
+            // The harness makes the log; the server appends to it.
+            std::fs::write(&call_log, "").unwrap();
             let log = dir.path().join("moto.log");
             let mut server_env = serde_json::json!({
                 "MOTO_CALL_LOG": call_log,
@@ -196,9 +198,16 @@ impl Moto {
     }
 
     /// Calls recorded by the server since the last `clear_calls`.
+    /// Every call the server received since the last `clear_calls`. A call
+    /// log that does not exist fails: a check on it would prove nothing.
     pub fn calls(&self) -> Vec<String> {
         std::fs::read_to_string(&self.call_log)
-            .unwrap_or_default()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the call log {} cannot be read: {e}",
+                    self.call_log.display()
+                )
+            })
             .lines()
             .map(str::to_string)
             .collect()
@@ -223,11 +232,25 @@ impl Moto {
     }
 
     /// Fails, naming `what`, when the server saw a mutating call since the
-    /// last `clear_calls`.
+    /// last `clear_calls`, and when it saw no call at all: `what` reads the
+    /// account first, so an empty log means the log is not being written
+    /// and proves nothing.
     #[track_caller]
     pub fn assert_no_mutations(&self, what: &str) {
+        assert!(
+            !self.calls().is_empty(),
+            "{what}: the call log is empty, so it cannot show that nothing was changed"
+        );
         let m = self.mutating_calls();
         assert!(m.is_empty(), "{what} made mutating calls: {m:?}");
+    }
+
+    /// Fails when the server saw any call since the last `clear_calls`
+    /// (input refused before the network).
+    #[track_caller]
+    pub fn assert_no_calls(&self, what: &str) {
+        let calls = self.calls();
+        assert!(calls.is_empty(), "{what} made calls: {calls:?}");
     }
 
     /// Describes how the emulated containers of a family, or a service's

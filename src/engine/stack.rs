@@ -1,0 +1,155 @@
+//! What the engine knows about a stack after discovery, and the plans it
+//! makes from that.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Result;
+use indexmap::IndexMap;
+
+use crate::aws::Aws;
+use crate::config::{self, Loaded, StackSpec};
+use crate::discovery::{self, Identity, Network, ResolvedImage};
+use crate::plan::Plan;
+use crate::plan::build::{self, Observed};
+use crate::resources::{Address, Inputs, Node};
+
+pub struct Stack {
+    pub loaded: Loaded,
+    pub spec: StackSpec,
+    pub aws: Aws,
+    pub id: Identity,
+    pub network: Network,
+    pub images: IndexMap<String, ResolvedImage>,
+    pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
+    pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
+    pub web: discovery::web::WebFound,
+    pub nodes: Vec<Node>,
+    /// Resources the stack owns that the config no longer asks for.
+    pub orphans: Vec<Node>,
+    /// What waits for a service to exist (autoscaling), as plan notes.
+    pub deferred: Vec<String>,
+    /// The digest each recorded image tag points at now (task -> digest).
+    pub current_digests: BTreeMap<String, String>,
+    pub observed: Observed,
+    pub cached: bool,
+    pub timings: Vec<(String, f64)>,
+}
+
+impl Stack {
+    /// The plan for these nodes (all of apply's, or a part of them).
+    pub fn plan_for(&self, nodes: &[Node]) -> Plan {
+        build::plan(
+            nodes,
+            &self.observed,
+            &self.spec.app,
+            &self.recorded(),
+            vec![],
+        )
+    }
+
+    /// Apply's plan: every node, the orphans (deleted with `prune`), what
+    /// waits for a service to exist, the config's sections not handled, and
+    /// image tags that moved.
+    pub fn plan_apply(&self, prune: bool) -> Plan {
+        let mut plan = build::plan(
+            &self.nodes,
+            &self.observed,
+            &self.spec.app,
+            &self.recorded(),
+            self.spec.unhandled.clone(),
+        );
+        build::add_orphans(&mut plan, &self.orphans, &self.observed, &self.spec.app);
+        plan.prune = prune;
+        plan.deferred = self.deferred.clone();
+        plan.image_drift = self.image_drift();
+        plan
+    }
+
+    /// Destroy's plan for these nodes: what is ours, each after what uses it.
+    pub fn plan_destroy(&self, nodes: &[Node]) -> Plan {
+        build::destroy(nodes, &self.observed, &self.spec.app, &self.recorded())
+    }
+
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            config: &self.loaded.config,
+            spec: &self.spec,
+            id: &self.id,
+            network: &self.network,
+            images: &self.images,
+            secrets: &self.secrets,
+            file_systems: &self.file_systems,
+            web: &self.web,
+        }
+    }
+
+    /// Tags that now point at another digest than the one recorded.
+    pub fn image_drift(&self) -> Vec<crate::plan::ImageDrift> {
+        self.spec
+            .tasks
+            .iter()
+            .filter(|t| t.image.digest.is_none())
+            .filter_map(|t| {
+                let recorded = self.loaded.config.tasks.get(&t.key)?.image_digest.clone()?;
+                let current = self
+                    .current_digests
+                    .get(&t.key)
+                    .or(self.images.get(&t.key)?.digest.as_ref())?
+                    .clone();
+                (recorded != current).then(|| crate::plan::ImageDrift {
+                    task: t.key.clone(),
+                    image: t.image.written.clone(),
+                    recorded,
+                    current,
+                })
+            })
+            .collect()
+    }
+
+    /// What the config recorded for each node, to recognise resources
+    /// created by App::FargateStack, which tagged almost nothing. Only a
+    /// config that tool wrote (it stamps a top-level `id:`) vouches for
+    /// untagged resources: fargate-stack tags what it creates, so an
+    /// untagged resource in one of its own configs was adopted, not made.
+    pub fn recorded(&self) -> BTreeMap<Address, String> {
+        if self.loaded.config.id.is_none() {
+            return BTreeMap::new();
+        }
+        let cx = self.inputs();
+        self.nodes
+            .iter()
+            .filter_map(|n| {
+                let key = n.address.kind.recorded_keys(&cx, n).into_iter().next()?;
+                let v = config::writeback::get(&self.loaded.value, &key)?;
+                Some((n.address.clone(), v.as_str()?.to_string()))
+            })
+            .collect()
+    }
+}
+
+/// Which nodes discovery observes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// What apply manages.
+    Apply,
+    /// Everything the stack has, services included.
+    All,
+}
+
+/// How long each part of discovery took (`--output json` reports them).
+pub type Timings = std::sync::Mutex<Vec<(String, f64)>>;
+
+pub async fn timed<T>(
+    label: &str,
+    timings: &Timings,
+    f: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let start = Instant::now();
+    let out = f.await;
+    timings
+        .lock()
+        .expect("timings lock")
+        .push((label.to_string(), start.elapsed().as_secs_f64()));
+    out
+}
