@@ -31,10 +31,22 @@ def run(args, cwd):
     return elapsed, calls["total"], calls["rounds"]
 
 
-def prepare_worker(work):
+def fresh_emulator():
+    """Each example gets an empty account (the examples share task names,
+    and a second stack never changes the first one's resources): the
+    emulator is reset and seeded again. Returns the seed's description."""
+    import urllib.request
+    urllib.request.urlopen(urllib.request.Request(os.environ["AWS_ENDPOINT_URL"] + "/moto-api/reset", data=b"", method="POST"))
+    return subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "seed_moto.py"), *os.environ.get("SEED_ARGS", "").split()],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+
+
+def prepare_worker(work, seed):
     """The worker example needs a secret, a parameter and a file system."""
     fs = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "scripts", "seed_worker.py"), os.environ.get("SEED_JSON", "{}")],
+        [sys.executable, os.path.join(ROOT, "scripts", "seed_worker.py"), seed],
         check=True, capture_output=True, text=True,
     ).stdout.strip()
     path = os.path.join(work, "worker.yml")
@@ -48,19 +60,17 @@ def main():
     rows = []
     examples = sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".yml") and f != "full-schema.yml")
     for example in examples:
+        seed = fresh_emulator()
         work = tempfile.mkdtemp()
         shutil.copy(os.path.join(ROOT, "examples", example), work)
         if example == "worker.yml":
-            prepare_worker(work)
+            prepare_worker(work, seed)
         cfg = ["-c", example]
         t, calls, rounds = run(["plan", "--no-update", *cfg], work)
         rows.append((example, "plan (fresh, no cache)", t, calls, rounds, 1))
-        # --force, not --yes: every example is applied in the one emulator,
-        # and some share task names (worker, nightly), which the ownership
-        # check refuses without --force.
-        t, calls, rounds = run(["apply", "--force", *cfg], work)
+        t, calls, rounds = run(["apply", "--yes", *cfg], work)
         rows.append((example, "first apply", t, calls, rounds, 1))
-        for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--force", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):
+        for label, args in (("plan (steady state)", ["plan", *cfg]), ("apply (no-op)", ["apply", "--yes", *cfg]), ("plan --no-cache", ["plan", "--no-cache", *cfg])):
             samples = [run(args, work) for _ in range(RUNS)]
             rows.append((example, label, statistics.median(s[0] for s in samples), samples[-1][1], max(s[2] for s in samples), RUNS))
         shutil.rmtree(work)

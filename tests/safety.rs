@@ -89,12 +89,12 @@ fn another_region_than_the_recorded_one_is_refused_before_any_call() {
 fn a_family_another_stack_owns_is_not_changed() {
     let (moto, w) = applied();
     // A second app whose task has the same family, with other settings.
-    w.write(
-        "other.yml",
-        "app:\n  name: other-app\ntasks:\n  worker:\n    type: daemon\n    image: helloworld\n    environment:\n      MINE: yes\n",
-    );
+    let other = "app:\n  name: other-app\ntasks:\n  worker:\n    type: daemon\n    image: helloworld\n    environment:\n      MINE: yes\n";
+    w.write("other.yml", other);
     moto.clear_calls();
-    let plan = w.run(&["plan", "-c", "other.yml", "--output", "json"]).ok();
+    // The plan shows the conflict and exits 2: it cannot be applied.
+    let plan = w.run(&["plan", "-c", "other.yml", "--output", "json"]);
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
     let conflicts = plan.json()["plan"]["conflicts"].clone();
     assert!(
         conflicts[0]
@@ -103,11 +103,39 @@ fn a_family_another_stack_owns_is_not_changed() {
             .contains("belongs to the stack `hello-daemon`"),
         "{conflicts}"
     );
-    // --yes approves the prompt but skips no safety check (--force would).
-    let run = w.run(&["apply", "-c", "other.yml", "--yes"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("family:"), "{}", run.stderr);
+    assert!(
+        plan.stderr.contains("take_over: [task-definition/worker]"),
+        "{}",
+        plan.stderr
+    );
+    // Neither --yes nor --force overrides ownership.
+    for flag in ["--yes", "--force"] {
+        let run = w.run(&["apply", "-c", "other.yml", flag]);
+        assert_eq!(run.code, 2, "{flag}: {}", run.stderr);
+        assert!(run.stderr.contains("family:"), "{}", run.stderr);
+    }
     moto.assert_no_mutations("this run");
+
+    // Only the config's own opt-in takes it over, and the plan says so.
+    w.write(
+        "other.yml",
+        &format!("{other}take_over: [task-definition/worker]\n"),
+    );
+    let plan = w.run(&["plan", "-c", "other.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("(taken over from the stack `hello-daemon`)"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "other.yml", "--yes"]).ok();
+    assert!(str_at(&w.yaml("other.yml"), &["tasks", "worker", "arn"]).ends_with(":2"));
+
+    // A take_over that names no resource is a config error.
+    w.write("bad.yml", &format!("{other}take_over: [worker]\n"));
+    let bad = w.run(&["plan", "-c", "bad.yml"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("`take_over[0]`"), "{}", bad.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]

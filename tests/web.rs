@@ -1136,3 +1136,116 @@ async fn list_zones_shows_the_zone_and_its_parents() {
     assert_eq!(ids.len(), 2, "{out}");
     assert!(ids.contains(&parent.as_str()) && ids.contains(&child.as_str()));
 }
+
+/// A domain whose record already exists and points elsewhere is never
+/// overwritten: plan shows a conflict (exit 2), apply refuses even with
+/// --force; with `route53.adopt: true` it is taken over (shown as such),
+/// and destroy leaves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_existing_dns_record_is_not_overwritten_unless_adopted() {
+    use aws_sdk_route53::types::{
+        Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
+    };
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    push_image(&moto, "http-test", 'a').await;
+    let zones = [
+        zone(&moto, "example.com", None).await,
+        zone(&moto, "example.com", Some(&seed.vpc_id)).await,
+    ];
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    for z in &zones {
+        r53.change_resource_record_sets()
+            .hosted_zone_id(z)
+            .change_batch(
+                ChangeBatch::builder()
+                    .changes(
+                        Change::builder()
+                            .action(ChangeAction::Create)
+                            .resource_record_set(
+                                ResourceRecordSet::builder()
+                                    .name("http-test.example.com")
+                                    .r#type(RrType::A)
+                                    .ttl(60)
+                                    .resource_records(
+                                        ResourceRecord::builder()
+                                            .value("192.0.2.7")
+                                            .build()
+                                            .unwrap(),
+                                    )
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let w = Workdir::new(Some(&moto));
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/data/original/minimal-http.yml")).unwrap();
+    w.write("http.yml", &text);
+
+    let plan = w.run(&["plan", "-c", "http.yml"]);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stderr
+            .contains("dns record `http-test.example.com` already exists")
+            && plan.stderr.contains("route53.adopt: true"),
+        "{}",
+        plan.stderr
+    );
+    moto.clear_calls();
+    let refused = w.run(&["apply", "-c", "http.yml", "--force"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert_eq!(moto.count("ChangeResourceRecordSets"), 0);
+    for z in &zones {
+        assert_eq!(
+            alias_of(&moto, z, "http-test.example.com").await,
+            None,
+            "untouched"
+        );
+    }
+
+    // Adopted: taken over, shown as such, pointed at the load balancer.
+    w.write("http.yml", &format!("{text}route53:\n  adopt: true\n"));
+    let plan = w.run(&["plan", "-c", "http.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout
+            .contains("http-test.example.com (taken over from its owner)"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "http.yml", "--yes"]).ok();
+    let pointed: Vec<Option<String>> = futures::future::join_all(
+        zones
+            .iter()
+            .map(|z| alias_of(&moto, z, "http-test.example.com")),
+    )
+    .await;
+    assert!(
+        pointed
+            .iter()
+            .any(|a| a.as_deref().is_some_and(|a| a.contains("http-test-alb"))),
+        "{pointed:?}"
+    );
+    // Destroy leaves the adopted record.
+    let destroyed = w.run(&["destroy", "-c", "http.yml", "--yes"]).ok();
+    assert!(
+        destroyed.stdout.contains("http-test.example.com"),
+        "{}",
+        destroyed.stdout
+    );
+    let after: Vec<Option<String>> = futures::future::join_all(
+        zones
+            .iter()
+            .map(|z| alias_of(&moto, z, "http-test.example.com")),
+    )
+    .await;
+    assert_eq!(pointed, after, "destroy left the adopted record");
+}

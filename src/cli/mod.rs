@@ -109,7 +109,10 @@ pub struct Global {
     #[arg(long, global = true, overrides_with = "cache")]
     pub no_cache: bool,
 
-    /// Approve prompts AND skip safety checks (digest drift, single-task delete guards)
+    /// Approve prompts AND skip two safety checks: an image tag that moved
+    /// since it was registered, and deleting a stack's only task. Never
+    /// ownership: what another stack owns is changed only when the config
+    /// names it under `take_over`
     #[arg(long, global = true)]
     pub force: bool,
 

@@ -112,6 +112,13 @@ pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
             }
         }
     }
+    if !plan.conflicts.is_empty() {
+        // The plan is shown, and it cannot be applied as it is.
+        for c in &plan.conflicts {
+            eprintln!("error: conflict: {c}");
+        }
+        return Ok(2);
+    }
     Ok(if args.detailed_exitcode && plan.has_changes() {
         EXIT_CHANGES
     } else {
@@ -147,13 +154,14 @@ pub async fn confirm(settings: &Settings, question: &str, refusal: &str) -> Resu
     }
 }
 
-/// Refuses a plan that would change what another stack owns.
-pub fn check_conflicts(settings: &Settings, plan: &Plan) -> Result<()> {
-    if plan.conflicts.is_empty() || settings.force {
+/// Refuses a plan that would change what another stack owns. `--force`
+/// does not override this: only the config's `take_over` does, per resource.
+pub fn check_conflicts(plan: &Plan) -> Result<()> {
+    if plan.conflicts.is_empty() {
         return Ok(());
     }
     Err(UserError::new(format!(
-        "{} (nothing was changed; --force to change it anyway)",
+        "{}; nothing was changed",
         plan.conflicts.join("; ")
     ))
     .into())
@@ -209,7 +217,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
         return Ok(0);
     }
 
-    check_conflicts(settings, &plan)?;
+    check_conflicts(&plan)?;
     writer.check_writable()?;
     let n = plan.steps.iter().filter(|s| plan.runs(s)).count();
     confirm(

@@ -117,7 +117,7 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
         }],
         ..Plan::default()
     };
-    check_conflicts(settings, &full)?;
+    check_conflicts(&full)?;
     for c in &step.changes {
         println!("  {}: {} -> {}", c.field, c.before, c.after);
     }
@@ -166,7 +166,7 @@ pub async fn update_policy(settings: &Settings) -> Result<u8> {
         ))
         .into());
     }
-    check_conflicts(&settings, &full)?;
+    check_conflicts(&full)?;
     for s in &steps {
         println!("~ {} {}", s.kind.label(), s.name);
         if let Some(d) = &s.diff {

@@ -95,6 +95,11 @@ pub struct Config {
     pub default_log_group: Option<String>,
     /// Legacy.
     pub task_definition_arn: Option<String>,
+    /// Resources another fargate-stack app owns that this config takes over,
+    /// by their address in the plan (`task-definition/worker`). Nothing
+    /// else (not `--force`) lets apply change what another stack owns.
+    #[serde(default)]
+    pub take_over: Vec<String>,
     /// The original writes `redirect_80` under a top-level `arn` key by
     /// mistake; configs it wrote must still load.
     #[schemars(with = "Option<serde_json::Value>")]
@@ -189,6 +194,10 @@ pub struct Waf {
 pub struct Route53 {
     pub profile: Option<String>,
     pub zone_id: Option<String>,
+    /// Point a domain's record that already exists (and points elsewhere)
+    /// at this stack's load balancer. Such records are taken over, never
+    /// deleted by destroy. Without it, an existing record is a conflict.
+    pub adopt: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]

@@ -40,6 +40,8 @@ pub struct StackSpec {
     pub scaling: Vec<super::web::ScalingSpec>,
     /// Config sections this version keeps but does not act on yet.
     pub unhandled: Vec<String>,
+    /// Addresses of resources another stack owns that this config takes over.
+    pub take_over: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -900,6 +902,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         web,
         scaling,
         unhandled,
+        take_over: config.take_over.clone(),
     })
 }
 

@@ -60,6 +60,8 @@ pub struct WebSpec {
     /// https only: port 80 answers with a 301 to https.
     pub redirect_80: bool,
     pub zone_id: Option<String>,
+    /// `route53.adopt`: existing records of the domains are taken over.
+    pub adopt_records: bool,
     pub services: Vec<WebService>,
     pub waf: Option<WafSpec>,
 }
@@ -551,6 +553,11 @@ pub fn build(
         port,
         redirect_80: alb.and_then(|a| a.redirect_80).unwrap_or(true),
         zone_id: config.route53.as_ref().and_then(|r| r.zone_id.clone()),
+        adopt_records: config
+            .route53
+            .as_ref()
+            .and_then(|r| r.adopt)
+            .unwrap_or(false),
         services,
         waf,
     }))

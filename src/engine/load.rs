@@ -40,7 +40,31 @@ pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
         web.source = config::web::AlbSource::Create;
     }
     check_region(settings, &loaded)?;
+    check_take_over(settings, &spec)?;
     Ok((loaded, spec))
+}
+
+/// `take_over` names resources by their address in the plan.
+fn check_take_over(settings: &Settings, spec: &StackSpec) -> Result<()> {
+    for (i, address) in spec.take_over.iter().enumerate() {
+        if crate::resources::Address::parse(address).is_none_or(|a| a.key.is_empty()) {
+            let kinds: Vec<&str> = crate::resources::Kind::ALL
+                .iter()
+                .map(|k| k.slug())
+                .collect();
+            return Err(crate::error::ConfigError::new(
+                &settings.config_path,
+                format!("take_over[{i}]"),
+                format!("`{address}` is not a resource address"),
+            )
+            .hint(format!(
+                "write it as the plan shows it, KIND/KEY (e.g. `task-definition/worker`); kinds: {}",
+                kinds.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// A config that records a region other than the one asked for is refused

@@ -39,13 +39,27 @@ pub struct Stack {
 impl Stack {
     /// The plan for these nodes (all of apply's, or a part of them).
     pub fn plan_for(&self, nodes: &[Node]) -> Plan {
-        build::plan(
-            nodes,
-            &self.observed,
-            &self.spec.app,
-            &self.recorded(),
-            vec![],
-        )
+        build::plan(nodes, &self.observed, &self.plan_context(), vec![])
+    }
+
+    /// What the config takes over: its `take_over` addresses, and with
+    /// `route53.adopt` its domains' records.
+    fn take_over(&self) -> Vec<String> {
+        let mut out = self.spec.take_over.clone();
+        if let Some(web) = self.spec.web.as_ref().filter(|w| w.adopt_records) {
+            out.extend(web.domains().into_iter().map(|d| {
+                crate::resources::Address::new(crate::resources::Kind::DnsRecord, d).to_string()
+            }));
+        }
+        out
+    }
+
+    fn plan_context(&self) -> build::Context<'_> {
+        build::Context {
+            app: &self.spec.app,
+            recorded: self.recorded(),
+            take_over: self.take_over(),
+        }
     }
 
     /// Apply's plan: every node, the orphans (deleted with `prune`), what
@@ -55,8 +69,7 @@ impl Stack {
         let mut plan = build::plan(
             &self.nodes,
             &self.observed,
-            &self.spec.app,
-            &self.recorded(),
+            &self.plan_context(),
             self.spec.unhandled.clone(),
         );
         build::add_orphans(&mut plan, &self.orphans, &self.observed, &self.spec.app);

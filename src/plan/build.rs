@@ -48,13 +48,18 @@ pub fn owner(
     Some(own)
 }
 
-pub fn plan(
-    nodes: &[Node],
-    observed: &Observed,
-    app: &str,
-    recorded: &BTreeMap<Address, String>,
-    not_handled: Vec<String>,
-) -> Plan {
+/// What the planner is told besides the nodes and what exists.
+#[derive(Default)]
+pub struct Context<'a> {
+    pub app: &'a str,
+    /// IDs the config recorded (see `owner`).
+    pub recorded: BTreeMap<Address, String>,
+    /// Addresses the config takes over from another stack or a person.
+    pub take_over: Vec<String>,
+}
+
+pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<String>) -> Plan {
+    let (app, recorded) = (cx.app, &cx.recorded);
     let mut steps: Vec<Step> = Vec::new();
     let mut conflicts = Vec::new();
     for node in nodes {
@@ -89,6 +94,7 @@ pub fn plan(
             depends_on: node.depends_on.clone(),
             owner: owner(node, observed, app, recorded),
             pruned: false,
+            taken_over_from: None,
             node: node.clone(),
             current: observed.get(&node.address).cloned(),
         };
@@ -116,13 +122,38 @@ pub fn plan(
                         })
                         .collect();
                     s.diff = d.text;
-                    if let Some(Ownership::OtherStack(other)) = &s.owner {
-                        conflicts.push(format!(
-                            "{} `{}` belongs to the stack `{other}`, not `{app}`; {}",
+                    let address = node.address.to_string();
+                    let taken_over = cx.take_over.contains(&address);
+                    match &s.owner {
+                        Some(Ownership::OtherStack(other)) if taken_over => {
+                            s.taken_over_from = Some(format!("the stack `{other}`"));
+                        }
+                        Some(Ownership::OtherStack(other)) => conflicts.push(format!(
+                            "{} `{}` belongs to the stack `{other}`, not `{app}`; {} (or, to take it over, add `take_over: [{address}]` to the config)",
                             node.address.kind.label(),
                             node.name,
                             node.address.kind.conflict_fix()
-                        ));
+                        )),
+                        Some(Ownership::Adopted)
+                            if node.address.kind.adopted_is_not_ours_to_change() =>
+                        {
+                            if taken_over {
+                                s.taken_over_from = Some("its owner".into());
+                            } else {
+                                conflicts.push(format!(
+                                    "{} `{}` already exists and is not this stack's ({}); {}",
+                                    node.address.kind.label(),
+                                    node.name,
+                                    s.changes
+                                        .iter()
+                                        .map(|c| format!("{} is {}", c.field, c.before))
+                                        .collect::<Vec<_>>()
+                                        .join(", "),
+                                    node.address.kind.conflict_fix()
+                                ));
+                            }
+                        }
+                        _ => {}
                     }
                     s
                 }
@@ -212,6 +243,7 @@ pub fn destroy(
             depends_on: users,
             owner: Some(own),
             pruned: false,
+            taken_over_from: None,
             node: node.clone(),
             current: Some(state.clone()),
         });
@@ -288,8 +320,10 @@ mod tests {
             plan(
                 &apply_nodes(&self.inputs()),
                 observed,
-                &self.spec.app,
-                &BTreeMap::new(),
+                &Context {
+                    app: &self.spec.app,
+                    ..Context::default()
+                },
                 vec![],
             )
         }

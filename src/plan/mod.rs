@@ -37,6 +37,10 @@ pub struct Step {
     /// Owned by the stack but no longer asked for by the config.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pruned: bool,
+    /// Whom this resource is taken over from ("the stack `x`", "its owner"),
+    /// by the config's `take_over` or `route53.adopt`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taken_over_from: Option<String>,
     /// The node, its references resolved as far as the plan knows them:
     /// with `current`, all the executor needs to run the step.
     #[serde(skip)]

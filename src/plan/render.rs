@@ -86,8 +86,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             (Action::Delete, _) => (style.red("  -"), String::new()),
             (Action::Exists, _) => (style.dim("  ="), String::new()),
         };
-        let adopted = match &s.owner {
-            Some(super::Ownership::Adopted) => style.yellow(" (not created by fargate-stack)"),
+        let adopted = match (&s.owner, &s.taken_over_from) {
+            (_, Some(other)) => style.yellow(&format!(" (taken over from {other})")),
+            (Some(super::Ownership::Adopted), _) => style.yellow(" (not created by fargate-stack)"),
             _ => String::new(),
         };
         let _ = writeln!(

@@ -101,6 +101,10 @@ pub trait Resource {
     const KEPT_BY_DESTROY: Option<&'static str> = None;
     /// How to resolve a resource of this kind that another stack owns.
     const CONFLICT_FIX: &'static str = OTHER_STACK_FIX;
+    /// Whether changing one that exists without this stack's tags (someone
+    /// else's) is refused unless the config takes it over; otherwise such
+    /// a change is shown as a change to an adopted resource.
+    const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = false;
     /// The Resource Groups Tagging API type under which this kind's
     /// resources are listed when looking for orphans.
     const ORPHAN_TYPE: Option<&'static str> = None;

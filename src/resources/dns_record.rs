@@ -14,6 +14,9 @@ use crate::aws::{Aws, AwsResultExt};
 pub struct DnsRecord;
 
 impl Resource for DnsRecord {
+    const CONFLICT_FIX: &'static str = "use another domain, or set `route53.adopt: true` to point it at this stack's load balancer (destroy then leaves it)";
+    const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = true;
+
     /// The hosted zone, where the stack's records all live in one.
     fn records(cx: &Inputs, node: &Node) -> Vec<Record> {
         let mut zones: Vec<&str> = cx.web.zones.values().map(|z| z.id.as_str()).collect();
@@ -88,7 +91,13 @@ impl Resource for DnsRecord {
             (Some(t), _) => format!("alias to {t}"),
             (None, _) => "(not an alias)".to_string(),
         };
-        let mut s = State::new(format!("{}|{}", zone.id, node.name), None)
+        // A record has no tags: it is this stack's (as its service is) when it
+        // points at the stack's load balancer. One that points elsewhere is
+        // someone else's, and so is one the config adopted.
+        let ours = cx.web.alb.as_ref().is_some_and(|a| alias == a.arn)
+            && !cx.spec.web.as_ref().is_some_and(|w| w.adopt_records);
+        let tags = (!ours).then(std::collections::BTreeMap::new);
+        let mut s = State::new(format!("{}|{}", zone.id, node.name), tags)
             .with(json!({ "zone": zone.id, "alias": alias }));
         if let Some(a) = rec.alias_target() {
             s.outputs

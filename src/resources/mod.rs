@@ -80,6 +80,12 @@ macro_rules! define_dispatch {
                 }
             }
 
+            pub fn adopted_is_not_ours_to_change(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::ADOPTED_IS_NOT_OURS_TO_CHANGE,)*
+                }
+            }
+
             pub fn orphan_type(self) -> Option<&'static str> {
                 match self {
                     $(Kind::$variant => <$imp as Resource>::ORPHAN_TYPE,)*
