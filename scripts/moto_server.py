@@ -11,7 +11,9 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    hostnames). Each is patched to behave as AWS does.
 3. A call log: with MOTO_CALL_LOG=FILE, every request appends one line
    "service Operation", so tests can prove independently of the binary that a
-   command made no mutating call.
+   command made no mutating call. REST services' operations (Route 53, EFS,
+   S3) are named from botocore's models by method, path and query; the tests
+   tell reads from writes by a list of operations known to only read.
 4. Container emulation (moto runs no containers). Tests describe outcomes
    with POST /_fargate_stack/outcome and a JSON body:
      {"family": "report", "exit_code": 3, "log_lines": ["a", "b"],
@@ -106,11 +108,64 @@ def _operation_of(environ, body):
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
     if "Action" in query:
         return query["Action"][0]
-    # REST services (EFS, Route 53, ...) name the operation by method and
-    # path; the log names it by what it does, so that reads count as reads.
+    # REST services (EFS, Route 53, S3) name the operation by method and
+    # path: it is looked up in AWS's own model of the service, so the log
+    # says which operation it was (ListResourceRecordSets, HeadBucket).
     method = environ.get("REQUEST_METHOD", "?")
-    verb = {"GET": "Get", "HEAD": "Get"}.get(method, method.capitalize())
-    return "%s:%s" % (verb, environ.get("PATH_INFO", "/"))
+    path = environ.get("PATH_INFO", "/")
+    named = _rest_operation(_service_of(environ), method, path, environ.get("QUERY_STRING", ""))
+    return named or "%s:%s" % (method, path)
+
+
+_REST_ROUTES = {}
+
+
+def _rest_routes(signing_name):
+    """[(method, regex, required query keys, literal length, operation)] of
+    the service whose models sign as `signing_name`, from botocore's models
+    (the ones the AWS SDKs are generated from)."""
+    if signing_name in _REST_ROUTES:
+        return _REST_ROUTES[signing_name]
+    import re
+    import botocore.session
+
+    session = botocore.session.get_session()
+    routes = []
+    for name in session.get_available_services():
+        model = session.get_service_model(name)
+        meta = model.metadata
+        if signing_name not in (meta.get("signingName"), meta.get("endpointPrefix")):
+            continue
+        if meta.get("protocol") not in ("rest-json", "rest-xml"):
+            continue
+        for op_name in model.operation_names:
+            http = model.operation_model(op_name).http
+            uri = http.get("requestUri", "/")
+            template, _, query = uri.partition("?")
+            keys = [q.split("=", 1)[0] for q in query.split("&") if q]
+            pattern = ""
+            for part in re.split(r"(\{[^}]+\})", template):
+                if part.startswith("{"):
+                    pattern += "(.+)" if part.endswith("+}") else "([^/]+)"
+                else:
+                    pattern += re.escape(part)
+            literal = len(re.sub(r"\{[^}]+\}", "", template))
+            routes.append((http.get("method"), re.compile("^" + pattern + "/?$"), keys, literal, op_name))
+        break
+    _REST_ROUTES[signing_name] = routes
+    return routes
+
+
+def _rest_operation(signing_name, method, path, query_string):
+    query = urllib.parse.parse_qs(query_string, keep_blank_values=True)
+    best = None
+    for verb, regex, keys, literal, op in _rest_routes(signing_name):
+        if verb != method or not regex.match(path) or any(k not in query for k in keys):
+            continue
+        rank = (len(keys), literal)
+        if best is None or rank > best[0]:
+            best = (rank, op)
+    return best[1] if best else None
 
 
 def _fix_ecs_numbers(node):
@@ -687,6 +742,9 @@ def fork_server():
 
     _patch_run_task()
     _patch_listings()
+    # The REST services' routes, read from botocore's models once, here.
+    for signing_name in ("route53", "elasticfilesystem", "s3"):
+        _rest_routes(signing_name)
     # Servers are reaped by the kernel; the tests stop them by pid.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)

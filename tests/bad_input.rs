@@ -48,7 +48,7 @@ fn each_bad_config_fails_clearly_and_leaves_the_file_alone() {
         let text = std::fs::read_to_string(repo_root().join("tests/data/bad").join(file)).unwrap();
         w.write(file, &text);
         for command in ["plan", "apply"] {
-            let run = w.run(&[command, "-c", file, "--force", "--log-level", "error"]);
+            let run = w.run(&[command, "-c", file, "--yes", "--log-level", "error"]);
             assert_eq!(
                 run.code, 2,
                 "{command} {file}: exit {}\n{}",
@@ -98,7 +98,7 @@ fn apply_with_no_update_is_refused() {
     let w = Workdir::new(None);
     let text = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
     w.write("daemon.yml", &text);
-    let run = w.run(&["apply", "-c", "daemon.yml", "--no-update", "--force"]);
+    let run = w.run(&["apply", "-c", "daemon.yml", "--no-update", "--yes"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--no-update"), "{}", run.stderr);
 }

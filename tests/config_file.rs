@@ -22,7 +22,7 @@ fn a_symlinked_config_stays_a_link_and_its_target_is_written() {
     std::fs::create_dir(w.path("real")).unwrap();
     w.write("real/daemon.yml", &example());
     std::os::unix::fs::symlink("real/daemon.yml", w.path("daemon.yml")).unwrap();
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     let meta = std::fs::symlink_metadata(w.path("daemon.yml")).unwrap();
     assert!(
         meta.file_type().is_symlink(),
@@ -40,7 +40,7 @@ fn permissions_line_endings_and_litter() {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
     // A temp file left by a run killed mid-write.
     w.write(".daemon.yml.fargate-stack.tmp", "half a file");
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
 
     let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "the config kept its mode");
@@ -130,7 +130,7 @@ fn a_config_that_cannot_be_written_stops_apply_before_any_change() {
                 "apply",
                 "-c",
                 "daemon.yml",
-                "--force",
+                "--yes",
                 "--no-history",
             ],
         )

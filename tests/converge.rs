@@ -96,7 +96,7 @@ async fn assert_one_of_each(moto: &Moto, w: &Workdir) {
 /// The next apply changes nothing: proved by the emulator's call log.
 fn assert_noop(moto: &Moto, w: &Workdir) {
     moto.clear_calls();
-    let run = w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    let run = w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     assert!(
         run.stdout.contains("Nothing to do"),
         "{}\n{}",
@@ -123,7 +123,7 @@ async fn apply_killed_at_each_point_converges_without_duplicates() {
         moto.faults(json!({"hang": {op: 20}}));
         moto.clear_calls();
         let mut child = w
-            .command(&["apply", "-c", "daemon.yml", "--force"])
+            .command(&["apply", "-c", "daemon.yml", "--yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -133,7 +133,7 @@ async fn apply_killed_at_each_point_converges_without_duplicates() {
         child.wait().unwrap();
         moto.faults(json!({}));
 
-        let again = w.run(&["apply", "-c", "daemon.yml", "--force"]);
+        let again = w.run(&["apply", "-c", "daemon.yml", "--yes"]);
         assert_eq!(again.code, 0, "after a kill at {op}:\n{}", again.stderr);
         assert_one_of_each(&moto, &w).await;
         assert_noop(&moto, &w);
@@ -156,7 +156,7 @@ async fn apply_against_a_failing_emulator_converges() {
     }));
     w.set_env("AWS_MAX_ATTEMPTS", "10");
     moto.clear_calls();
-    let run = w.run(&["apply", "-c", "daemon.yml", "--force"]);
+    let run = w.run(&["apply", "-c", "daemon.yml", "--yes"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let calls = moto.calls();
     assert!(
@@ -176,7 +176,7 @@ async fn ctrl_c_during_apply_finishes_what_is_in_flight_and_records_it() {
     copy_example(&w, "daemon.yml");
     moto.faults(json!({"hang": {"CreateRole": 2}}));
     let child = w
-        .command(&["apply", "-c", "daemon.yml", "--force"])
+        .command(&["apply", "-c", "daemon.yml", "--yes"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -199,7 +199,7 @@ async fn ctrl_c_during_apply_finishes_what_is_in_flight_and_records_it() {
     assert!(cfg["tasks"]["worker"].get("arn").is_none(), "{cfg:?}");
     assert_eq!(moto.count("PutRolePolicy"), 0);
     moto.faults(json!({}));
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     assert_one_of_each(&moto, &w).await;
     assert_noop(&moto, &w);
 }
@@ -215,7 +215,7 @@ fn a_failure_skips_only_its_dependants() {
     // group and security group are still created and recorded.
     moto.faults(json!({"fail_rate": 0.0, "lose": ["CreateRole"]}));
     w.set_env("AWS_MAX_ATTEMPTS", "1");
-    let run = w.run(&["apply", "-c", "daemon.yml", "--force"]);
+    let run = w.run(&["apply", "-c", "daemon.yml", "--yes"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("skipped task-definition/worker"),

@@ -47,7 +47,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
         "an adopted resource that will be changed says so:\n{}",
         plan.stdout
     );
-    w.run(&["apply", "-c", "shop.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "shop.yml", "--yes"]).ok();
     w.run(&["create-service", "-c", "shop.yml", "worker"]).ok();
 
     // --dryrun: the plan only.
@@ -99,7 +99,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
     assert_ne!(w.read("shop.yml"), before);
 
     // destroy: everything it owns, nothing it does not.
-    w.run(&["destroy", "-c", "shop.yml", "--force"]).ok();
+    w.run(&["destroy", "-c", "shop.yml", "--yes"]).ok();
     let clusters = ecs
         .describe_clusters()
         .clusters("shop-cluster")
@@ -175,7 +175,7 @@ async fn destroy_deletes_what_the_stack_owns_and_keeps_the_rest() {
 
     // A second destroy does nothing.
     moto.clear_calls();
-    let again = w.run(&["destroy", "-c", "shop.yml", "--force"]).ok();
+    let again = w.run(&["destroy", "-c", "shop.yml", "--yes"]).ok();
     assert!(
         again.stdout.contains("Nothing to delete"),
         "{}",
@@ -190,7 +190,7 @@ fn deleting_the_only_task_needs_destroy_or_force() {
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "task.yml");
-    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--yes"]).ok();
     moto.clear_calls();
     let refused = w.run(&["delete-task", "-c", "task.yml", "--yes"]);
     assert_eq!(refused.code, 2, "{}", refused.stderr);

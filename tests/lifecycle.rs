@@ -97,7 +97,7 @@ async fn daemon_stack_end_to_end() {
 
     // apply: each resource exists with the right settings.
     let before_apply = w.read("test-daemon.yml");
-    let run = w.run(&["apply", "-c", "test-daemon.yml", "--force"]).ok();
+    let run = w.run(&["apply", "-c", "test-daemon.yml", "--yes"]).ok();
     assert!(run.stdout.contains("7 added"), "{}", run.stdout);
     assert_eq!(
         w.read("test-daemon.yml.bak"),
@@ -256,7 +256,7 @@ async fn daemon_stack_end_to_end() {
             "apply",
             "-c",
             "test-daemon.yml",
-            "--force",
+            "--yes",
             "--output",
             "json",
         ])
@@ -309,7 +309,7 @@ async fn daemon_stack_end_to_end() {
         text_plan.stdout
     );
 
-    w.run(&["apply", "-c", "test-daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "test-daemon.yml", "--yes"]).ok();
     let td = ecs
         .describe_task_definition()
         .task_definition("test-daemon")
@@ -341,7 +341,7 @@ async fn task_example_applies_with_its_own_sizes_and_command() {
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "task.yml");
-    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--yes"]).ok();
     let sdk = moto.sdk().await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);
     let td = ecs
@@ -388,7 +388,7 @@ async fn task_example_applies_with_its_own_sizes_and_command() {
         steps[1..].iter().all(|s| s["action"] == "exists"),
         "{steps:#?}"
     );
-    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--yes"]).ok();
     let lg = logs
         .describe_log_groups()
         .log_group_name_prefix("/ecs/app-fargatestack/hello-task")
@@ -419,7 +419,7 @@ async fn sections_not_handled_are_listed_and_kept() {
         "every section of the example is handled now:\n{}",
         run.stdout
     );
-    w.run(&["apply", "-c", "full-schema.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "full-schema.yml", "--yes"]).ok();
     let after = w.yaml("full-schema.yml");
     assert_eq!(
         after["bucket"], original["bucket"],
@@ -579,7 +579,7 @@ async fn public_image_is_used_as_written_without_ecr_permissions() {
         "web.yml",
         "app:\n  name: pub\ntasks:\n  web:\n    type: daemon\n    image: nginx:1.27\n",
     );
-    let run = w.run(&["apply", "-c", "web.yml", "--force"]).ok();
+    let run = w.run(&["apply", "-c", "web.yml", "--yes"]).ok();
     assert!(run.stderr.contains("public image"), "{}", run.stderr);
     let sdk = moto.sdk().await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);

@@ -15,8 +15,8 @@ fn applied() -> (Moto, Seed, Workdir) {
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "daemon.yml");
     copy_example(&w, "task.yml");
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
-    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--yes"]).ok();
     (moto, seed, w)
 }
 
@@ -111,7 +111,7 @@ async fn service_lifecycle() {
         .read("daemon.yml")
         .replace("GREETING: hello", "GREETING: bonjour");
     w.write("daemon.yml", &text);
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     let updated = run(&w, &["update-service", "-c", "daemon.yml"]).ok();
     assert!(
         updated.stdout.contains("worker:1") && updated.stdout.contains("worker:2"),
@@ -632,7 +632,7 @@ async fn status_says_whether_service_tasks_are_current() {
         .read("daemon.yml")
         .replace("GREETING: hello", "GREETING: hi");
     w.write("daemon.yml", &text);
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     assert_eq!(
         tasks_of(&w)[0]["task_definition"],
         "behind (worker:1 < worker:2)"

@@ -59,7 +59,7 @@ fn suggested_commands_name_the_config() {
         "{}",
         plan.stdout
     );
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     let status = w.run(&["status", "-c", "daemon.yml"]).ok();
     assert!(
         status
@@ -92,7 +92,7 @@ fn ctrl_c_while_run_task_is_in_flight_still_reports_the_task() {
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "task.yml");
-    w.run(&["apply", "-c", "task.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "task.yml", "--yes"]).ok();
     // RunTask lands, and its answer is held back while we interrupt.
     moto.faults(serde_json::json!({"hang": {"RunTask": 2}}));
     let child = w

@@ -13,7 +13,7 @@ fn applied() -> (Moto, Workdir) {
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "daemon.yml");
-    w.run(&["apply", "-c", "daemon.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
     (moto, w)
 }
 
@@ -50,7 +50,7 @@ async fn a_profile_beats_environment_keys_and_another_account_is_refused() {
     // AWS_ACCESS_KEY_ID is set (for account 123456789012), but --profile
     // names other credentials: those are used, and their account is not the
     // config's, so nothing happens.
-    let run = w.run(&["apply", "-c", "daemon.yml", "--force", "--profile", "other"]);
+    let run = w.run(&["apply", "-c", "daemon.yml", "--yes", "--profile", "other"]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     assert!(
         run.stderr.contains("records account 123456789012"),
@@ -199,4 +199,351 @@ fn a_second_command_on_the_same_config_waits_for_the_first() {
         err.contains("waiting for another fargate-stack command"),
         "{err}"
     );
+}
+
+/// An untagged service in the stack's cluster under a task's name, as a
+/// person would make it (in the subnets the config records).
+async fn untagged_service(moto: &Moto, w: &Workdir, task_definition: &str) {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+    let config = w.yaml("daemon.yml");
+    let subnets = list_at(&config, &["subnets", "private"]);
+    let group = str_at(&config, &["security_groups", "fargate", "group_id"]);
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    ecs.create_service()
+        .cluster("hello-daemon-cluster")
+        .service_name("worker")
+        .task_definition(task_definition)
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(
+            NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    AwsVpcConfiguration::builder()
+                        .set_subnets(Some(subnets))
+                        .security_groups(group)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn service_count(moto: &Moto) -> Option<i32> {
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let out = ecs
+        .describe_services()
+        .cluster("hello-daemon-cluster")
+        .services("worker")
+        .send()
+        .await
+        .unwrap();
+    out.services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+        .map(|s| s.desired_count())
+}
+
+/// A service without tags is someone's: stop-service and destroy leave it
+/// and say so. One that runs the family the config records is the stack's
+/// (its name and the config's records agree), shown as untagged.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untagged_service_is_left_unless_the_config_records_it() {
+    let (moto, w) = applied();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    register_untagged(&moto, "someone-elses", "SomeoneRole").await;
+    untagged_service(&moto, &w, "someone-elses").await;
+
+    moto.clear_calls();
+    let stop = w.run(&["stop-service", "-c", "daemon.yml", "worker", "--yes"]);
+    assert_eq!(stop.code, 2, "{}\n{}", stop.stdout, stop.stderr);
+    assert!(
+        stop.stderr.contains("service `worker`") && stop.stderr.contains("left as it is"),
+        "{}",
+        stop.stderr
+    );
+    moto.assert_no_mutations("a refused stop-service");
+    assert_eq!(service_count(&moto).await, Some(1));
+
+    let destroyed = w.run(&["destroy", "-c", "daemon.yml", "--yes"]).ok();
+    assert!(
+        destroyed.stdout.contains("worker")
+            && destroyed.stdout.contains("not created by this stack"),
+        "{}",
+        destroyed.stdout
+    );
+    assert_eq!(service_count(&moto).await, Some(1), "the service is left");
+    // And so is the cluster it runs in (AWS refuses to delete a cluster with
+    // services), with why.
+    assert!(
+        destroyed
+            .stdout
+            .contains("hello-daemon-cluster: still used by the ecs service `worker`"),
+        "{}",
+        destroyed.stdout
+    );
+    let clusters = ecs
+        .describe_clusters()
+        .clusters("hello-daemon-cluster")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(clusters.clusters()[0].status(), Some("ACTIVE"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_untagged_service_running_the_recorded_family_is_the_stacks() {
+    let (moto, w) = applied();
+    let arn = str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "arn"]).to_string();
+    untagged_service(&moto, &w, &arn).await;
+    w.run(&[
+        "stop-service",
+        "-c",
+        "daemon.yml",
+        "worker",
+        "--yes",
+        "--no-wait",
+    ])
+    .ok();
+    assert_eq!(service_count(&moto).await, Some(0));
+    let plan = w
+        .run(&["destroy", "-c", "daemon.yml", "--dryrun", "--no-color"])
+        .ok();
+    assert!(
+        plan.stdout
+            .contains("worker (untagged; the config records it as this stack's)"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["destroy", "-c", "daemon.yml", "--yes"]).ok();
+    assert_eq!(service_count(&moto).await, None, "deleted");
+}
+
+async fn register_untagged(moto: &Moto, family: &str, role: &str) {
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    ecs.register_task_definition()
+        .family(family)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(format!("arn:aws:iam::123456789012:role/{role}"))
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name(family)
+                .image("nginx")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn active_revisions(moto: &Moto, family: &str) -> Vec<String> {
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let mut arns: Vec<String> = ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap()
+        .task_definition_arns()
+        .iter()
+        .map(|a| a.rsplit('/').next().unwrap().to_string())
+        .collect();
+    arns.sort();
+    arns
+}
+
+/// A family is one app's: an untagged revision that runs with another
+/// app's roles is refused at plan with the fix; taken over, the stack
+/// registers its own revision, and destroy deregisters only that one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_family_with_another_apps_roles_is_refused_and_destroy_keeps_its_revisions() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    register_untagged(&moto, "worker", "FargateShopRole").await;
+    let w = Workdir::new(Some(&moto));
+    let text = copy_example(&w, "daemon.yml");
+    let text = std::fs::read_to_string(text).unwrap();
+
+    assert_refused(
+        &w,
+        &moto,
+        "daemon.yml",
+        &[
+            "task definition `worker` already exists and is not this stack's",
+            "`family:` under the task",
+        ],
+    );
+    assert!(
+        w.yaml("daemon.yml")["tasks"]["worker"]["arn"].is_null(),
+        "another app's revision is never recorded as the stack's"
+    );
+
+    w.write(
+        "daemon.yml",
+        &format!("{text}\ntake_over: [task-definition/worker]\n"),
+    );
+    let plan = w.run(&["plan", "-c", "daemon.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout.lines().any(|l| l.contains("task definition")
+            && l.contains("worker")
+            && l.ends_with("(taken over from its owner)")),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    assert_eq!(
+        active_revisions(&moto, "worker").await,
+        ["worker:1", "worker:2"]
+    );
+
+    let destroyed = w.run(&["destroy", "-c", "daemon.yml", "--yes"]).ok();
+    assert_eq!(
+        active_revisions(&moto, "worker").await,
+        ["worker:1"],
+        "only the stack's revision is deregistered"
+    );
+    assert!(
+        destroyed
+            .stderr
+            .contains("kept 1 revision(s) of the family worker")
+            && destroyed.stderr.contains("worker:1"),
+        "{}",
+        destroyed.stderr
+    );
+}
+
+/// App::FargateStack's `CreatedBy=FargateStack` names no app: a rule
+/// `<task>-schedule` tagged so that runs another app's cluster is that
+/// app's, and changing it is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_original_tag_on_another_apps_rule_does_not_make_it_ours() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let events = aws_sdk_eventbridge::Client::new(&moto.sdk().await);
+    events
+        .put_rule()
+        .name("nightly-schedule")
+        .schedule_expression("cron(0 5 * * ? *)")
+        .tags(
+            aws_sdk_eventbridge::types::Tag::builder()
+                .key("CreatedBy")
+                .value("FargateStack")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    events
+        .put_targets()
+        .rule("nightly-schedule")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("other")
+                .arn("arn:aws:ecs:us-east-1:123456789012:cluster/shop-cluster")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "cron.yml");
+    assert_refused(
+        &w,
+        &moto,
+        "cron.yml",
+        &["schedule rule `nightly-schedule` was made by App::FargateStack for another app"],
+    );
+}
+
+/// A config App::FargateStack wrote (`id:`) vouches only for what follows
+/// that tool's naming for the app: the shared `ecsTaskExecutionRole` it
+/// records is not the stack's. Nothing is added to it unless the config
+/// takes that over, and destroy never deletes or detaches it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_shared_role_is_never_deleted_detached_or_rewritten() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role_arn = iam
+        .create_role()
+        .role_name("ecsTaskExecutionRole")
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap()
+        .role()
+        .unwrap()
+        .arn()
+        .to_string();
+    let managed = iam
+        .create_policy()
+        .policy_name("shared-pull")
+        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}"#)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    iam.attach_role_policy()
+        .role_name("ecsTaskExecutionRole")
+        .policy_arn(&managed)
+        .send()
+        .await
+        .unwrap();
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(copy_example(&w, "daemon.yml")).unwrap();
+    let text =
+        format!("{text}\nid: 4f1c2a\nrole:\n  name: ecsTaskExecutionRole\n  arn: {role_arn}\n");
+    w.write("daemon.yml", &text);
+
+    assert_refused(
+        &w,
+        &moto,
+        "daemon.yml",
+        &[
+            "would be added to the iam execution role `ecsTaskExecutionRole`, which is not this stack's",
+            "take_over: [execution-policy/main]",
+        ],
+    );
+
+    // Taken over: the policy is added, and shown as such; destroy removes
+    // that policy and leaves the role as it found it.
+    let text = format!("{text}take_over: [execution-policy/main]\n");
+    w.write("daemon.yml", &text);
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    let destroyed = w.run(&["destroy", "-c", "daemon.yml", "--yes"]).ok();
+    assert!(
+        destroyed
+            .stdout
+            .contains("ecsTaskExecutionRole: not created by this stack"),
+        "{}",
+        destroyed.stdout
+    );
+    assert_eq!(moto.count("DetachRolePolicy"), 0);
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name("ecsTaskExecutionRole")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.attached_policies().len(), 1, "still attached");
+    let inline = iam
+        .list_role_policies()
+        .role_name("ecsTaskExecutionRole")
+        .send()
+        .await
+        .unwrap();
+    assert!(inline.policy_names().is_empty(), "{inline:?}");
 }

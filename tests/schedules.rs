@@ -25,7 +25,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     let events = aws_sdk_eventbridge::Client::new(&sdk);
     let iam = aws_sdk_iam::Client::new(&sdk);
 
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     let tasks = w
         .run(&["tasks", "-c", "cron.yml", "--output", "json"])
         .ok()
@@ -99,7 +99,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
 
     // Unchanged config: no mutating call.
     moto.clear_calls();
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     moto.assert_no_mutations("this run");
 
     // A new revision moves the target; the plan says so before.
@@ -122,7 +122,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
             .contains("known after apply"),
         "{target_step}"
     );
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     let t = target(&moto).await;
     assert!(
         t.ecs_parameters()
@@ -137,7 +137,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
         .read("cron.yml")
         .replace("cron(0 2 * * ? *)", "rate(1 hour)");
     w.write("cron.yml", &text);
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     let rule = events
         .describe_rule()
         .name("nightly-schedule")
@@ -172,7 +172,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
         .unwrap();
     assert_eq!(rule.state().map(|s| s.as_str()), Some("DISABLED"));
     moto.clear_calls();
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     moto.assert_no_mutations("this run");
     w.run(&["enable-scheduled-task", "-c", "cron.yml", "nightly"])
         .ok();
@@ -208,7 +208,7 @@ async fn a_scheduled_task_converges_moves_with_its_revision_and_can_be_disabled(
     target(&moto).await;
 
     // destroy removes the target, the rule and the events role.
-    w.run(&["destroy", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["destroy", "-c", "cron.yml", "--yes"]).ok();
     assert!(
         events
             .describe_rule()
@@ -250,7 +250,7 @@ async fn the_originals_minimal_scheduled_task_shape_applies_unchanged() {
         "job.yml",
         "---\napp:\n  name: my-job\ntasks:\n  my-job:\n    type: task\n    image: helloworld:latest\n    schedule: cron(00 15 * * * *)\n    environment:\n      RUN_ONCE: 1\n",
     );
-    w.run(&["apply", "-c", "job.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "job.yml", "--yes"]).ok();
     let events = aws_sdk_eventbridge::Client::new(&moto.sdk().await);
     let rule = events
         .describe_rule()
@@ -264,7 +264,7 @@ async fn the_originals_minimal_scheduled_task_shape_applies_unchanged() {
         "cron(00 15 * * ? *)"
     );
     moto.clear_calls();
-    w.run(&["apply", "-c", "job.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "job.yml", "--yes"]).ok();
     moto.assert_no_mutations("this run");
 }
 
@@ -277,7 +277,7 @@ async fn cloudtrail_events_join_the_schedules_runs_with_their_outcomes() {
     moto.seed("eligible");
     let w = Workdir::new(Some(&moto));
     copy_example(&w, "cron.yml");
-    w.run(&["apply", "-c", "cron.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron.yml", "--yes"]).ok();
     // A run the schedule started (here: started by hand, then recorded as
     // the events role's call), and one it could not start.
     moto.outcome(serde_json::json!({"family": "nightly", "exit_code": 4}));
@@ -383,7 +383,7 @@ tasks:
     type: task
 ",
     );
-    w.run(&["apply", "-c", "cron-job.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron-job.yml", "--yes"]).ok();
     let sdk = moto.sdk().await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
     let lg = logs
@@ -406,6 +406,6 @@ tasks:
         .unwrap();
     assert_eq!(rule.schedule_expression(), Some("cron(00 15 * * ? *)"));
     moto.clear_calls();
-    w.run(&["apply", "-c", "cron-job.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "cron-job.yml", "--yes"]).ok();
     moto.assert_no_mutations("this run");
 }

@@ -34,6 +34,29 @@ async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
         .to_string()
 }
 
+/// A workdir with the original's minimal http config as `http.yml`.
+fn original_http(moto: &Moto) -> (Workdir, String) {
+    let w = Workdir::new(Some(moto));
+    let text =
+        std::fs::read_to_string(repo_root().join("tests/data/original/minimal-http.yml")).unwrap();
+    w.write("http.yml", &text);
+    (w, text)
+}
+
+async fn security_group(moto: &Moto, vpc: &str, name: &str) -> String {
+    aws_sdk_ec2::Client::new(&moto.sdk().await)
+        .create_security_group()
+        .group_name(name)
+        .description("someone else's")
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string()
+}
+
 async fn elb(moto: &Moto) -> aws_sdk_elasticloadbalancingv2::Client {
     aws_sdk_elasticloadbalancingv2::Client::new(&moto.sdk().await)
 }
@@ -658,7 +681,7 @@ async fn an_https_stack_comes_up_in_one_apply_serves_two_services_and_goes_away(
 
     // destroy: all of it goes, the zone stays (it is the account's), and
     // nothing of the stack's is listed as kept.
-    let destroyed = run(&w, &["destroy", "-c", "web.yml", "--force"]).ok();
+    let destroyed = run(&w, &["destroy", "-c", "web.yml", "--yes"]).ok();
     assert!(!destroyed.stdout.contains(", kept"), "{}", destroyed.stdout);
     assert!(
         elb.describe_load_balancers()
@@ -720,20 +743,9 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
     zone(&moto, "example.com", None).await;
     let shop_zone = zone(&moto, "shop.example.com", None).await;
     let sdk = moto.sdk().await;
-    let ec2 = aws_sdk_ec2::Client::new(&sdk);
     let acm = aws_sdk_acm::Client::new(&sdk);
     let elb = elb(&moto).await;
-    let sg = ec2
-        .create_security_group()
-        .group_name("shared-alb")
-        .description("someone else's")
-        .vpc_id(&seed.vpc_id)
-        .send()
-        .await
-        .unwrap()
-        .group_id()
-        .unwrap()
-        .to_string();
+    let sg = security_group(&moto, &seed.vpc_id, "shared-alb").await;
     let theirs = elb
         .create_load_balancer()
         .name("shared")
@@ -869,7 +881,7 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
     moto.assert_no_mutations("a second apply on an adopted ALB");
 
     // destroy: ours goes, theirs stays as it was.
-    let destroyed = w.run(&["destroy", "-c", "shop.yml", "--force"]).ok();
+    let destroyed = w.run(&["destroy", "-c", "shop.yml", "--yes"]).ok();
     assert!(destroyed.stdout.contains("shared"), "{}", destroyed.stdout);
     let lbs = elb.describe_load_balancers().send().await.unwrap();
     assert_eq!(lbs.load_balancers().len(), 1);
@@ -1186,24 +1198,23 @@ async fn an_existing_dns_record_is_not_overwritten_unless_adopted() {
             .await
             .unwrap();
     }
-    let w = Workdir::new(Some(&moto));
-    let text =
-        std::fs::read_to_string(repo_root().join("tests/data/original/minimal-http.yml")).unwrap();
-    w.write("http.yml", &text);
+    let (w, text) = original_http(&moto);
 
-    let plan = w.run(&["plan", "-c", "http.yml"]);
-    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
-    assert!(
-        plan.stderr
-            .contains("dns record `http-test.example.com` already exists")
-            && plan.stderr.contains("route53.adopt: true"),
-        "{}",
-        plan.stderr
+    assert_refused(
+        &w,
+        &moto,
+        "http.yml",
+        &[
+            "dns record `http-test.example.com` already exists",
+            "route53.adopt: true",
+        ],
     );
-    moto.clear_calls();
     let refused = w.run(&["apply", "-c", "http.yml", "--force"]);
-    assert_eq!(refused.code, 2, "{}", refused.stderr);
-    assert_eq!(moto.count("ChangeResourceRecordSets"), 0);
+    assert_eq!(
+        refused.code, 2,
+        "--force does not override: {}",
+        refused.stderr
+    );
     for z in &zones {
         assert_eq!(
             alias_of(&moto, z, "http-test.example.com").await,
@@ -1248,4 +1259,83 @@ async fn an_existing_dns_record_is_not_overwritten_unless_adopted() {
     )
     .await;
     assert_eq!(pointed, after, "destroy left the adopted record");
+}
+
+/// "The only load balancer in the VPC" is used as the original did, but
+/// not when App::FargateStack's tag and its name say it is another app's:
+/// that is refused with the fix, and naming it with `alb.arn` shares it.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_apps_only_load_balancer_is_not_taken_silently() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    zone(&moto, "example.com", Some(&seed.vpc_id)).await;
+    push_image(&moto, "http-test", 'a').await;
+    let elb = elb(&moto).await;
+    let sg = security_group(&moto, &seed.vpc_id, "shop-alb-sg").await;
+    let theirs = elb
+        .create_load_balancer()
+        .name("shop-alb")
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal)
+        .set_subnets(Some(seed.private.clone()))
+        .security_groups(&sg)
+        .tags(
+            aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                .key("CreatedBy")
+                .value("FargateStack")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    elb.create_listener()
+        .load_balancer_arn(&theirs)
+        .port(80)
+        .protocol(ProtocolEnum::Http)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    FixedResponseActionConfig::builder()
+                        .status_code("404")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (w, text) = original_http(&moto);
+    moto.clear_calls();
+    let named = format!("alb.arn: {theirs}");
+    assert_refused(
+        &w,
+        &moto,
+        "http.yml",
+        &[
+            "shop-alb",
+            "was made by App::FargateStack for another app",
+            "alb.create: true",
+            &named,
+        ],
+    );
+
+    // Named, it is shared deliberately: used, never deleted.
+    w.write("http.yml", &format!("{text}alb:\n  arn: {theirs}\n"));
+    w.run(&["apply", "-c", "http.yml", "--yes"]).ok();
+    w.run(&["destroy", "-c", "http.yml", "--yes"]).ok();
+    let left = elb
+        .describe_load_balancers()
+        .load_balancer_arns(&theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        left.load_balancers().len(),
+        1,
+        "the shared load balancer stays"
+    );
 }

@@ -80,7 +80,7 @@ async fn a_missing_file_system_fails_the_plan_before_any_change() {
     copy_example(&w, "worker.yml");
     seed_secrets(&moto.sdk().await).await;
     moto.clear_calls();
-    let run = w.run(&["apply", "-c", "worker.yml", "--force"]);
+    let run = w.run(&["apply", "-c", "worker.yml", "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("`tasks.worker.efs.id`"),
@@ -103,7 +103,7 @@ async fn a_missing_secret_fails_the_plan_before_any_change() {
     copy_example(&w, "worker.yml");
     seed_file_system(&moto.sdk().await, &seed, &w).await;
     moto.clear_calls();
-    let run = w.run(&["apply", "-c", "worker.yml", "--force"]);
+    let run = w.run(&["apply", "-c", "worker.yml", "--yes"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("`tasks.worker.secrets`"),
@@ -263,7 +263,7 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
 
     // Converged: a second apply makes no mutating call.
     moto.clear_calls();
-    let again = w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    let again = w.run(&["apply", "-c", "worker.yml", "--yes"]).ok();
     assert!(again.stdout.contains("Nothing to do"), "{}", again.stdout);
     moto.assert_no_mutations("this run");
 
@@ -286,7 +286,7 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
     assert_eq!(step["action"], "update", "{step}");
     assert_eq!(step["changes"][0]["field"], "VisibilityTimeout");
     moto.clear_calls();
-    w.run(&["apply", "-c", "worker.yml", "--force"]).ok();
+    w.run(&["apply", "-c", "worker.yml", "--yes"]).ok();
     assert_eq!(moto.count("CreateQueue"), 0);
     assert_eq!(moto.count("SetQueueAttributes"), 1);
     assert_eq!(str_at(&w.yaml("worker.yml"), &["queue", "url"]), url);
@@ -343,7 +343,7 @@ async fn queue_dlq_secrets_efs_and_task_policy_converge() {
 
     // destroy removes both queues and the task policy with its role, and
     // keeps the bucket (it holds data).
-    let destroyed = w.run(&["destroy", "-c", "worker.yml", "--force"]).ok();
+    let destroyed = w.run(&["destroy", "-c", "worker.yml", "--yes"]).ok();
     assert!(
         destroyed.stdout.contains("a bucket holds data"),
         "{}",

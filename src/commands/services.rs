@@ -35,6 +35,7 @@ pub async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Service>> {
         .describe_services()
         .cluster(ctx.cluster())
         .services(name)
+        .include(aws_sdk_ecs::types::ServiceField::Tags)
         .send()
         .await
         .ctx("ecs DescribeServices")?;
@@ -45,10 +46,24 @@ pub async fn describe(ctx: &Ctx, name: &str) -> Result<Option<Service>> {
         .cloned())
 }
 
+/// The stack's service of that name: it must exist and be the stack's
+/// (tagged as this app's, or untagged and running the family the config
+/// records); someone else's service in the cluster is left as it is.
 async fn require(ctx: &Ctx, name: &str) -> Result<Service> {
-    describe(ctx, name).await?.ok_or_else(|| {
-        UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}{}`", ctx.cluster(), ctx.c)).into()
-    })
+    let service = describe(ctx, name).await?.ok_or_else(|| {
+        UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}{}`", ctx.cluster(), ctx.c))
+    })?;
+    let own =
+        crate::resources::service::ownership(&ctx.loaded.config, &ctx.spec.app, name, &service);
+    if let Some(why) = own.not_ours_because() {
+        return Err(UserError::new(format!(
+            "service `{name}` in cluster {} {why}, so it is left as it is; a service is this stack's when it carries the tags `fargate-stack:app={}` or runs the task definition family the config records under `tasks.{name}.arn`",
+            ctx.cluster(),
+            ctx.spec.app
+        ))
+        .into());
+    }
+    Ok(service)
 }
 
 fn event_ids(s: Option<&Service>) -> HashSet<String> {

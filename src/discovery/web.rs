@@ -233,7 +233,14 @@ async fn find_alb(
         let (tags, listeners) = tokio::try_join!(tags_of(aws, &alb.arn), listeners(aws, &alb.arn))?;
         Ok::<_, anyhow::Error>(Alb { tags, ..alb }).map(|a| (a, listeners))
     };
-    let owned = |alb: &Alb| ownership::of(Some(&alb.tags), app) == Ownership::Ours;
+    let whose = |alb: &Alb| {
+        let evidence = ownership::Evidence {
+            scoped: ownership::scoped_to(&alb.name, app),
+            recorded: false,
+        };
+        ownership::of(Some(&alb.tags), app, evidence)
+    };
+    let owned = |alb: &Alb| whose(alb).is_ours();
     match &web.source {
         AlbSource::Arn(arn) => {
             // The listeners are looked up beside the describe: one round.
@@ -292,12 +299,29 @@ async fn find_alb(
                 0 => Ok((None, false, vec![])),
                 1 => {
                     let alb = candidates.remove(0);
+                    let (alb, listeners) = with_details(alb).await?;
+                    // Found, not chosen: another app's load balancer is
+                    // shared only when the config names it.
+                    if let Some(why) = match whose(&alb) {
+                        own @ (Ownership::OtherStack(_) | Ownership::OtherApp) => {
+                            own.not_ours_because()
+                        }
+                        _ => None,
+                    } {
+                        return Err(UserError::new(format!(
+                            "{}: the only {} load balancer in {vpc_id}, {}, {why}; set `alb.create: true` (or pass --create-alb) for the stack's own, or `alb.arn: {}` to share it deliberately",
+                            config_path.display(),
+                            web.scheme.as_str(),
+                            alb.name,
+                            alb.arn
+                        ))
+                        .into());
+                    }
                     tracing::warn!(
                         "using the existing {} load balancer {} (the only one in {vpc_id}); set `alb.create: true` for one of the stack's own",
                         web.scheme.as_str(),
                         alb.name
                     );
-                    let (alb, listeners) = with_details(alb).await?;
                     let adopted = !owned(&alb);
                     Ok((Some(alb), adopted, listeners))
                 }

@@ -139,6 +139,13 @@ pub async fn observe(
     stack.nodes = nodes;
     stack.orphans = orphans;
     stack.current_digests = current_digests;
+    // What a config App::FargateStack wrote records is marked as recorded
+    // (evidence of ownership, weighed with the name by the planner).
+    for (address, id) in stack.recorded() {
+        if let Some(state) = observed.get_mut(&address).filter(|s| s.id == id) {
+            state.recorded = true;
+        }
+    }
     stack.observed = observed;
     Ok(stack)
 }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use super::stack::Stack;
 use crate::config::{self, Loaded, writeback::Update};
 use crate::plan::build::Observed;
-use crate::resources::{Address, Kind};
+use crate::resources::{Address, Kind, Ownership};
 use crate::settings::Settings;
 
 /// The discovered and created state, as config updates with the original's
@@ -56,8 +56,22 @@ pub fn state_updates_with(
         ));
     }
     let cx = stack.inputs();
+    let taken_over = stack.take_over();
     for n in &stack.nodes {
-        u.extend(n.address.kind.write_back(&cx, n, observed.get(&n.address)));
+        // Another stack's resource, or someone's that is not ours to change
+        // (a family another app registers into), is never recorded as this
+        // one's unless the config takes it over: its settings are, its IDs
+        // are not (create-service would deploy the recorded revision).
+        let state = observed.get(&n.address).filter(|_| {
+            let own = crate::plan::build::owner(n, &stack.nodes, observed, &stack.spec.app);
+            let not_ours = match own {
+                Some(Ownership::OtherStack(_) | Ownership::OtherApp) => true,
+                Some(Ownership::Adopted) => n.address.kind.adopted_is_not_ours_to_change(),
+                _ => false,
+            };
+            !not_ours || taken_over.contains(&n.address.to_string())
+        });
+        u.extend(n.address.kind.write_back(&cx, n, state));
     }
     for t in &stack.spec.tasks {
         // The original's recorded EFS keys, which the cache trusts.

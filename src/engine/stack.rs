@@ -44,7 +44,7 @@ impl Stack {
 
     /// What the config takes over: its `take_over` addresses, and with
     /// `route53.adopt` its domains' records.
-    fn take_over(&self) -> Vec<String> {
+    pub fn take_over(&self) -> Vec<String> {
         let mut out = self.spec.take_over.clone();
         if let Some(web) = self.spec.web.as_ref().filter(|w| w.adopt_records) {
             out.extend(web.domains().into_iter().map(|d| {
@@ -57,7 +57,6 @@ impl Stack {
     fn plan_context(&self) -> build::Context<'_> {
         build::Context {
             app: &self.spec.app,
-            recorded: self.recorded(),
             take_over: self.take_over(),
         }
     }
@@ -72,7 +71,13 @@ impl Stack {
             &self.plan_context(),
             self.spec.unhandled.clone(),
         );
-        build::add_orphans(&mut plan, &self.orphans, &self.observed, &self.spec.app);
+        build::add_orphans(
+            &mut plan,
+            &self.orphans,
+            &self.nodes,
+            &self.observed,
+            &self.spec.app,
+        );
         plan.prune = prune;
         plan.deferred = self.deferred.clone();
         plan.image_drift = self.image_drift();
@@ -81,7 +86,7 @@ impl Stack {
 
     /// Destroy's plan for these nodes: what is ours, each after what uses it.
     pub fn plan_destroy(&self, nodes: &[Node]) -> Plan {
-        build::destroy(nodes, &self.observed, &self.spec.app, &self.recorded())
+        build::destroy(nodes, &self.observed, &self.spec.app, &self.spec.take_over)
     }
 
     pub fn inputs(&self) -> Inputs<'_> {

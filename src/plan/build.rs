@@ -24,26 +24,27 @@ pub fn all_nodes(cx: &Inputs) -> Vec<Node> {
     Kind::ALL.iter().flat_map(|k| k.nodes(cx)).collect()
 }
 
-/// Who owns an existing resource: its tags; else, where the kind reads no
-/// tags, the node it belongs to (a policy, its role); else whether the
-/// config recorded this very resource as created by this stack.
-pub fn owner(
-    node: &Node,
-    observed: &Observed,
-    app: &str,
-    recorded: &BTreeMap<Address, String>,
-) -> Option<Ownership> {
+/// Who owns an existing resource: its tags and the config's records,
+/// weighed with whether it follows this app's naming (`Resource::scoped`);
+/// else, where the kind reads no tags, the node it belongs to (a policy,
+/// its role), found among `nodes`.
+pub fn owner(node: &Node, nodes: &[Node], observed: &Observed, app: &str) -> Option<Ownership> {
+    let judge = |node: &Node, state: &State| {
+        let scoped = node.address.kind.scoped(node, state, observed, app);
+        state.ownership(app, scoped)
+    };
     let state = observed.get(&node.address)?;
-    let mut own = state.ownership(app);
+    let mut own = judge(node, state);
     if own == Ownership::Unknown
-        && let Some(parent) = node.owner.as_ref().and_then(|a| observed.get(a))
+        && let Some(parent) = node.owner.as_ref()
+        && let Some(parent_state) = observed.get(parent)
     {
-        own = parent.ownership(app);
-    }
-    if matches!(own, Ownership::Adopted | Ownership::Unknown)
-        && recorded.get(&node.address) == Some(&state.id)
-    {
-        own = Ownership::Ours;
+        // A parent outside the graph (a service, for apply) is judged by its
+        // tags alone.
+        own = match nodes.iter().find(|n| &n.address == parent) {
+            Some(parent_node) => judge(parent_node, parent_state),
+            None => parent_state.ownership(app, false),
+        };
     }
     Some(own)
 }
@@ -52,14 +53,12 @@ pub fn owner(
 #[derive(Default)]
 pub struct Context<'a> {
     pub app: &'a str,
-    /// IDs the config recorded (see `owner`).
-    pub recorded: BTreeMap<Address, String>,
     /// Addresses the config takes over from another stack or a person.
     pub take_over: Vec<String>,
 }
 
 pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<String>) -> Plan {
-    let (app, recorded) = (cx.app, &cx.recorded);
+    let app = cx.app;
     let mut steps: Vec<Step> = Vec::new();
     let mut conflicts = Vec::new();
     for node in nodes {
@@ -92,14 +91,31 @@ pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<
             diff: None,
             task: node.task.clone(),
             depends_on: node.depends_on.clone(),
-            owner: owner(node, observed, app, recorded),
+            owner: owner(node, nodes, observed, app),
             pruned: false,
             taken_over_from: None,
             node: node.clone(),
             current: observed.get(&node.address).cloned(),
         };
         let step = match observed.get(&node.address) {
-            None => base(Action::Create, node.predicted.clone()),
+            None => {
+                let mut s = base(Action::Create, node.predicted.clone());
+                // A policy added to a role that is not the stack's changes
+                // that role: it is judged as the role.
+                if let Some(parent) = node.owner.as_ref().and_then(|a| observed.get(a).map(|_| a))
+                    && node.address.kind.part_of_owner()
+                    && let Some(parent_node) = nodes.iter().find(|n| &n.address == parent)
+                {
+                    s.owner = owner(parent_node, nodes, observed, app);
+                    if let Some(c) = refusal(&mut s, node, cx, Some(parent_node)) {
+                        conflicts.push(c);
+                    }
+                    if s.owner.as_ref().is_some_and(Ownership::is_ours) {
+                        s.owner = None;
+                    }
+                }
+                s
+            }
             Some(state) => match node.address.kind.diff(node, state) {
                 None => base(Action::Exists, state.id.clone()),
                 Some(d) => {
@@ -122,38 +138,8 @@ pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<
                         })
                         .collect();
                     s.diff = d.text;
-                    let address = node.address.to_string();
-                    let taken_over = cx.take_over.contains(&address);
-                    match &s.owner {
-                        Some(Ownership::OtherStack(other)) if taken_over => {
-                            s.taken_over_from = Some(format!("the stack `{other}`"));
-                        }
-                        Some(Ownership::OtherStack(other)) => conflicts.push(format!(
-                            "{} `{}` belongs to the stack `{other}`, not `{app}`; {} (or, to take it over, add `take_over: [{address}]` to the config)",
-                            node.address.kind.label(),
-                            node.name,
-                            node.address.kind.conflict_fix()
-                        )),
-                        Some(Ownership::Adopted)
-                            if node.address.kind.adopted_is_not_ours_to_change() =>
-                        {
-                            if taken_over {
-                                s.taken_over_from = Some("its owner".into());
-                            } else {
-                                conflicts.push(format!(
-                                    "{} `{}` already exists and is not this stack's ({}); {}",
-                                    node.address.kind.label(),
-                                    node.name,
-                                    s.changes
-                                        .iter()
-                                        .map(|c| format!("{} is {}", c.field, c.before))
-                                        .collect::<Vec<_>>()
-                                        .join(", "),
-                                    node.address.kind.conflict_fix()
-                                ));
-                            }
-                        }
-                        _ => {}
+                    if let Some(c) = refusal(&mut s, node, cx, None) {
+                        conflicts.push(c);
                     }
                     s
                 }
@@ -169,40 +155,159 @@ pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<
     }
 }
 
+/// Why a change to what the step's owner says is not the stack's is
+/// refused (a conflict), unless the config takes it over; then the step
+/// says whom it is taken from.
+fn refusal(s: &mut Step, node: &Node, cx: &Context, via: Option<&Node>) -> Option<String> {
+    let address = node.address.to_string();
+    let kind = node.address.kind;
+    let taken_over = cx.take_over.contains(&address);
+    let take_over_fix =
+        format!("(or, to take it over, add `take_over: [{address}]` to the config)");
+    let from = match s.owner.as_ref()? {
+        Ownership::OtherStack(other) => format!("the stack `{other}`"),
+        Ownership::OtherApp => "another App::FargateStack app".to_string(),
+        Ownership::Adopted if kind.adopted_is_not_ours_to_change() => "its owner".to_string(),
+        _ => return None,
+    };
+    if taken_over {
+        s.taken_over_from = Some(from);
+        return None;
+    }
+    let what = format!("{} `{}`", kind.label(), node.name);
+    let owner = s.owner.as_ref()?;
+    Some(match owner {
+        Ownership::OtherStack(_) | Ownership::OtherApp => format!(
+            "{what} {}, not `{}`; {} {take_over_fix}",
+            owner.not_ours_because().unwrap_or_default(),
+            cx.app,
+            kind.conflict_fix()
+        ),
+        _ if s.action == Action::Create => format!(
+            "{what} would be added to {}, which is not this stack's; {} {take_over_fix}",
+            via.map_or_else(String::new, |p| format!(
+                "the {} `{}`",
+                p.address.kind.label(),
+                p.name
+            )),
+            kind.conflict_fix()
+        ),
+        _ => {
+            const SHOWN: usize = 3;
+            let mut shown: Vec<String> = s
+                .changes
+                .iter()
+                .take(SHOWN)
+                .map(|c| format!("{} is {}", c.field, c.before))
+                .collect();
+            if s.changes.len() > SHOWN {
+                shown.push(format!(
+                    "and {} more difference(s)",
+                    s.changes.len() - SHOWN
+                ));
+            }
+            format!(
+                "{what} already exists and is not this stack's ({}); {}",
+                shown.join(", "),
+                kind.conflict_fix()
+            )
+        }
+    })
+}
+
 /// Deletes for what exists and is ours, each waiting for the deletes of
 /// what uses it (the graph reversed); what is not ours is kept, with why.
 /// Appends the deletion of the stack's orphans (resources it owns that the
 /// config no longer asks for), run only with `--prune`.
-pub fn add_orphans(plan: &mut Plan, orphans: &[Node], observed: &Observed, app: &str) {
+pub fn add_orphans(
+    plan: &mut Plan,
+    orphans: &[Node],
+    nodes: &[Node],
+    observed: &Observed,
+    app: &str,
+) {
     if orphans.is_empty() {
         return;
     }
-    let deletions = destroy(orphans, observed, app, &BTreeMap::new());
+    let deletions = destroy_among(orphans, nodes, observed, app, &[]);
     plan.steps.extend(deletions.steps.into_iter().map(|mut s| {
         s.pruned = true;
         s
     }));
 }
 
-pub fn destroy(
+/// `taken_over`: the config's `take_over` addresses, which destroy deletes
+/// as the stack's (what was taken over is the stack's now).
+pub fn destroy(nodes: &[Node], observed: &Observed, app: &str, taken_over: &[String]) -> Plan {
+    destroy_among(nodes, &[], observed, app, taken_over)
+}
+
+/// Destroy's steps for `nodes`, their owners found among them or `others`
+/// (an orphan's service is not an orphan).
+fn destroy_among(
     nodes: &[Node],
+    others: &[Node],
     observed: &Observed,
     app: &str,
-    recorded: &BTreeMap<Address, String>,
+    taken_over: &[String],
 ) -> Plan {
+    let everyone: Vec<Node> = nodes.iter().chain(others).cloned().collect();
     let mut steps = Vec::new();
     let mut kept = Vec::new();
+    let owner = |n: &Node, everyone: &[Node]| {
+        owner(n, everyone, observed, app).map(|o| {
+            if taken_over.contains(&n.address.to_string()) {
+                Ownership::Ours
+            } else {
+                o
+            }
+        })
+    };
+    let ours = |n: &Node| owner(n, &everyone).is_some_and(|o| o.is_ours());
+    // What someone else's resource that stays still uses stays with it
+    // (a cluster that holds another's service, the group its tasks use):
+    // deleting it would break theirs, and AWS refuses most such deletes.
+    let mut held: BTreeMap<&Address, String> = BTreeMap::new();
+    let mut holders: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| observed.contains_key(&n.address) && !ours(n))
+        .filter(|n| n.address.kind.kept_by_destroy().is_none())
+        .collect();
+    while let Some(holder) = holders.pop() {
+        for dep in &holder.depends_on {
+            if held.contains_key(dep) || !observed.contains_key(dep) {
+                continue;
+            }
+            held.insert(
+                dep,
+                format!(
+                    "still used by the {} `{}`, which stays",
+                    holder.address.kind.label(),
+                    holder.name
+                ),
+            );
+            holders.extend(nodes.iter().filter(|n| &n.address == dep));
+        }
+    }
     let deleting: BTreeSet<&Address> = nodes
         .iter()
         .filter(|n| n.address.kind.kept_by_destroy().is_none())
-        .filter(|n| owner(n, observed, app, recorded) == Some(Ownership::Ours))
+        .filter(|n| !held.contains_key(&n.address) && ours(n))
         .map(|n| &n.address)
         .collect();
     for node in nodes {
         let Some(state) = observed.get(&node.address) else {
             continue;
         };
-        let own = owner(node, observed, app, recorded).expect("exists");
+        let own = owner(node, &everyone).expect("exists");
+        if let Some(reason) = held.get(&node.address).filter(|_| own.is_ours()) {
+            kept.push(Kept {
+                address: node.address.clone(),
+                name: node.name.clone(),
+                reason: reason.clone(),
+            });
+            continue;
+        }
         if let Some(reason) = node.address.kind.kept_by_destroy() {
             kept.push(Kept {
                 address: node.address.clone(),
@@ -211,14 +316,7 @@ pub fn destroy(
             });
             continue;
         }
-        if own != Ownership::Ours {
-            let reason = match &own {
-                Ownership::OtherStack(o) => format!("belongs to the stack `{o}`"),
-                _ => {
-                    "not created by this stack (no fargate-stack tags, not recorded in the config)"
-                        .to_string()
-                }
-            };
+        if let Some(reason) = own.not_ours_because() {
             kept.push(Kept {
                 address: node.address.clone(),
                 name: node.name.clone(),
@@ -524,7 +622,7 @@ mod tests {
         // The log group was there before the stack: no tags, not recorded.
         o.get_mut(&addr(Kind::LogGroup, "main")).unwrap().tags = Some(BTreeMap::new());
         let nodes = all_nodes(&f.inputs());
-        let p = destroy(&nodes, &o, "demo", &BTreeMap::new());
+        let p = destroy(&nodes, &o, "demo", &[]);
         assert!(p.steps.iter().all(|s| s.action == Action::Delete));
         assert_eq!(p.kept.len(), 1);
         assert_eq!(p.kept[0].address, addr(Kind::LogGroup, "main"));
@@ -535,17 +633,74 @@ mod tests {
         assert!(pos("execution-policy/main") < pos("execution-role/main"));
         assert!(pos("service/web") < pos("cluster/main"));
         assert!(pos("service/web") < pos("security-group/main"));
-        // Recorded in the config as ours: deleted even without tags.
-        let lg = &o[&addr(Kind::LogGroup, "main")];
-        let recorded = BTreeMap::from([(addr(Kind::LogGroup, "main"), lg.id.clone())]);
-        let p = destroy(&nodes, &o, "demo", &recorded);
+        // Recorded in the config as ours, and named for the app: deleted
+        // even without tags.
+        o.get_mut(&addr(Kind::LogGroup, "main")).unwrap().recorded = true;
+        let p = destroy(&nodes, &o, "demo", &[]);
         assert!(p.kept.is_empty());
         // Nothing left: nothing to do.
         assert!(
-            destroy(&nodes, &Observed::new(), "demo", &BTreeMap::new())
+            destroy(&nodes, &Observed::new(), "demo", &[])
                 .steps
                 .is_empty()
         );
+    }
+
+    /// A config App::FargateStack wrote vouches only for what follows that
+    /// tool's naming for the app: a shared role it records is never
+    /// deleted, and nothing is added to it.
+    #[test]
+    fn a_recorded_shared_role_is_neither_deleted_nor_changed() {
+        let f =
+            Fixture::new(&DAEMON.replace("tasks:", "role:\n  name: ecsTaskExecutionRole\ntasks:"));
+        let mut o = f.converged();
+        let role = addr(Kind::ExecutionRole, "main");
+        let policy = addr(Kind::ExecutionPolicy, "main");
+        let r = o.get_mut(&role).unwrap();
+        r.tags = Some(BTreeMap::new());
+        r.recorded = true;
+        let p = destroy(&all_nodes(&f.inputs()), &o, "demo", &[]);
+        for a in [&role, &policy] {
+            assert!(
+                p.kept.iter().any(|k| &k.address == a),
+                "{a} kept: {:#?}",
+                p.kept
+            );
+            assert!(p.steps.iter().all(|s| &s.address != a));
+        }
+        // Its policy missing: adding it would change the shared role.
+        o.remove(&policy);
+        let p = f.plan(&o);
+        assert_eq!(p.conflicts.len(), 1, "{:#?}", p.conflicts);
+        assert!(
+            p.conflicts[0].contains("ecsTaskExecutionRole"),
+            "{}",
+            p.conflicts[0]
+        );
+        assert!(p.conflicts[0].contains("take_over: [execution-policy/main]"));
+    }
+
+    /// A family named after the task is this app's only when its revision
+    /// runs with this app's roles (or the tags say so).
+    #[test]
+    fn an_untagged_family_with_another_apps_roles_is_a_conflict() {
+        let f = Fixture::new(DAEMON);
+        let mut o = f.converged();
+        let a = addr(Kind::TaskDefinition, "web");
+        let s = o.get_mut(&a).unwrap();
+        s.tags = Some(BTreeMap::new());
+        s.recorded = true;
+        s.attributes["executionRoleArn"] = json!("arn:aws:iam::123456789012:role/FargateShopRole");
+        let p = f.plan(&o);
+        assert_eq!(p.conflicts.len(), 1, "{:#?}", p.conflicts);
+        assert!(p.conflicts[0].contains("family:"), "{}", p.conflicts[0]);
+        // With this app's roles and recorded (the original's), it is ours.
+        let s = o.get_mut(&a).unwrap();
+        s.attributes["executionRoleArn"] = json!("arn:aws:iam::123456789012:role/FargateDemoRole");
+        s.attributes["cpu"] = json!("4096");
+        let p = f.plan(&o);
+        assert!(p.conflicts.is_empty(), "{:#?}", p.conflicts);
+        assert_eq!(p.step(&a).unwrap().owner, Some(Ownership::Recorded));
     }
 
     #[test]

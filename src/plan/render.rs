@@ -89,6 +89,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
         let adopted = match (&s.owner, &s.taken_over_from) {
             (_, Some(other)) => style.yellow(&format!(" (taken over from {other})")),
             (Some(super::Ownership::Adopted), _) => style.yellow(" (not created by fargate-stack)"),
+            (Some(super::Ownership::Recorded), _) => {
+                style.yellow(" (untagged; the config records it as this stack's)")
+            }
             _ => String::new(),
         };
         let _ = writeln!(

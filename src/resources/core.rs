@@ -105,6 +105,9 @@ pub trait Resource {
     /// else's) is refused unless the config takes it over; otherwise such
     /// a change is shown as a change to an adopted resource.
     const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = false;
+    /// Whether making one changes the resource its node's `owner` names (an
+    /// inline policy is part of its role), so it is judged as that one.
+    const PART_OF_OWNER: bool = false;
     /// The Resource Groups Tagging API type under which this kind's
     /// resources are listed when looking for orphans.
     const ORPHAN_TYPE: Option<&'static str> = None;
@@ -142,6 +145,20 @@ pub trait Resource {
     /// rather than `old` (a task definition's newest revision).
     fn supersedes(_new: &State, _old: &State) -> bool {
         false
+    }
+
+    /// Whether what exists follows this app's naming, or is used by it:
+    /// what decides whether App::FargateStack's `CreatedBy=FargateStack`
+    /// tag and a config's records vouch for it. By default its name;
+    /// `observed` holds what exists at the other addresses (a rule is this
+    /// app's when its target is this app's cluster).
+    fn scoped(
+        node: &Node,
+        _state: &State,
+        _observed: &BTreeMap<Address, State>,
+        app: &str,
+    ) -> bool {
+        crate::ownership::scoped_to(&node.name, app)
     }
 }
 
@@ -342,6 +359,10 @@ pub struct State {
     /// Values recorded but never compared (a queue's URL).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub outputs: BTreeMap<String, String>,
+    /// The config records this very resource as the stack's (see
+    /// `ownership::Evidence`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
 }
 
 impl State {
@@ -351,6 +372,7 @@ impl State {
             tags,
             attributes: Value::Object(Default::default()),
             outputs: BTreeMap::new(),
+            recorded: false,
         }
     }
 
@@ -359,8 +381,17 @@ impl State {
         self
     }
 
-    pub fn ownership(&self, app: &str) -> Ownership {
-        crate::ownership::of(self.tags.as_ref(), app)
+    /// Whose it is by its tags and the config's records, its name taken
+    /// as scoped to the app (see `Resource::scoped` for the full judgement).
+    pub fn ownership(&self, app: &str, scoped: bool) -> Ownership {
+        crate::ownership::of(
+            self.tags.as_ref(),
+            app,
+            crate::ownership::Evidence {
+                scoped,
+                recorded: self.recorded,
+            },
+        )
     }
 }
 

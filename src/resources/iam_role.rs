@@ -480,6 +480,8 @@ macro_rules! role_kind {
         pub struct $name;
 
         impl Resource for $name {
+            const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = true;
+            const CONFLICT_FIX: &'static str = SHARED_ROLE_FIX;
             fn nodes(cx: &Inputs) -> Vec<Node> {
                 role_nodes(Kind::$name, cx)
             }
@@ -504,11 +506,18 @@ macro_rules! role_kind {
     };
 }
 
+/// A role the stack did not make may be shared (`ecsTaskExecutionRole`):
+/// its trust and its policies grant every task that uses it.
+const SHARED_ROLE_FIX: &str = "leave out the role's `name` (`role`, `task_role`, `events_role`) so the stack makes a role of its own";
+
 macro_rules! policy_kind {
     ($name:ident) => {
         pub struct $name;
 
         impl Resource for $name {
+            const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = true;
+            const PART_OF_OWNER: bool = true;
+            const CONFLICT_FIX: &'static str = SHARED_ROLE_FIX;
             fn nodes(cx: &Inputs) -> Vec<Node> {
                 policy_nodes(Kind::$name, cx)
             }

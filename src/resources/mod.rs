@@ -86,6 +86,24 @@ macro_rules! define_dispatch {
                 }
             }
 
+            pub fn scoped(
+                self,
+                node: &Node,
+                state: &State,
+                observed: &std::collections::BTreeMap<Address, State>,
+                app: &str,
+            ) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::scoped(node, state, observed, app),)*
+                }
+            }
+
+            pub fn part_of_owner(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$imp as Resource>::PART_OF_OWNER,)*
+                }
+            }
+
             pub fn orphan_type(self) -> Option<&'static str> {
                 match self {
                     $(Kind::$variant => <$imp as Resource>::ORPHAN_TYPE,)*

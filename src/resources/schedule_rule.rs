@@ -16,6 +16,22 @@ pub fn rule_name(task: &str) -> String {
 pub struct ScheduleRule;
 
 impl Resource for ScheduleRule {
+    /// Named after the task, not the app: a rule is this app's when it
+    /// targets this app's cluster.
+    fn scoped(
+        node: &Node,
+        _state: &State,
+        observed: &std::collections::BTreeMap<super::core::Address, State>,
+        app: &str,
+    ) -> bool {
+        let target = super::core::Address::new(Kind::ScheduleTarget, &node.address.key);
+        observed
+            .get(&target)
+            .and_then(|t| t.attributes["cluster"].as_str())
+            .and_then(|arn| arn.rsplit('/').next())
+            .is_some_and(|cluster| crate::ownership::scoped_to(cluster, app))
+    }
+
     fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
         let key = node.task.as_deref().unwrap_or_default();
         node.desired["schedule"]

@@ -4,13 +4,40 @@
 //! they use.
 
 use anyhow::Result;
-use aws_sdk_ecs::types::ServiceField;
+use aws_sdk_ecs::types::{Service as EcsService, ServiceField};
 
 use super::core::{Address, Inputs, Kind, Node, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::model::TaskType;
+use crate::config::model::{Config, TaskType};
+use crate::ownership::Ownership;
 
 pub struct Service;
+
+/// An untagged service (App::FargateStack's, or someone's) is this stack's
+/// only when it runs the family the config recorded for its task: its
+/// name and the config's records agree.
+fn runs_recorded_family(config: &Config, task: &str, s: &EcsService) -> bool {
+    let family = |arn: &str| super::task_definition::family_of(arn).map(str::to_string);
+    let recorded = config
+        .tasks
+        .get(task)
+        .and_then(|t| t.arn.as_deref())
+        .and_then(family);
+    recorded.is_some() && s.task_definition().and_then(family) == recorded
+}
+
+/// Whose a service found in the stack's cluster under a task's name is
+/// (for the commands that change one: it must be the stack's).
+pub fn ownership(config: &Config, app: &str, task: &str, s: &EcsService) -> Ownership {
+    crate::ownership::of(
+        super::cluster::tag_map(s.tags()).as_ref(),
+        app,
+        crate::ownership::Evidence {
+            scoped: true,
+            recorded: runs_recorded_family(config, task, s),
+        },
+    )
+}
 
 impl Resource for Service {
     /// Created by `create-service`, not by apply; destroy removes it first.
@@ -76,13 +103,25 @@ impl Resource for Service {
             .iter()
             .find(|s| s.status().is_some_and(|st| st != "INACTIVE"))
             .map(|s| {
-                // Services created before tags existed on them carry none:
-                // one in our own cluster with our task's name is ours.
-                let tags = super::cluster::tag_map(s.tags())
-                    .filter(|t| !t.is_empty())
-                    .or_else(|| super::core::tag_map(&cx.spec.app));
-                State::new(s.service_arn().unwrap_or_default(), tags)
+                let mut state = State::new(
+                    s.service_arn().unwrap_or_default(),
+                    super::cluster::tag_map(s.tags()),
+                );
+                state.recorded =
+                    runs_recorded_family(cx.config, node.task.as_deref().unwrap_or_default(), s);
+                state
             }))
+    }
+
+    /// Named after its task, in the stack's cluster: the name is the stack's;
+    /// the tags or the config's records say whether the service is.
+    fn scoped(
+        _node: &Node,
+        _state: &State,
+        _observed: &std::collections::BTreeMap<Address, State>,
+        _app: &str,
+    ) -> bool {
+        true
     }
 
     /// Scales to zero, deletes, and waits until ECS reports it gone.

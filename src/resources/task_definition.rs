@@ -274,6 +274,23 @@ impl Resource for TaskDefinition {
     const REPLACES_ON_UPDATE: bool = true;
     const CONFLICT_FIX: &'static str =
         "give this task its own family (`family:` under the task) or another app name";
+    /// A family is one app's: a new revision in someone else's family would
+    /// run their tasks with this app's roles on their next deploy.
+    const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = true;
+
+    /// A family is named after the task, not the app: a revision is this
+    /// app's when it runs with this app's execution role.
+    fn scoped(
+        _node: &Node,
+        state: &State,
+        _observed: &BTreeMap<Address, State>,
+        app: &str,
+    ) -> bool {
+        state.attributes["executionRoleArn"]
+            .as_str()
+            .and_then(|arn| arn.rsplit('/').next())
+            .is_some_and(|role| crate::ownership::scoped_to(role, app))
+    }
     const ORPHAN_TYPE: Option<&'static str> = Some("ecs:task-definition");
 
     /// A family the config no longer has; its newest revision stands for it.
@@ -396,14 +413,69 @@ impl Resource for TaskDefinition {
         .await
     }
 
-    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
-        for arn in active_revisions(aws, &node.name).await? {
+    /// Deregisters the family's revisions this stack registered, judged
+    /// one by one: tagged as this app's, or (in a family the config's
+    /// records vouch for) untagged and running with this app's roles.
+    /// Another app's revisions in the same family are kept, and named.
+    async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node, state: &State) -> Result<()> {
+        use futures::stream::{StreamExt, TryStreamExt};
+        let app = &cx.spec.app;
+        let vouched = state.recorded;
+        let judged: Vec<(String, bool)> =
+            futures::stream::iter(active_revisions(aws, &node.name).await?)
+                .map(|arn| async move {
+                    let out = aws
+                        .ecs
+                        .describe_task_definition()
+                        .task_definition(&arn)
+                        .include(TaskDefinitionField::Tags)
+                        .send()
+                        .await
+                        .ctx("ecs DescribeTaskDefinition")?;
+                    let revision = out
+                        .task_definition()
+                        .map(|td| state_of(td, out.tags()))
+                        .unwrap_or_else(|| State::new(&arn, None));
+                    let scoped = <TaskDefinition as Resource>::scoped(
+                        node,
+                        &revision,
+                        &BTreeMap::new(),
+                        app,
+                    );
+                    let own = crate::ownership::of(
+                        revision.tags.as_ref(),
+                        app,
+                        crate::ownership::Evidence {
+                            scoped,
+                            recorded: vouched,
+                        },
+                    );
+                    Ok::<_, anyhow::Error>((arn, own.is_ours()))
+                })
+                .buffer_unordered(8)
+                .try_collect()
+                .await?;
+        let (ours, theirs): (Vec<_>, Vec<_>) = judged.into_iter().partition(|(_, ours)| *ours);
+        for (arn, _) in ours {
             aws.ecs
                 .deregister_task_definition()
                 .task_definition(&arn)
                 .send()
                 .await
                 .ctx("ecs DeregisterTaskDefinition")?;
+        }
+        if !theirs.is_empty() {
+            let mut names: Vec<&str> = theirs
+                .iter()
+                .map(|(arn, _)| arn.rsplit('/').next().unwrap_or(arn))
+                .collect();
+            names.sort();
+            tracing::warn!(
+                "kept {} revision(s) of the family {} that this stack did not register: {}",
+                names.len(),
+                node.name,
+                names.join(", ")
+            );
         }
         Ok(())
     }

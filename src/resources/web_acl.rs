@@ -17,6 +17,8 @@ use crate::aws::{Aws, AwsResultExt};
 pub struct WebAcl;
 
 impl Resource for WebAcl {
+    const ADOPTED_IS_NOT_OURS_TO_CHANGE: bool = true;
+    const CONFLICT_FIX: &'static str = "name the stack's own web ACL with `alb.waf.name`";
     fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
         vec![
             Record::setting(&["alb", "waf", "name"], node.name.as_str()),
@@ -96,12 +98,8 @@ impl Resource for WebAcl {
         let groups = strings(&d["rules"]);
         let lb = d["load_balancer"].as_str().unwrap_or_default();
         let (arn, id) = match work.current {
+            // Changed only when ours or taken over: the planner refused the rest.
             Some(c) => {
-                if c.ownership(&cx.spec.app) != super::core::Ownership::Ours {
-                    anyhow::bail!(
-                        "web ACL {name} exists but was not created by this stack, so it is left as it is; name the stack's own with `alb.waf.name`"
-                    );
-                }
                 let id = c.outputs.get("id").cloned().unwrap_or_default();
                 if strings(&c.attributes["rules"]) != groups {
                     let result = aws

@@ -39,6 +39,88 @@ impl Drop for Moto {
     }
 }
 
+/// The operations that only read, by their meaning in the AWS API
+/// references (not by their names: `GetAuthorizationToken` issues a
+/// token but changes nothing, `ReceiveMessage` reads but hides a message).
+/// Reading a secret's value is a read, and the secrets tests assert that
+/// `GetSecretValue` and `GetParameter(s)` are never called at all.
+const READS: &[&str] = &[
+    "BatchGetImage",
+    "DescribeCertificate",
+    "DescribeClusters",
+    "DescribeFileSystems",
+    "DescribeImages",
+    "DescribeInternetGateways",
+    "DescribeListenerCertificates",
+    "DescribeListeners",
+    "DescribeLoadBalancerAttributes",
+    "DescribeLoadBalancers",
+    "DescribeLogGroups",
+    "DescribeLogStreams",
+    "DescribeMountTargetSecurityGroups",
+    "DescribeMountTargets",
+    "DescribeNatGateways",
+    "DescribeParameters",
+    "DescribeRepositories",
+    "DescribeRouteTables",
+    "DescribeRule",
+    "DescribeRules",
+    "DescribeScalableTargets",
+    "DescribeScalingPolicies",
+    "DescribeScheduledActions",
+    "DescribeSecret",
+    "DescribeSecurityGroups",
+    "DescribeServices",
+    "DescribeSubnets",
+    "DescribeTags",
+    "DescribeTargetGroupAttributes",
+    "DescribeTargetGroups",
+    "DescribeTargetHealth",
+    "DescribeTaskDefinition",
+    "DescribeTasks",
+    "DescribeVpcAttribute",
+    "DescribeVpcs",
+    "FilterLogEvents",
+    "GetAuthorizationToken",
+    "GetBucketLocation",
+    "GetBucketTagging",
+    "GetCallerIdentity",
+    "GetHostedZone",
+    "GetLogEvents",
+    "GetParameter",
+    "GetParameters",
+    "GetQueueAttributes",
+    "GetQueueUrl",
+    "GetResources",
+    "GetRole",
+    "GetRolePolicy",
+    "GetSecretValue",
+    "GetWebACL",
+    "GetWebACLForResource",
+    "HeadBucket",
+    "ListAttachedRolePolicies",
+    "ListCertificates",
+    "ListObjects",
+    "ListObjectsV2",
+    "ListQueueTags",
+    "ListClusters",
+    "ListHostedZones",
+    "ListHostedZonesByName",
+    "ListResourceRecordSets",
+    "ListRolePolicies",
+    "ListRuleNamesByTarget",
+    "ListRules",
+    "ListServices",
+    "ListTagsForCertificate",
+    "ListTagsForResource",
+    "ListTargetsByRule",
+    "ListTaskDefinitionFamilies",
+    "ListTaskDefinitions",
+    "ListTasks",
+    "ListWebACLs",
+    "LookupEvents",
+];
+
 /// The process that forks the tests' servers: moto imported once for the
 /// whole test binary instead of once per test (scripts/moto_server.py,
 /// `fork_server`). It ends when this binary exits and closes its stdin.
@@ -217,17 +299,14 @@ impl Moto {
         std::fs::write(&self.call_log, "").unwrap();
     }
 
+    /// Calls that change something: every operation not known to only read
+    /// (an operation missing from `READS` counts as a change, so a new read
+    /// the binary starts making fails a no-mutation check until it is
+    /// listed, rather than a new write passing it).
     pub fn mutating_calls(&self) -> Vec<String> {
         self.calls()
             .into_iter()
-            .filter(|c| {
-                let op = c.split_whitespace().nth(1).unwrap_or("");
-                ![
-                    "Describe", "List", "Get", "Head", "Filter", "Lookup", "BatchGet",
-                ]
-                .iter()
-                .any(|p| op.starts_with(p))
-            })
+            .filter(|c| !READS.contains(&c.split_whitespace().nth(1).unwrap_or("")))
             .collect()
     }
 
@@ -489,6 +568,21 @@ impl Workdir {
             stderr: String::from_utf8_lossy(&out.stderr).into(),
         }
     }
+}
+
+/// A conflict: `plan` exits 2 naming every one of `words` on stderr, and
+/// `apply --yes` then also exits 2 without a single mutating call.
+#[track_caller]
+pub fn assert_refused(w: &Workdir, moto: &Moto, config: &str, words: &[&str]) {
+    let plan = w.run(&["plan", "-c", config]);
+    assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
+    for word in words {
+        assert!(plan.stderr.contains(word), "`{word}` in:\n{}", plan.stderr);
+    }
+    moto.clear_calls();
+    let apply = w.run(&["apply", "-c", config, "--yes"]);
+    assert_eq!(apply.code, 2, "{}", apply.stderr);
+    moto.assert_no_mutations("a refused apply");
 }
 
 pub fn copy_example(w: &Workdir, example: &str) -> PathBuf {
