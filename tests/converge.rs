@@ -181,9 +181,11 @@ async fn ctrl_c_during_apply_finishes_what_is_in_flight_and_records_it() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    moto.wait_for_call("CreateRole");
-    // Let the steps that run beside it land, then interrupt.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Interrupt once the first wave of creates (run beside each other) has
+    // been sent.
+    for op in ["CreateRole", "CreateLogGroup", "CreateCluster", "CreateSecurityGroup"] {
+        moto.wait_for_call(op);
+    }
     interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -278,12 +278,14 @@ async fn run_task_timeout_subnets_and_bad_durations() {
         r.stderr
     );
     // Ctrl-C while waiting: exit 130, and the task is left running (said so).
+    moto.clear_calls();
     let child = w
         .command(&["run-task", "-c", "task.yml", "--poll-time", "100ms"])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Interrupted while it polls the task.
+    moto.wait_for_calls("DescribeTasks", 2);
     interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
@@ -475,6 +477,7 @@ async fn logs_windows_filters_and_follow() {
     );
 
     // --follow prints what arrives, and Ctrl-C ends it cleanly.
+    moto.clear_calls();
     let mut child = w
         .command(&[
             "logs",
@@ -490,7 +493,7 @@ async fn logs_windows_filters_and_follow() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    moto.wait_for_calls("FilterLogEvents", 1);
     let later = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
@@ -508,7 +511,9 @@ async fn logs_windows_filters_and_follow() {
         .send()
         .await
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Two polls after it arrived: the second one has certainly read it.
+    let polls = moto.count("FilterLogEvents");
+    moto.wait_for_calls("FilterLogEvents", polls + 2);
     interrupt(child.id());
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while child.try_wait().unwrap().is_none() {

@@ -101,8 +101,8 @@ fn ctrl_c_while_run_task_is_in_flight_still_reports_the_task() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // Its answer is held back: RunTask is in flight from here on.
     moto.wait_for_call("RunTask");
-    std::thread::sleep(Duration::from_millis(200));
     interrupt(child.id());
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::process::Stdio;
-use std::time::Duration;
 
 use crate::support::*;
 
@@ -183,22 +182,22 @@ fn a_second_command_on_the_same_config_waits_for_the_first() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    // It says it waits, and does: still running once it has said so.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    while !said.contains("waiting for another fargate-stack command") {
+        let mut line = String::new();
+        assert!(
+            std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0,
+            "plan ended without waiting: {said}"
+        );
+        said.push_str(&line);
+    }
     assert!(child.try_wait().unwrap().is_none(), "plan did not wait");
     lock.unlock().unwrap();
     let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(status.success(), "{err}");
-    assert!(
-        err.contains("waiting for another fargate-stack command"),
-        "{err}"
-    );
+    stderr.read_to_string(&mut said).unwrap();
+    assert!(status.success(), "{said}");
 }
 
 /// An untagged service in the stack's cluster under a task's name, as a

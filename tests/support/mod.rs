@@ -400,9 +400,15 @@ impl Moto {
 
     /// Waits until the server has received `operation` (at most 30 s).
     pub fn wait_for_call(&self, operation: &str) {
+        self.wait_for_calls(operation, 1);
+    }
+
+    /// Waits until the server has received `operation` `n` times since the
+    /// last `clear_calls` (at most 30 s): a command that polls has polled.
+    pub fn wait_for_calls(&self, operation: &str, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while self.count(operation) == 0 {
-            assert!(Instant::now() < deadline, "no {operation} call arrived");
+        while self.count(operation) < n {
+            assert!(Instant::now() < deadline, "{n} {operation} call(s) did not arrive");
             std::thread::sleep(Duration::from_millis(5));
         }
     }
