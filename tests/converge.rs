@@ -183,7 +183,12 @@ async fn ctrl_c_during_apply_finishes_what_is_in_flight_and_records_it() {
         .unwrap();
     // Interrupt once the first wave of creates (run beside each other) has
     // been sent.
-    for op in ["CreateRole", "CreateLogGroup", "CreateCluster", "CreateSecurityGroup"] {
+    for op in [
+        "CreateRole",
+        "CreateLogGroup",
+        "CreateCluster",
+        "CreateSecurityGroup",
+    ] {
         moto.wait_for_call(op);
     }
     interrupt(child.id());

@@ -217,3 +217,147 @@ fn deleting_the_only_task_needs_destroy_or_force() {
     // Only the task's own resources went: the cluster stays recorded.
     assert!(!str_at(&cfg, &["cluster", "arn"]).is_empty());
 }
+
+/// Everything a test can list in the emulator's account, as names.
+async fn inventory(moto: &Moto) -> std::collections::BTreeSet<String> {
+    let sdk = moto.sdk().await;
+    let (iam, logs, ec2, ecs) = (
+        aws_sdk_iam::Client::new(&sdk),
+        aws_sdk_cloudwatchlogs::Client::new(&sdk),
+        aws_sdk_ec2::Client::new(&sdk),
+        aws_sdk_ecs::Client::new(&sdk),
+    );
+    let mut out = std::collections::BTreeSet::new();
+    for role in iam.list_roles().send().await.unwrap().roles() {
+        out.insert(format!("role {}", role.role_name()));
+        let inline = iam
+            .list_role_policies()
+            .role_name(role.role_name())
+            .send()
+            .await
+            .unwrap();
+        for p in inline.policy_names() {
+            out.insert(format!("policy {}/{p}", role.role_name()));
+        }
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name(role.role_name())
+            .send()
+            .await
+            .unwrap();
+        for p in attached.attached_policies() {
+            out.insert(format!(
+                "attached {}/{}",
+                role.role_name(),
+                p.policy_name().unwrap()
+            ));
+        }
+    }
+    for g in logs
+        .describe_log_groups()
+        .send()
+        .await
+        .unwrap()
+        .log_groups()
+    {
+        out.insert(format!("log group {}", g.log_group_name().unwrap()));
+    }
+    for g in ec2
+        .describe_security_groups()
+        .send()
+        .await
+        .unwrap()
+        .security_groups()
+    {
+        out.insert(format!("security group {}", g.group_name().unwrap()));
+    }
+    for c in ecs.list_clusters().send().await.unwrap().cluster_arns() {
+        let described = ecs.describe_clusters().clusters(c).send().await.unwrap();
+        if described.clusters()[0].status() == Some("ACTIVE") {
+            out.insert(format!("cluster {c}"));
+        }
+    }
+    let defs = ecs
+        .list_task_definitions()
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    for d in defs.task_definition_arns() {
+        out.insert(format!("task definition {d}"));
+    }
+    out
+}
+
+/// Two apps in one account, each with a task `worker` (the second gets its
+/// own family, as the conflict says), and resources made by hand: destroy
+/// of one removes exactly what that stack made.
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_on_a_shared_account_removes_exactly_what_the_stack_made() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    let text = std::fs::read_to_string(copy_example(&w, "daemon.yml")).unwrap();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+
+    let other = text.replace("name: hello-daemon", "name: other-daemon");
+    w.write("other.yml", &other);
+    assert_refused(
+        &w,
+        &moto,
+        "other.yml",
+        &["belongs to the stack `hello-daemon`", "family:"],
+    );
+    w.write(
+        "other.yml",
+        &other.replace(
+            "    type: daemon\n",
+            "    type: daemon\n    family: other-worker\n",
+        ),
+    );
+    w.run(&["apply", "-c", "other.yml", "--yes"]).ok();
+
+    // Made by hand, beside both.
+    let sdk = moto.sdk().await;
+    aws_sdk_cloudwatchlogs::Client::new(&sdk)
+        .create_log_group()
+        .log_group_name("/hand/made")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_ec2::Client::new(&sdk)
+        .create_security_group()
+        .group_name("hand-made")
+        .description("by hand")
+        .vpc_id(&seed.vpc_id)
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_iam::Client::new(&sdk)
+        .create_role()
+        .role_name("HandMadeRole")
+        .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .send()
+        .await
+        .unwrap();
+
+    let before = inventory(&moto).await;
+    let made_by_hello = |item: &String| {
+        item.contains("hello-daemon")
+            || item.contains("HelloDaemon")
+            || item.contains("task-definition/worker:")
+    };
+    let expected: std::collections::BTreeSet<String> = before
+        .iter()
+        .filter(|i| made_by_hello(i))
+        .cloned()
+        .collect();
+    assert_eq!(expected.len(), 7, "{expected:#?}");
+    assert!(before.iter().any(|i| i.contains("other-daemon")));
+
+    w.run(&["destroy", "-c", "daemon.yml", "--yes"]).ok();
+    let after = inventory(&moto).await;
+    let removed: std::collections::BTreeSet<String> = before.difference(&after).cloned().collect();
+    assert_eq!(removed, expected, "removed exactly the stack's own");
+    assert!(after.is_subset(&before), "destroy made nothing");
+}

@@ -408,7 +408,10 @@ impl Moto {
     pub fn wait_for_calls(&self, operation: &str, n: usize) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while self.count(operation) < n {
-            assert!(Instant::now() < deadline, "{n} {operation} call(s) did not arrive");
+            assert!(
+                Instant::now() < deadline,
+                "{n} {operation} call(s) did not arrive"
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
