@@ -21,6 +21,7 @@ pub struct Fixture {
     pub secrets: BTreeMap<String, crate::discovery::secrets::Resolved>,
     pub file_systems: BTreeMap<String, crate::discovery::efs::FileSystem>,
     pub web: WebFound,
+    pub observing: crate::resources::Observing,
 }
 
 impl Fixture {
@@ -65,6 +66,7 @@ impl Fixture {
             secrets: BTreeMap::new(),
             file_systems: BTreeMap::new(),
             web: Default::default(),
+            observing: Default::default(),
         }
     }
 
@@ -110,6 +112,7 @@ impl Fixture {
             secrets: &self.secrets,
             file_systems: &self.file_systems,
             web: &self.web,
+            observing: &self.observing,
         }
     }
 }

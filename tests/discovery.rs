@@ -121,3 +121,45 @@ fn cache_skips_discovery_and_no_cache_redoes_it() {
         "{calls:?}"
     );
 }
+
+/// An image resolved from the account's ECR never silently becomes the
+/// public image of the same name (another publisher) once its repository
+/// is gone: plan and apply stop with the fix, verify fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ecr_image_whose_repository_is_gone_never_turns_public() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    w.run(&["apply", "-c", "daemon.yml", "--yes", "--no-cache"])
+        .ok();
+    assert!(!str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "image_digest"]).is_empty());
+    aws_sdk_ecr::Client::new(&moto.sdk().await)
+        .delete_repository()
+        .repository_name("helloworld")
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    moto.clear_calls();
+    for command in ["plan", "apply"] {
+        let run = w.run(&[command, "-c", "daemon.yml", "--yes", "--no-cache"]);
+        assert_eq!(run.code, 2, "{command}: {}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("the ECR repository `helloworld`")
+                && run.stderr.contains("docker.io/library/helloworld"),
+            "{}",
+            run.stderr
+        );
+    }
+    moto.assert_no_mutations("plan and apply with the repository gone");
+    let verify = w.run(&["verify", "-c", "daemon.yml", "--no-cache"]);
+    assert_ne!(verify.code, 0, "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains("repository is gone")
+            || verify.stderr.contains("repository is gone"),
+        "{}\n{}",
+        verify.stdout,
+        verify.stderr
+    );
+}

@@ -34,6 +34,34 @@ async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
         .to_string()
 }
 
+/// One change to a record set, as a person would make it.
+async fn change_record(
+    moto: &Moto,
+    zone: &str,
+    action: aws_sdk_route53::types::ChangeAction,
+    record: aws_sdk_route53::types::ResourceRecordSet,
+) {
+    use aws_sdk_route53::types::{Change, ChangeBatch};
+    aws_sdk_route53::Client::new(&moto.sdk().await)
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(action)
+                        .resource_record_set(record)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A workdir with the original's minimal http config as `http.yml`.
 fn original_http(moto: &Moto) -> (Workdir, String) {
     let w = Workdir::new(Some(moto));
@@ -1029,6 +1057,40 @@ async fn a_pending_certificate_times_out_clearly_and_a_rerun_finishes() {
     moto.clear_calls();
     w.run(&["apply", "-c", "site.yml", "--yes"]).ok();
     moto.assert_no_mutations("an apply after the certificate was issued");
+
+    // ACM renews only while the validation record is there: an issued
+    // certificate whose record was removed gets it back.
+    let cname = || async {
+        r53.list_resource_record_sets()
+            .hosted_zone_id(&zone_id)
+            .send()
+            .await
+            .unwrap()
+            .resource_record_sets()
+            .iter()
+            .find(|r| *r.r#type() == RrType::Cname && r.name().ends_with("site.example.com."))
+            .cloned()
+    };
+    let record = cname().await.expect("the validation record");
+    change_record(
+        &moto,
+        &zone_id,
+        aws_sdk_route53::types::ChangeAction::Delete,
+        record,
+    )
+    .await;
+    let plan = w.run(&["plan", "-c", "site.yml"]).ok();
+    assert!(
+        plan.stdout
+            .contains("validation_record: missing -> in the zone"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "site.yml", "--yes"]).ok();
+    assert!(cname().await.is_some(), "the validation record is back");
+    moto.clear_calls();
+    w.run(&["apply", "-c", "site.yml", "--yes"]).ok();
+    moto.assert_no_mutations("an apply after the record was restored");
 }
 
 /// The original's own http/https examples plan and apply unchanged, given
@@ -1155,9 +1217,7 @@ async fn list_zones_shows_the_zone_and_its_parents() {
 /// and destroy leaves it.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_existing_dns_record_is_not_overwritten_unless_adopted() {
-    use aws_sdk_route53::types::{
-        Change, ChangeAction, ChangeBatch, ResourceRecord, ResourceRecordSet,
-    };
+    use aws_sdk_route53::types::{ChangeAction, ResourceRecord, ResourceRecordSet};
     let moto = Moto::start();
     let seed = moto.seed("eligible");
     push_image(&moto, "http-test", 'a').await;
@@ -1165,38 +1225,20 @@ async fn an_existing_dns_record_is_not_overwritten_unless_adopted() {
         zone(&moto, "example.com", None).await,
         zone(&moto, "example.com", Some(&seed.vpc_id)).await,
     ];
-    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
     for z in &zones {
-        r53.change_resource_record_sets()
-            .hosted_zone_id(z)
-            .change_batch(
-                ChangeBatch::builder()
-                    .changes(
-                        Change::builder()
-                            .action(ChangeAction::Create)
-                            .resource_record_set(
-                                ResourceRecordSet::builder()
-                                    .name("http-test.example.com")
-                                    .r#type(RrType::A)
-                                    .ttl(60)
-                                    .resource_records(
-                                        ResourceRecord::builder()
-                                            .value("192.0.2.7")
-                                            .build()
-                                            .unwrap(),
-                                    )
-                                    .build()
-                                    .unwrap(),
-                            )
-                            .build()
-                            .unwrap(),
-                    )
+        let record = ResourceRecordSet::builder()
+            .name("http-test.example.com")
+            .r#type(RrType::A)
+            .ttl(60)
+            .resource_records(
+                ResourceRecord::builder()
+                    .value("192.0.2.7")
                     .build()
                     .unwrap(),
             )
-            .send()
-            .await
+            .build()
             .unwrap();
+        change_record(&moto, z, ChangeAction::Create, record).await;
     }
     let (w, text) = original_http(&moto);
 

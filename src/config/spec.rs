@@ -80,6 +80,10 @@ pub struct ImageRef {
     pub repository: String,
     pub tag: Option<String>,
     pub digest: Option<String>,
+    /// The config records a digest for it from the account's ECR (it was
+    /// resolved there), so it must stay there: never a public image of the
+    /// same name from another publisher.
+    pub from_ecr: bool,
 }
 
 impl ImageRef {
@@ -108,6 +112,7 @@ impl ImageRef {
             repository,
             tag,
             digest,
+            from_ecr: false,
         }
     }
 
@@ -864,7 +869,10 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             kind,
             name: t.name.clone().unwrap_or_else(|| key.clone()),
             family,
-            image: ImageRef::parse(image),
+            image: ImageRef {
+                from_ecr: t.image_digest.is_some(),
+                ..ImageRef::parse(image)
+            },
             cpu,
             memory,
             size,

@@ -95,6 +95,13 @@ pub async fn resolve(
             let digest = out.image_details().first().and_then(|d| d.image_digest()).map(str::to_string);
             Ok(ResolvedImage { uri, digest, repository_arn })
         }
+        Err(e) if code_of(&e) == Some("RepositoryNotFoundException") && image.from_ecr => {
+            Err(UserError::new(format!(
+                "image `{}` was resolved from the ECR repository `{}` in {} {} (the config records its digest under `image_digest`), and that repository is gone; push the image again, or, to use a public image of that name instead, write its full name (`docker.io/library/{}`) and remove `image_digest`",
+                image.written, image.repository, id.account, id.region, image.repository
+            ))
+            .into())
+        }
         Err(e) if code_of(&e) == Some("RepositoryNotFoundException") && image.registry.is_none() => {
             tracing::warn!(
                 "image `{}` is not an ECR repository in {} {}; using it as a public image",

@@ -28,12 +28,6 @@ pub struct WebFound {
     /// domain -> an ACM certificate covering it.
     pub certificates: BTreeMap<String, String>,
     pub vpc_cidr: Option<String>,
-    /// The main listener's rules and certificates, read once by the first
-    /// node that observes them (every service's rule and every domain's SNI
-    /// entry looks in the same lists; the nodes observe concurrently).
-    pub listener_rules: tokio::sync::OnceCell<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>>,
-    pub listener_certificates:
-        tokio::sync::OnceCell<Vec<aws_sdk_elasticloadbalancingv2::types::Certificate>>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,7 +141,6 @@ pub async fn discover(
         zones,
         certificates,
         vpc_cidr,
-        ..WebFound::default()
     })
 }
 

@@ -216,8 +216,24 @@ pub async fn gather(
         .await?;
         Ok((network, found))
     };
-    let (images, (network, web), secrets, file_systems) =
-        tokio::try_join!(images_fut, network_and_web, secrets_fut, efs_fut)?;
+    let found = tokio::try_join!(images_fut, network_and_web, secrets_fut, efs_fut);
+    let account_check = caller.map(|caller| AccountCheck {
+        caller,
+        recorded: recorded_account,
+        config_path: loaded.path.clone(),
+        credentials,
+    });
+    let (images, (network, web), secrets, file_systems) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            // Another account's credentials explain whatever discovery
+            // could not find there (an image, a subnet): that comes first.
+            if let Some(check) = account_check {
+                check.finish().await?;
+            }
+            return Err(e);
+        }
+    };
     Ok(Facts {
         id,
         network,
@@ -226,11 +242,6 @@ pub async fn gather(
         file_systems,
         web,
         known_digest,
-        account_check: caller.map(|caller| AccountCheck {
-            caller,
-            recorded: recorded_account,
-            config_path: loaded.path.clone(),
-            credentials,
-        }),
+        account_check,
     })
 }

@@ -34,6 +34,7 @@ pub async fn observe(
         secrets: facts.secrets,
         file_systems: facts.file_systems,
         web: facts.web,
+        observing: Default::default(),
         nodes: vec![],
         orphans: vec![],
         deferred: vec![],
@@ -102,8 +103,18 @@ pub async fn observe(
                 .collect::<BTreeMap<String, String>>(),
         )
     };
-    let (observed, orphans, current_digests) =
-        tokio::try_join!(futures::future::try_join_all(observations), orphans, drift)?;
+    let found = tokio::try_join!(futures::future::try_join_all(observations), orphans, drift);
+    // Another account's credentials explain whatever could not be read
+    // there: that is said first.
+    let (observed, orphans, current_digests) = match found {
+        Ok(found) => found,
+        Err(e) => {
+            if let Some(check) = account_check {
+                check.finish().await?;
+            }
+            return Err(e);
+        }
+    };
     let mut observed: Observed = observed
         .into_iter()
         .filter_map(|(a, s)| Some((a, s?)))

@@ -24,6 +24,8 @@ pub struct Stack {
     pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
     pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
     pub web: discovery::web::WebFound,
+    /// The observe pass's shared reads (see `Observing`).
+    pub observing: crate::resources::Observing,
     pub nodes: Vec<Node>,
     /// Resources the stack owns that the config no longer asks for.
     pub orphans: Vec<Node>,
@@ -99,6 +101,7 @@ impl Stack {
             secrets: &self.secrets,
             file_systems: &self.file_systems,
             web: &self.web,
+            observing: &self.observing,
         }
     }
 

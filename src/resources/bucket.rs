@@ -95,13 +95,18 @@ pub fn statements(cx: &Inputs) -> Vec<Value> {
         return vec![];
     };
     let bucket = arn(&b.name);
-    let objects: Vec<String> = if b.prefixes.is_empty() {
+    // A path is a folder: `exports` grants `exports/...`, never
+    // `exports-old/...` (a bare `exports*` would).
+    let folders: Vec<&str> = b
+        .prefixes
+        .iter()
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let objects: Vec<String> = if folders.is_empty() {
         vec![format!("{bucket}/*")]
     } else {
-        b.prefixes
-            .iter()
-            .map(|p| format!("{bucket}/{p}*"))
-            .collect()
+        folders.iter().map(|p| format!("{bucket}/{p}/*")).collect()
     };
     let mut actions = vec!["s3:GetObject"];
     if !b.readonly {
@@ -113,8 +118,11 @@ pub fn statements(cx: &Inputs) -> Vec<Value> {
         "Action": ["s3:ListBucket"],
         "Resource": [bucket],
     });
-    if !b.prefixes.is_empty() {
-        let prefixes: Vec<String> = b.prefixes.iter().map(|p| format!("{p}*")).collect();
+    if !folders.is_empty() {
+        let prefixes: Vec<String> = folders
+            .iter()
+            .flat_map(|p| [format!("{p}/"), format!("{p}/*")])
+            .collect();
         list["Condition"] = json!({ "StringLike": { "s3:prefix": prefixes } });
     }
     vec![
@@ -126,4 +134,26 @@ pub fn statements(cx: &Inputs) -> Vec<Value> {
         }),
         list,
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fixture::Fixture;
+
+    /// `paths: [/exports]` is the folder `exports/`: not `exports-old/`.
+    #[test]
+    fn a_path_grants_its_folder_only() {
+        let f = Fixture::new(
+            "app:\n  name: demo\nbucket:\n  name: ledger\n  paths: [/exports, /in/]\ntasks:\n  job:\n    type: task\n    image: helloworld\n",
+        );
+        let s = super::statements(&f.inputs());
+        assert_eq!(
+            s[0]["Resource"],
+            serde_json::json!(["arn:aws:s3:::ledger/exports/*", "arn:aws:s3:::ledger/in/*"])
+        );
+        assert_eq!(
+            s[1]["Condition"]["StringLike"]["s3:prefix"],
+            serde_json::json!(["exports/", "exports/*", "in/", "in/*"])
+        );
+    }
 }

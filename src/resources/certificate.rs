@@ -18,6 +18,7 @@ use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt};
 
 pub const ISSUED: &str = "ISSUED";
+const IN_ZONE: &str = "in the zone";
 
 pub struct Certificate;
 
@@ -46,7 +47,9 @@ impl Resource for Certificate {
             .map(|(i, domain)| {
                 let mut n = Node::new(Kind::Certificate, domain, domain);
                 n.predicted = format!("(a new certificate for {domain})");
-                n.desired = json!({ "status": ISSUED });
+                // ACM renews a DNS-validated certificate only while its
+                // validation record is in the zone: it is part of the state.
+                n.desired = json!({ "status": ISSUED, "validation_record": IN_ZONE });
                 // The first domain's is the listener's own: it stays while the
                 // listener does.
                 if i > 0 || cx.web.adopted {
@@ -88,9 +91,24 @@ impl Resource for Certificate {
                 })
                 .collect()
         });
-        Ok(Some(
-            State::new(arn.clone(), tags).with(json!({ "status": d.status })),
-        ))
+        let ours = tags
+            .as_ref()
+            .and_then(|t: &std::collections::BTreeMap<String, String>| t.get(super::core::APP_TAG))
+            .is_some_and(|app| *app == cx.spec.app);
+        // Another's certificate is theirs to keep valid: not looked at.
+        let record = match (ours, &d.record, cx.web.zones.get(&node.name)) {
+            (true, Some((name, value)), Some(zone)) => {
+                if validation_in_zone(aws, &zone.id, name, value).await? {
+                    IN_ZONE
+                } else {
+                    "missing"
+                }
+            }
+            _ => IN_ZONE,
+        };
+        Ok(Some(State::new(arn.clone(), tags).with(
+            json!({ "status": d.status, "validation_record": record }),
+        )))
     }
 
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
@@ -138,19 +156,21 @@ impl Resource for Certificate {
             let d = describe(aws, &arn)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("certificate {arn} disappeared while validating"))?;
+            // Upserted even when it is issued: renewal needs the record.
+            if !upserted && let Some((name, value)) = &d.record {
+                upsert_validation(aws, &zone.id, name, value).await?;
+                upserted = true;
+            }
             if d.status == ISSUED {
                 tracing::info!("certificate for {domain} is issued");
-                return Ok(State::new(arn, tags).with(json!({ "status": ISSUED })));
+                return Ok(State::new(arn, tags)
+                    .with(json!({ "status": ISSUED, "validation_record": IN_ZONE })));
             }
             if d.status != "PENDING_VALIDATION" {
                 anyhow::bail!(
                     "certificate {arn} for {domain} is {}; delete it in ACM and apply again to request a new one",
                     d.status
                 );
-            }
-            if !upserted && let Some((name, value)) = &d.record {
-                upsert_validation(aws, &zone.id, name, value).await?;
-                upserted = true;
             }
             if started.elapsed() >= limit {
                 anyhow::bail!(
@@ -241,6 +261,29 @@ async fn describe(aws: &Aws, arn: &str) -> Result<Option<Described>> {
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
         record,
+    }))
+}
+
+/// Whether the validation CNAME is in the zone with its value.
+async fn validation_in_zone(aws: &Aws, zone: &str, name: &str, value: &str) -> Result<bool> {
+    let out = aws
+        .route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name(name)
+        .start_record_type(RrType::Cname)
+        .max_items(1)
+        .send()
+        .await
+        .ctx("route53 ListResourceRecordSets")?;
+    let same = |a: &str, b: &str| {
+        a.trim_end_matches('.')
+            .eq_ignore_ascii_case(b.trim_end_matches('.'))
+    };
+    Ok(out.resource_record_sets().iter().any(|r| {
+        same(r.name(), name)
+            && *r.r#type() == RrType::Cname
+            && r.resource_records().iter().any(|v| same(v.value(), value))
     }))
 }
 

@@ -296,6 +296,18 @@ pub struct Inputs<'a> {
     /// The load balancer, zones and certificates found (empty without web
     /// services).
     pub web: &'a crate::discovery::web::WebFound,
+    /// What observing reads once and the nodes share.
+    pub observing: &'a Observing,
+}
+
+/// Lists several nodes look in, read once by the first node that observes
+/// them: the main listener's rules (every service's rule) and its
+/// certificates (every domain's SNI entry). The nodes observe concurrently.
+#[derive(Default)]
+pub struct Observing {
+    pub listener_rules: tokio::sync::OnceCell<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>>,
+    pub listener_certificates:
+        tokio::sync::OnceCell<Vec<aws_sdk_elasticloadbalancingv2::types::Certificate>>,
 }
 
 /// One resource the config asks for.

@@ -195,7 +195,9 @@ pub fn events_policy(cx: &Inputs) -> Value {
                 "Resource": [
                     role_arn(cx.id, &cx.spec.execution_role),
                     role_arn(cx.id, &cx.spec.task_role)
-                ]
+                ],
+                // Only to ECS's tasks, not to any service that takes a role.
+                "Condition": { "StringEquals": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }
             },
             {
                 "Sid": "TagStartedTasks",

@@ -47,7 +47,7 @@ impl Resource for ListenerCertificate {
             return Ok(None);
         };
         let all = cx
-            .web
+            .observing
             .listener_certificates
             .get_or_try_init(|| async {
                 let out = aws

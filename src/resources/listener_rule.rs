@@ -69,7 +69,7 @@ impl Resource for ListenerRule {
             .into_iter()
             .collect();
         let all = cx
-            .web
+            .observing
             .listener_rules
             .get_or_try_init(|| rules(aws, &listener.arn))
             .await?;

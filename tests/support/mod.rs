@@ -566,6 +566,15 @@ impl Workdir {
             .env("NO_COLOR", "1")
             .envs(self.env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null());
+        // Reaped with the test: the kernel kills the child when the thread
+        // that started it (the test's) ends, passed or failed.
+        // SAFETY: prctl is async-signal-safe; nothing else runs in pre_exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut c, || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
         c
     }
 
