@@ -34,6 +34,12 @@ const CASES: &[(&str, &str, &str)] = &[
     ("bad-account.yml", "`account`", "12 digits"),
     ("bad-image.yml", "`tasks.web.image`", "lower-case"),
     ("bad-digest.yml", "`tasks.web.image`", "sha256"),
+    ("long-app-name.yml", "`app.name`", "IAM allows at most 64"),
+    (
+        "long-task-name.yml",
+        "`tasks.a-scheduled-task-whose-name-is-too-long-for-an-eventbridge-rule.schedule`",
+        "EventBridge allows at most 64",
+    ),
     (
         "bad-task-type.yml",
         "`tasks.web.type`",

@@ -239,9 +239,12 @@ impl<'a> Walk<'a> {
             match (properties.and_then(|p| p.get(&key)), additional) {
                 (Some(s), _) => ok &= self.value(s, v, path),
                 (None, Some(Schema::Bool(false))) => {
-                    let names = properties
-                        .map(|p| p.keys().cloned().collect())
-                        .unwrap_or_default();
+                    // Only counted past the kept ones: a file of millions of
+                    // unknown keys stays linear and cheap.
+                    let names = match properties {
+                        Some(p) if self.found.len() < KEPT => p.keys().cloned().collect(),
+                        _ => vec![],
+                    };
                     self.push(path, Problem::UnknownKey, names, v);
                     ok = false;
                 }

@@ -475,6 +475,12 @@ fn valid_family(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// IAM's name limits: roles 64 characters, policies 128.
+const IAM_ROLE_MAX: usize = 64;
+const IAM_POLICY_MAX: usize = 128;
+/// An EventBridge rule's name limit (`<task>-schedule`).
+const RULE_NAME_MAX: usize = 64;
+
 pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
     let err = |key: &str, problem: String| ConfigError::new(path, key, problem);
 
@@ -543,6 +549,50 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         format!("Fargate{camel}TaskRole"),
         format!("Fargate{camel}TaskPolicy"),
     );
+    // IAM's limits (moto accepts longer names; AWS refuses them, even to
+    // read). A name the user wrote is blamed on its key; one derived from
+    // the app's name, on `app.name`.
+    for (section, name, max, what) in [
+        ("role", &execution_role, IAM_ROLE_MAX, "name"),
+        ("role", &execution_policy, IAM_POLICY_MAX, "policy_name"),
+        ("task_role", &task_role, IAM_ROLE_MAX, "name"),
+        ("task_role", &task_policy, IAM_POLICY_MAX, "policy_name"),
+        ("events_role", &events_role, IAM_ROLE_MAX, "name"),
+        ("events_role", &events_policy, IAM_POLICY_MAX, "policy_name"),
+    ] {
+        if name.len() <= max {
+            continue;
+        }
+        let written = match section {
+            "role" => config.role.as_ref(),
+            "task_role" => config.task_role.as_ref(),
+            _ => config.events_role.as_ref(),
+        }
+        .is_some_and(|r| {
+            if what == "name" {
+                r.name.is_some()
+            } else {
+                r.policy_name.is_some()
+            }
+        });
+        let key = if written {
+            format!("{section}.{what}")
+        } else {
+            "app.name".to_string()
+        };
+        return Err(err(
+            &key,
+            format!(
+                "the IAM name `{name}` is {} characters; IAM allows at most {max}",
+                name.len()
+            ),
+        )
+        .hint(if written {
+            format!("write a name of at most {max} characters")
+        } else {
+            format!("use a shorter app name, or name it yourself with `{section}.{what}`")
+        }));
+    }
 
     if let Some(account) = &config.account
         && !(account.0.len() == 12 && account.0.bytes().all(|b| b.is_ascii_digit()))
@@ -681,6 +731,21 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         let normalised_schedule = t.schedule.as_deref().map(schedule::normalise);
         if let Some(s) = &normalised_schedule {
             schedule::validate(s).map_err(|m| err(&tkey("schedule"), m))?;
+            // The rule is `<task>-schedule`, as the original named it.
+            let rule = format!("{key}-schedule");
+            if rule.len() > RULE_NAME_MAX {
+                return Err(err(
+                    &tkey("schedule"),
+                    format!(
+                        "the task's EventBridge rule `{rule}` would be {} characters; EventBridge allows at most {RULE_NAME_MAX}",
+                        rule.len()
+                    ),
+                )
+                .hint(format!(
+                    "use a task name of at most {} characters",
+                    RULE_NAME_MAX - "-schedule".len()
+                )));
+            }
         }
 
         let default_size = match kind {
@@ -992,6 +1057,19 @@ mod tests {
                 "log_group.retention_days",
             ),
             ("app:\n  name: a\n", "tasks"),
+            // Names over AWS's limits (moto accepts them; AWS does not).
+            (
+                "app:\n  name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\ntasks:\n  t:\n    image: x\n",
+                "app.name",
+            ),
+            (
+                "app:\n  name: a\nrole:\n  name: RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR\ntasks:\n  t:\n    image: x\n",
+                "role.name",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt:\n    image: x\n    schedule: rate(1 hour)\n",
+                "tasks.tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt.schedule",
+            ),
         ];
         for (text, key) in cases {
             let e = spec(text).expect_err(text);
