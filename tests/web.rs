@@ -34,6 +34,18 @@ async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
         .to_string()
 }
 
+/// A listener's default action as someone else's load balancer has it.
+fn not_found() -> Action {
+    Action::builder()
+        .r#type(ActionTypeEnum::FixedResponse)
+        .fixed_response_config(
+            FixedResponseActionConfig::builder()
+                .status_code("404")
+                .build(),
+        )
+        .build()
+}
+
 /// One change to a record set, as a person would make it.
 async fn change_record(
     moto: &Moto,
@@ -796,16 +808,6 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
         .certificate_arn()
         .unwrap()
         .to_string();
-    let not_found = || {
-        Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("404")
-                    .build(),
-            )
-            .build()
-    };
     let listener = elb
         .create_listener()
         .load_balancer_arn(&theirs)
@@ -1337,16 +1339,7 @@ async fn another_apps_only_load_balancer_is_not_taken_silently() {
         .load_balancer_arn(&theirs)
         .port(80)
         .protocol(ProtocolEnum::Http)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::FixedResponse)
-                .fixed_response_config(
-                    FixedResponseActionConfig::builder()
-                        .status_code("404")
-                        .build(),
-                )
-                .build(),
-        )
+        .default_actions(not_found())
         .send()
         .await
         .unwrap();

@@ -36,6 +36,16 @@ pub struct AccountCheck {
 }
 
 impl AccountCheck {
+    /// The error to report when discovery failed: the account mismatch, if
+    /// the credentials are another account's (that explains whatever could
+    /// not be found there, an image or a subnet), else `err` itself.
+    pub async fn explain(check: Option<AccountCheck>, err: anyhow::Error) -> anyhow::Error {
+        match check {
+            Some(check) => check.finish().await.err().unwrap_or(err),
+            None => err,
+        }
+    }
+
     /// Waits for the caller's identity and checks it; returns it.
     pub async fn finish(mut self) -> Result<Identity> {
         let caller = (&mut self.caller).await??;
@@ -225,14 +235,7 @@ pub async fn gather(
     });
     let (images, (network, web), secrets, file_systems) = match found {
         Ok(found) => found,
-        Err(e) => {
-            // Another account's credentials explain whatever discovery
-            // could not find there (an image, a subnet): that comes first.
-            if let Some(check) = account_check {
-                check.finish().await?;
-            }
-            return Err(e);
-        }
+        Err(e) => return Err(AccountCheck::explain(account_check, e).await),
     };
     Ok(Facts {
         id,

@@ -104,16 +104,9 @@ pub async fn observe(
         )
     };
     let found = tokio::try_join!(futures::future::try_join_all(observations), orphans, drift);
-    // Another account's credentials explain whatever could not be read
-    // there: that is said first.
     let (observed, orphans, current_digests) = match found {
         Ok(found) => found,
-        Err(e) => {
-            if let Some(check) = account_check {
-                check.finish().await?;
-            }
-            return Err(e);
-        }
+        Err(e) => return Err(super::facts::AccountCheck::explain(account_check, e).await),
     };
     let mut observed: Observed = observed
         .into_iter()

@@ -4,8 +4,8 @@ use anyhow::Result;
 
 use super::stack::Stack;
 use crate::config::{self, Loaded, writeback::Update};
-use crate::plan::build::Observed;
-use crate::resources::{Address, Kind, Ownership};
+use crate::plan::build::{self, Observed};
+use crate::resources::{Address, Kind};
 use crate::settings::Settings;
 
 /// The discovered and created state, as config updates with the original's
@@ -63,13 +63,9 @@ pub fn state_updates_with(
         // one's unless the config takes it over: its settings are, its IDs
         // are not (create-service would deploy the recorded revision).
         let state = observed.get(&n.address).filter(|_| {
-            let own = crate::plan::build::owner(n, &stack.nodes, observed, &stack.spec.app);
-            let not_ours = match own {
-                Some(Ownership::OtherStack(_) | Ownership::OtherApp) => true,
-                Some(Ownership::Adopted) => n.address.kind.adopted_is_not_ours_to_change(),
-                _ => false,
-            };
-            !not_ours || taken_over.contains(&n.address.to_string())
+            let own = build::owner(n, &stack.nodes, observed, &stack.spec.app);
+            own.is_none_or(|o| build::taken_from(&o, n.address.kind).is_none())
+                || taken_over.contains(&n.address.to_string())
         });
         u.extend(n.address.kind.write_back(&cx, n, state));
     }

@@ -155,6 +155,19 @@ pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<
     }
 }
 
+/// Whom a change to a resource of `kind` with this owner would take it
+/// from, when the stack may not change it without the config's
+/// `take_over` (another stack's or app's; someone's, for the kinds that
+/// say so); `None` when the stack may change it.
+pub fn taken_from(own: &Ownership, kind: Kind) -> Option<String> {
+    match own {
+        Ownership::OtherStack(other) => Some(format!("the stack `{other}`")),
+        Ownership::OtherApp => Some("another App::FargateStack app".to_string()),
+        Ownership::Adopted if kind.adopted_is_not_ours_to_change() => Some("its owner".to_string()),
+        _ => None,
+    }
+}
+
 /// Why a change to what the step's owner says is not the stack's is
 /// refused (a conflict), unless the config takes it over; then the step
 /// says whom it is taken from.
@@ -164,12 +177,7 @@ fn refusal(s: &mut Step, node: &Node, cx: &Context, via: Option<&Node>) -> Optio
     let taken_over = cx.take_over.contains(&address);
     let take_over_fix =
         format!("(or, to take it over, add `take_over: [{address}]` to the config)");
-    let from = match s.owner.as_ref()? {
-        Ownership::OtherStack(other) => format!("the stack `{other}`"),
-        Ownership::OtherApp => "another App::FargateStack app".to_string(),
-        Ownership::Adopted if kind.adopted_is_not_ours_to_change() => "its owner".to_string(),
-        _ => return None,
-    };
+    let from = taken_from(s.owner.as_ref()?, kind)?;
     if taken_over {
         s.taken_over_from = Some(from);
         return None;
@@ -254,8 +262,8 @@ fn destroy_among(
     let everyone: Vec<Node> = nodes.iter().chain(others).cloned().collect();
     let mut steps = Vec::new();
     let mut kept = Vec::new();
-    let owner = |n: &Node, everyone: &[Node]| {
-        owner(n, everyone, observed, app).map(|o| {
+    let whose = |n: &Node| {
+        owner(n, &everyone, observed, app).map(|o| {
             if taken_over.contains(&n.address.to_string()) {
                 Ownership::Ours
             } else {
@@ -263,7 +271,7 @@ fn destroy_among(
             }
         })
     };
-    let ours = |n: &Node| owner(n, &everyone).is_some_and(|o| o.is_ours());
+    let ours = |n: &Node| whose(n).is_some_and(|o| o.is_ours());
     // What someone else's resource that stays still uses stays with it
     // (a cluster that holds another's service, the group its tasks use):
     // deleting it would break theirs, and AWS refuses most such deletes.
@@ -299,7 +307,7 @@ fn destroy_among(
         let Some(state) = observed.get(&node.address) else {
             continue;
         };
-        let own = owner(node, &everyone).expect("exists");
+        let own = whose(node).expect("exists");
         if let Some(reason) = held.get(&node.address).filter(|_| own.is_ours()) {
             kept.push(Kept {
                 address: node.address.clone(),

@@ -432,25 +432,18 @@ impl Resource for TaskDefinition {
                         .send()
                         .await
                         .ctx("ecs DescribeTaskDefinition")?;
-                    let revision = out
+                    let mut revision = out
                         .task_definition()
                         .map(|td| state_of(td, out.tags()))
                         .unwrap_or_else(|| State::new(&arn, None));
+                    revision.recorded = vouched;
                     let scoped = <TaskDefinition as Resource>::scoped(
                         node,
                         &revision,
                         &BTreeMap::new(),
                         app,
                     );
-                    let own = crate::ownership::of(
-                        revision.tags.as_ref(),
-                        app,
-                        crate::ownership::Evidence {
-                            scoped,
-                            recorded: vouched,
-                        },
-                    );
-                    Ok::<_, anyhow::Error>((arn, own.is_ours()))
+                    Ok::<_, anyhow::Error>((arn, revision.ownership(app, scoped).is_ours()))
                 })
                 .buffer_unordered(8)
                 .try_collect()
