@@ -9,7 +9,6 @@ use anyhow::Result;
 use super::context::{Candidates, Ctx};
 use crate::config::store::Writer;
 use crate::config::writeback::{self, Update};
-use crate::engine::{self, Scope};
 use crate::error::UserError;
 use crate::resources::{scalable_target, scaling_policy, scheduled_action};
 use crate::settings::{Settings, say};
@@ -308,34 +307,4 @@ pub async fn delete_scheduled(settings: &Settings, entry: &str, name: Option<&st
         scaling.task
     );
     Ok(0)
-}
-
-/// Sets up a service's autoscaling once it exists (after create-service):
-/// the same plan and executor as apply, limited to that service's scaling.
-pub async fn set_up(settings: &Settings, task: &str) -> Result<()> {
-    let (loaded, spec) = engine::load(settings)?;
-    if !spec.scaling.iter().any(|s| s.task == task) {
-        return Ok(());
-    }
-    let mut stack = engine::discover(settings, loaded, spec, Scope::Apply).await?;
-    let nodes: Vec<crate::resources::Node> = stack
-        .nodes
-        .iter()
-        .filter(|n| n.address.kind.needs_service() && n.task.as_deref() == Some(task))
-        .cloned()
-        .collect();
-    let plan = stack.plan_for(&nodes);
-    if !plan.has_changes() {
-        return Ok(());
-    }
-    let mut writer = Writer::new(&stack.loaded, settings.update);
-    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
-    if let Some(e) = report.errors.into_iter().next() {
-        return Err(e.context(format!(
-            "service {task} was created, but its autoscaling was not set up; run `fargate-stack apply{}` to finish",
-            settings.config_arg()
-        )));
-    }
-    tracing::info!("autoscaling of {task} is set up");
-    Ok(())
 }

@@ -122,7 +122,7 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
                     "{} will DELETE {} resource(s) of {what} in account {}. This cannot be undone.",
                     target.command(),
                     plan.steps.len(),
-                    stack.id.account
+                    stack.facts.id.account
                 ),
                 settings.style
             )

@@ -25,15 +25,15 @@ pub(crate) fn header<'a>(
     Header {
         command,
         app: &stack.spec.app,
-        account: &stack.id.account,
+        account: &stack.facts.id.account,
         profile: stack
             .aws
             .profile
             .as_deref()
             .or(stack.aws.env_profile.as_deref()),
-        region: &stack.id.region,
-        vpc_id: &stack.network.vpc_id,
-        subnets: &stack.network,
+        region: &stack.facts.id.region,
+        vpc_id: &stack.facts.network.vpc_id,
+        subnets: &stack.facts.network,
         config: format!(
             "{} (from {})",
             stack.loaded.path.display(),
@@ -222,7 +222,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let n = plan.steps.iter().filter(|s| plan.runs(s)).count();
     confirm(
         settings,
-        &format!("Apply {n} change(s) to account {}?", stack.id.account),
+        &format!("Apply {n} change(s) to account {}?", stack.facts.id.account),
         &format!(
             "apply needs confirmation and there is no terminal to ask on; review `fargate-stack plan{}`, then pass --yes",
             settings.config_arg()

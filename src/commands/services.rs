@@ -7,16 +7,17 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    DesiredStatus, LaunchType, LoadBalancer, NetworkConfiguration, Service,
-};
+use aws_sdk_ecs::types::{DesiredStatus, LoadBalancer, Service};
 
 use super::context::{Candidates, Ctx, short_id};
 use crate::aws::AwsResultExt;
 use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
 use crate::config::spec::TaskSpec;
+use crate::config::store::Writer;
+use crate::engine::{self, Scope};
 use crate::error::UserError;
+use crate::resources::service::STATUS;
+use crate::resources::{Address, Kind, Node};
 use crate::output::Progress;
 use crate::settings::{Settings, say};
 
@@ -77,85 +78,90 @@ fn event_ids(s: Option<&Service>) -> HashSet<String> {
 }
 
 pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
-    let ctx = Ctx::open(settings).await?;
+    // Locked: the autoscaling it sets up is recorded in the config.
+    let ctx = Ctx::open_locked(settings).await?;
     let (name, count) = name_and_count(args);
-    let task = ctx.pick(name.as_deref(), Candidates::Services)?;
-    let count = count.or(task.desired_count).unwrap_or(1);
-    let task_def = ctx.recorded_task_arn(task)?;
-    let sg = ctx.security_group_id()?;
-    let (subnets, public_ip) = ctx.task_subnets()?;
-    ctx.check_image_digest(task, settings.force).await?;
-    if let Some(existing) = describe(&ctx, &task.key).await? {
-        let status = existing.status().unwrap_or("ACTIVE");
+    let task = ctx.pick(name.as_deref(), Candidates::Services)?.clone();
+    let task_def = ctx.recorded_task_arn(&task)?;
+    ctx.security_group_id()?;
+    ctx.task_subnets()?;
+    if ctx.spec.web.as_ref().and_then(|w| w.service(&task.key)).is_some() {
+        ctx.target_group_arn(&task)?;
+    }
+    ctx.check_image_digest(&task, settings.force).await?;
+    let (c, cluster) = (ctx.c.clone(), ctx.cluster().to_string());
+    let Ctx {
+        loaded, spec, aws, ..
+    } = ctx;
+    let mut stack =
+        engine::discover_with(settings, loaded, spec, aws, Scope::Service(task.key.clone()))
+            .await?;
+    let service = Address::new(Kind::Service, &task.key);
+    if let Some(existing) = stack.observed.get(&service) {
+        let status = existing.outputs.get(STATUS).map_or("ACTIVE", String::as_str);
         return Err(UserError::new(format!(
-            "service `{}` already exists in cluster {} (status {status}); use `fargate-stack update-service {}{}` to deploy a new revision, or `start-service` to change its count",
-            task.key,
-            ctx.cluster(),
-            task.key,
-            ctx.c
+            "service `{}` already exists in cluster {cluster} (status {status}); use `fargate-stack update-service {}{c}` to deploy a new revision, or `start-service` to change its count",
+            task.key, task.key,
         ))
         .into());
     }
-    let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
-    let (load_balancers, grace) = load_balancer_for(&ctx, task)?.unzip();
+    let mut nodes: Vec<Node> = stack
+        .nodes
+        .iter()
+        .filter(|n| n.task.as_deref() == Some(&task.key))
+        .filter(|n| n.address == service || n.address.kind.needs_service())
+        .cloned()
+        .collect();
+    let count = count.or(task.desired_count).unwrap_or(1);
+    for n in nodes.iter_mut().filter(|n| n.address == service) {
+        n.desired["desired_count"] = count.into();
+        if let Some(missing) = n.depends_on.iter().find(|d| !stack.observed.contains_key(d)) {
+            return Err(UserError::new(format!(
+                "{missing} does not exist; run `fargate-stack apply{c}` first"
+            ))
+            .into());
+        }
+    }
     if settings.dry_run {
         say!(
             settings,
-            "dry run: would create service {} in {} with {count} task(s) of {task_def}",
+            "dry run: would create service {} in {cluster} with {count} task(s) of {task_def}",
             task.key,
-            ctx.cluster()
         );
         return Ok(0);
     }
-    let network = NetworkConfiguration::builder()
-        .awsvpc_configuration(
-            AwsVpcConfiguration::builder()
-                .set_subnets(Some(subnets))
-                .security_groups(sg)
-                .assign_public_ip(if public_ip {
-                    AssignPublicIp::Enabled
-                } else {
-                    AssignPublicIp::Disabled
-                })
-                .build()?,
-        )
-        .build();
-    let deployment = DeploymentConfiguration::builder()
-        .maximum_percent(200)
-        .minimum_healthy_percent(100)
-        .deployment_circuit_breaker(
-            DeploymentCircuitBreaker::builder()
-                .enable(true)
-                .rollback(true)
-                .build(),
-        )
-        .build();
-    ctx.aws
-        .ecs
-        .create_service()
-        .cluster(ctx.cluster())
-        .service_name(&task.key)
-        .task_definition(&task_def)
-        .desired_count(count as i32)
-        // Fargate Spot (`spot: true`) is a capacity provider strategy, which
-        // excludes a launch type.
-        .set_launch_type(task.spot.is_none().then_some(LaunchType::Fargate))
-        .set_capacity_provider_strategy(crate::resources::cluster::capacity_strategy(task.spot))
-        .network_configuration(network)
-        .deployment_configuration(deployment)
-        .set_load_balancers(load_balancers)
-        .set_health_check_grace_period_seconds(grace)
-        .set_tags(Some(crate::resources::cluster::ecs_tags(&ctx.spec.app)))
-        .send()
-        .await
-        .ctx("ecs CreateService")?;
+    let plan = stack.plan_for(&nodes);
+    let mut writer = Writer::new(&stack.loaded, settings.update);
+    let report = engine::execute(&mut stack, &plan, &mut writer, |_| vec![]).await;
+    if !stack.observed.contains_key(&service) {
+        let e = report
+            .errors
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| anyhow::anyhow!("interrupted"));
+        return Err(e.context(format!("service {} was not created", task.key)));
+    }
     tracing::info!(
         "created service {} ({count} task(s), {})",
         task.key,
         short_id(&task_def)
     );
-    super::autoscaling::set_up(settings, &task.key).await?;
-    if let Some(w) = web {
+    if let Some(e) = report.errors.into_iter().next() {
+        return Err(e.context(format!(
+            "service {} was created, but its autoscaling was not set up; run `fargate-stack apply{c}` to finish",
+            task.key
+        )));
+    }
+    if nodes.iter().any(|n| n.address.kind.needs_service()) {
+        tracing::info!("autoscaling of {} is set up", task.key);
+    }
+    let ctx = Ctx {
+        c,
+        loaded: stack.loaded,
+        spec: stack.spec,
+        aws: stack.aws,
+    };
+    if let Some(w) = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key)) {
         say!(
             settings,
             "{} will answer at {}",

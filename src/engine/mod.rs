@@ -34,6 +34,17 @@ pub async fn discover(
     scope: Scope,
 ) -> Result<Stack> {
     let aws = load::connect(settings, &loaded).await;
+    discover_with(settings, loaded, spec, aws, scope).await
+}
+
+/// `discover`, with the clients a command already connected.
+pub async fn discover_with(
+    settings: &Settings,
+    loaded: Loaded,
+    spec: StackSpec,
+    aws: crate::aws::Aws,
+    scope: Scope,
+) -> Result<Stack> {
     let cached = settings.cache && loaded.config.last_updated.is_some();
     let timings = Timings::default();
     let facts = facts::gather(&aws, &loaded, &spec, cached, &timings).await?;

@@ -28,12 +28,7 @@ pub async fn observe(
         loaded,
         spec,
         aws,
-        id: facts.id,
-        network: facts.network,
-        images: facts.images,
-        secrets: facts.secrets,
-        file_systems: facts.file_systems,
-        web: facts.web,
+        facts,
         observing: Default::default(),
         nodes: vec![],
         orphans: vec![],
@@ -44,9 +39,10 @@ pub async fn observe(
         timings: vec![],
     };
     let cx = stack.inputs();
-    let nodes = match scope {
+    let nodes = match &scope {
         Scope::Apply => crate::plan::build::apply_nodes(&cx),
         Scope::All => crate::plan::build::all_nodes(&cx),
+        Scope::Service(task) => service_nodes(&cx, task),
     };
     // Autoscaling needs the service: apply sets it up only where the
     // service already runs, so those services are looked up too.
@@ -62,7 +58,7 @@ pub async fn observe(
                     .any(|s| Some(&s.task) == n.task.as_ref())
             })
             .collect(),
-        Scope::All => vec![],
+        Scope::All | Scope::Service(_) => vec![],
     };
     let observations = nodes.iter().chain(&services).map(|n| {
         let (aws, cx) = (&stack.aws, &cx);
@@ -89,7 +85,7 @@ pub async fn observe(
             .iter()
             .filter(|t| t.image.digest.is_none() && known_digest.contains_key(t.key.as_str()))
             .map(|t| {
-                let (aws, id) = (&stack.aws, &stack.id);
+                let (aws, id) = (&stack.aws, &stack.facts.id);
                 async move {
                     let now = images::resolve(aws, id, &t.image, None).await?;
                     Ok::<_, anyhow::Error>(now.digest.map(|d| (t.key.clone(), d)))
@@ -116,7 +112,7 @@ pub async fn observe(
         Scope::Apply => {
             crate::resources::scheduled_action::orphans(&stack.spec.app, &nodes, &observed)
         }
-        Scope::All => vec![],
+        Scope::All | Scope::Service(_) => vec![],
     };
     let orphans: Vec<Node> = orphans
         .into_iter()
@@ -130,7 +126,8 @@ pub async fn observe(
         check.finish().await?;
     }
     let (nodes, deferred): (Vec<Node>, Vec<Node>) = nodes.into_iter().partition(|n| {
-        !n.address.kind.needs_service()
+        matches!(scope, Scope::Service(_))
+            || !n.address.kind.needs_service()
             || observed.contains_key(&Address::new(
                 Kind::Service,
                 n.task.as_deref().unwrap_or_default(),
@@ -152,6 +149,27 @@ pub async fn observe(
     }
     stack.observed = observed;
     Ok(stack)
+}
+
+/// A task's service, the nodes that wait for it, and the nodes those refer
+/// to (observed so that references resolve; planned only if asked).
+fn service_nodes(cx: &crate::resources::Inputs, task: &str) -> Vec<Node> {
+    let mine = |n: &Node| n.task.as_deref() == Some(task);
+    let mut seed: Vec<Node> = Kind::Service.nodes(cx).into_iter().filter(mine).collect();
+    let applied = crate::plan::build::apply_nodes(cx);
+    seed.extend(
+        applied
+            .iter()
+            .filter(|n| n.address.kind.needs_service() && mine(n))
+            .cloned(),
+    );
+    let wanted: Vec<Address> = seed.iter().flat_map(|n| n.depends_on.clone()).collect();
+    let deps = applied.into_iter().filter(|n| {
+        wanted.contains(&n.address) && !seed.iter().any(|s| s.address == n.address)
+    });
+    let mut nodes: Vec<Node> = deps.collect();
+    nodes.extend(seed);
+    nodes
 }
 
 async fn timed_owned<T>(

@@ -23,8 +23,8 @@ pub fn state_updates_with(
 ) -> Vec<Update> {
     let c = &stack.loaded.config;
     let mut u = vec![
-        Update::new(&["account"], stack.id.account.as_str()),
-        Update::new(&["region"], stack.id.region.as_str()),
+        Update::new(&["account"], stack.facts.id.account.as_str()),
+        Update::new(&["region"], stack.facts.id.region.as_str()),
     ];
     if let Some(p) = &stack.aws.profile {
         u.push(Update::new(&["profile"], p.as_str()));
@@ -40,19 +40,19 @@ pub fn state_updates_with(
     }
     let list =
         |v: &[String]| serde_yaml::Value::Sequence(v.iter().map(|s| s.as_str().into()).collect());
-    u.push(Update::new(&["vpc_id"], stack.network.vpc_id.as_str()));
+    u.push(Update::new(&["vpc_id"], stack.facts.network.vpc_id.as_str()));
     u.push(Update::new(
         &["subnets", "public"],
-        list(&stack.network.public),
+        list(&stack.facts.network.public),
     ));
     u.push(Update::new(
         &["subnets", "private"],
-        list(&stack.network.private),
+        list(&stack.facts.network.private),
     ));
-    if !stack.network.isolated.is_empty() {
+    if !stack.facts.network.isolated.is_empty() {
         u.push(Update::new(
             &["subnets", "isolated"],
-            list(&stack.network.isolated),
+            list(&stack.facts.network.isolated),
         ));
     }
     let cx = stack.inputs();
@@ -72,7 +72,7 @@ pub fn state_updates_with(
     for t in &stack.spec.tasks {
         // The original's recorded EFS keys, which the cache trusts.
         if let Some(e) = &t.efs
-            && let Some(fs) = stack.file_systems.get(&e.id)
+            && let Some(fs) = stack.facts.file_systems.get(&e.id)
         {
             u.push(Update::new(
                 &["tasks", &t.key, "efs", "arn"],
@@ -86,7 +86,7 @@ pub fn state_updates_with(
             }
         }
         let ct = &c.tasks[&t.key];
-        let digest = stack.images.get(&t.key).and_then(|i| i.digest.as_deref());
+        let digest = stack.facts.images.get(&t.key).and_then(|i| i.digest.as_deref());
         // The digest the recorded revision was registered with: filled in
         // when missing (while a revision exists), replaced on registration.
         let has_revision = observed.contains_key(&Address::new(Kind::TaskDefinition, &t.key));

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use anyhow::Result;
-use indexmap::IndexMap;
 
 use crate::aws::Aws;
 use crate::config::{self, Loaded, StackSpec};
-use crate::discovery::{self, Identity, Network, ResolvedImage};
+use super::facts::Facts;
 use crate::plan::Plan;
 use crate::plan::build::{self, Observed};
 use crate::resources::{Address, Inputs, Node};
@@ -18,12 +17,9 @@ pub struct Stack {
     pub loaded: Loaded,
     pub spec: StackSpec,
     pub aws: Aws,
-    pub id: Identity,
-    pub network: Network,
-    pub images: IndexMap<String, ResolvedImage>,
-    pub secrets: BTreeMap<String, discovery::secrets::Resolved>,
-    pub file_systems: BTreeMap<String, discovery::efs::FileSystem>,
-    pub web: discovery::web::WebFound,
+    /// What discovery found in the account (its digests and account check
+    /// already consumed by observation).
+    pub facts: Facts,
     /// The observe pass's shared reads (see `Observing`).
     pub observing: crate::resources::Observing,
     pub nodes: Vec<Node>,
@@ -95,12 +91,12 @@ impl Stack {
         Inputs {
             config: &self.loaded.config,
             spec: &self.spec,
-            id: &self.id,
-            network: &self.network,
-            images: &self.images,
-            secrets: &self.secrets,
-            file_systems: &self.file_systems,
-            web: &self.web,
+            id: &self.facts.id,
+            network: &self.facts.network,
+            images: &self.facts.images,
+            secrets: &self.facts.secrets,
+            file_systems: &self.facts.file_systems,
+            web: &self.facts.web,
             observing: &self.observing,
         }
     }
@@ -116,7 +112,7 @@ impl Stack {
                 let current = self
                     .current_digests
                     .get(&t.key)
-                    .or(self.images.get(&t.key)?.digest.as_ref())?
+                    .or(self.facts.images.get(&t.key)?.digest.as_ref())?
                     .clone();
                 (recorded != current).then(|| crate::plan::ImageDrift {
                     task: t.key.clone(),
@@ -150,12 +146,15 @@ impl Stack {
 }
 
 /// Which nodes discovery observes.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Scope {
     /// What apply manages.
     Apply,
     /// Everything the stack has, services included.
     All,
+    /// One task's service, what waits for it (autoscaling) and what it
+    /// refers to: what `create-service` plans.
+    Service(String),
 }
 
 /// How long each part of discovery took (`--output json` reports them).

@@ -1,17 +1,24 @@
-//! ECS services, one per daemon/http/https task. `create-service` and its
-//! siblings run them; in the graph they exist so that `destroy` and the
-//! `delete-*` commands scale them to zero and delete them before anything
-//! they use.
+//! ECS services, one per daemon/http/https task. `create-service` creates
+//! one through the engine (this kind's `apply`); its siblings change them;
+//! `destroy` and the `delete-*` commands scale them to zero and delete them
+//! before anything they use. `apply` never plans them.
 
 use anyhow::Result;
-use aws_sdk_ecs::types::{Service as EcsService, ServiceField};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, LoadBalancer, NetworkConfiguration, Service as EcsService, ServiceField,
+};
+use serde_json::{Value, json};
 
-use super::core::{Address, Inputs, Kind, Node, Resource, State, Work};
+use super::core::{Address, Diff, Inputs, Kind, Node, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::{Config, TaskType};
 use crate::ownership::Ownership;
 
 pub struct Service;
+
+/// The state's output with the service's status (ACTIVE, DRAINING).
+pub const STATUS: &str = "status";
 
 /// An untagged service (App::FargateStack's, or someone's) is this stack's
 /// only when it runs the family the config recorded for its task: its
@@ -61,8 +68,82 @@ impl Resource for Service {
         Some(n)
     }
 
-    async fn apply(_aws: &Aws, _cx: &Inputs<'_>, _work: &Work<'_>) -> Result<State> {
-        anyhow::bail!("services are created by `fargate-stack create-service`")
+    /// Creates the service as `desired` describes it (references resolved).
+    /// Only `create-service` plans a service; once it runs, the service
+    /// commands change it.
+    async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
+        let d = &work.node.desired;
+        let strings = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
+        let network = NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                AwsVpcConfiguration::builder()
+                    .set_subnets(Some(strings(&d["subnets"])))
+                    .set_security_groups(Some(strings(&d["security_groups"])))
+                    .assign_public_ip(if d["assign_public_ip"].as_bool() == Some(true) {
+                        AssignPublicIp::Enabled
+                    } else {
+                        AssignPublicIp::Disabled
+                    })
+                    .build()?,
+            )
+            .build();
+        let deployment = DeploymentConfiguration::builder()
+            .maximum_percent(200)
+            .minimum_healthy_percent(100)
+            .deployment_circuit_breaker(
+                DeploymentCircuitBreaker::builder()
+                    .enable(true)
+                    .rollback(true)
+                    .build(),
+            )
+            .build();
+        let lb = &d["load_balancer"];
+        let load_balancers = lb.is_object().then(|| {
+            vec![
+                LoadBalancer::builder()
+                    .target_group_arn(lb["target_group"].as_str().unwrap_or_default())
+                    .container_name(lb["container"].as_str().unwrap_or_default())
+                    .container_port(lb["port"].as_i64().unwrap_or_default() as i32)
+                    .build(),
+            ]
+        });
+        let spot = d["spot"].as_u64().map(|n| n as u32);
+        let out = aws
+            .ecs
+            .create_service()
+            .cluster(&cx.spec.cluster)
+            .service_name(&work.node.name)
+            .task_definition(d["task_definition"].as_str().unwrap_or_default())
+            .desired_count(d["desired_count"].as_i64().unwrap_or(1) as i32)
+            // Fargate Spot (`spot: true`) is a capacity provider strategy,
+            // which excludes a launch type.
+            .set_launch_type(spot.is_none().then_some(LaunchType::Fargate))
+            .set_capacity_provider_strategy(super::cluster::capacity_strategy(spot))
+            .network_configuration(network)
+            .deployment_configuration(deployment)
+            .set_load_balancers(load_balancers)
+            .set_health_check_grace_period_seconds(
+                lb["grace_seconds"].as_i64().map(|g| g as i32),
+            )
+            .set_tags(Some(super::cluster::ecs_tags(&cx.spec.app)))
+            .send()
+            .await
+            .ctx("ecs CreateService")?;
+        let arn = out
+            .service()
+            .and_then(|s| s.service_arn())
+            .unwrap_or_default();
+        Ok(State::new(arn, None))
+    }
+
+    /// A running service is changed by the service commands (update-service,
+    /// start-service, ...), never by a plan.
+    fn diff(_node: &Node, _state: &State) -> Option<Diff> {
+        None
     }
 
     fn nodes(cx: &Inputs) -> Vec<Node> {
@@ -72,12 +153,15 @@ impl Resource for Service {
             .filter(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https))
             .map(|t| {
                 let mut n = Node::new(Kind::Service, &t.key, &t.key);
+                n.desired = desired(cx, t);
                 n.owner = Some(Address::new(Kind::Cluster, "main"));
-                n.depends_on = vec![
-                    Address::new(Kind::Cluster, "main"),
-                    Address::new(Kind::SecurityGroup, "main"),
-                    Address::new(Kind::TaskDefinition, &t.key),
-                ];
+                n.depends_on = vec![Address::new(Kind::Cluster, "main")];
+                // The revision the config recorded is no reference; the
+                // task definition is an edge still.
+                let family = Address::new(Kind::TaskDefinition, &t.key);
+                if !super::core::references(&n.desired).contains(&family) {
+                    n.depends_on.push(family);
+                }
                 n.task = Some(t.key.clone());
                 n
             })
@@ -109,6 +193,9 @@ impl Resource for Service {
                 );
                 state.recorded =
                     runs_recorded_family(cx.config, node.task.as_deref().unwrap_or_default(), s);
+                if let Some(status) = s.status() {
+                    state.outputs.insert(STATUS.into(), status.to_string());
+                }
                 state
             }))
     }
@@ -152,4 +239,38 @@ impl Resource for Service {
                 .ctx("ecs DeleteService"),
         )?)
     }
+}
+
+/// What `create-service` sends: the revision the config recorded, the
+/// private subnets (the public ones, with a public IP, when there are
+/// none), the tasks' security group and, for a web service, its target
+/// group. The count is the config's `desired_count` (the command's count
+/// replaces it).
+fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
+    let recorded = cx.config.tasks.get(&t.key).and_then(|c| c.arn.clone());
+    let (subnets, public_ip) = if cx.network.private.is_empty() {
+        (&cx.network.public, true)
+    } else {
+        (&cx.network.private, false)
+    };
+    let mut d = json!({
+        "task_definition": recorded
+            .unwrap_or_else(|| reference(&Address::new(Kind::TaskDefinition, &t.key))),
+        "desired_count": t.desired_count.unwrap_or(1),
+        "subnets": subnets,
+        "assign_public_ip": public_ip,
+        "security_groups": [reference(&Address::new(Kind::SecurityGroup, "main"))],
+    });
+    if let Some(spot) = t.spot {
+        d["spot"] = json!(spot);
+    }
+    if let Some(w) = cx.spec.web.as_ref().and_then(|w| w.service(&t.key)) {
+        d["load_balancer"] = json!({
+            "target_group": reference(&Address::new(Kind::TargetGroup, &t.key)),
+            "container": t.name,
+            "port": w.container_port,
+            "grace_seconds": w.grace_seconds,
+        });
+    }
+    d
 }
