@@ -69,7 +69,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::note(format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         tokio::select! {
             r = commands::run(cli) => r,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted");
+                output::note("interrupted");
                 Ok(130)
             }
         }
@@ -93,7 +93,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            output::note(format!("error: {}", chain.join(": ")));
             ExitCode::from(error::exit_code(&err))
         }
     }

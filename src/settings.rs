@@ -7,17 +7,13 @@ use anyhow::Result;
 
 use crate::cli::Global;
 use crate::config::state_file::{self, Defaults};
-use crate::output::{Format, Style};
+use crate::output::{Printer, Style};
 
 /// A message for people: stdout in text mode, stderr under `--output json`
 /// (where stdout carries only the JSON document).
 macro_rules! say {
     ($settings:expr, $($arg:tt)*) => {
-        if $settings.format == crate::output::Format::Json {
-            eprintln!($($arg)*)
-        } else {
-            println!($($arg)*)
-        }
+        $settings.out.say(format!($($arg)*))
     };
 }
 pub(crate) use say;
@@ -31,8 +27,8 @@ pub struct Settings {
     pub cache: bool,
     pub force: bool,
     pub yes: bool,
-    pub format: Format,
-    pub style: Style,
+    /// The one printer: every command's output goes through it.
+    pub out: Printer,
     pub cli_profile: Option<String>,
     pub cli_region: Option<String>,
     pub route53_profile: Option<String>,
@@ -59,8 +55,7 @@ impl Settings {
             cache: !g.no_cache,
             force: g.force,
             yes: g.yes,
-            format: g.output,
-            style: Style::resolve(g.color_flag()),
+            out: Printer::new(g.output, Style::resolve(g.color_flag())),
             cli_profile: g.profile.clone(),
             cli_region: g.region.clone(),
             route53_profile: g.route53_profile.clone(),

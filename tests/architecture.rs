@@ -191,3 +191,38 @@ fn no_two_modules_import_each_other_in_a_cycle() {
         "an import cycle between modules of src/"
     );
 }
+
+/// One printer: only `src/output.rs` writes to stdout or stderr, so the
+/// form (text or JSON), the colour and the stream are decided in one place.
+#[test]
+fn only_the_printer_writes_to_stdout_or_stderr() {
+    let root = repo_root().join("src");
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let writers = [
+        "print!(",
+        "println!(",
+        "eprint!(",
+        "eprintln!(",
+        "io::stdout()",
+        "print_help(",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        if f.ends_with("output.rs") {
+            continue;
+        }
+        for (n, line) in code_of(f).lines().enumerate() {
+            let line = line.split("//").next().unwrap_or_default();
+            if let Some(w) = writers.iter().find(|w| line.contains(*w)) {
+                found.push(format!("{}:{}: {w}", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(files.len() > 50, "the scan saw {} files", files.len());
+    assert!(
+        found.is_empty(),
+        "output outside the printer (src/output.rs):\n{}",
+        found.join("\n")
+    );
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::context::{Candidates, Ctx, short_id};
 use super::logs::parse_time;
 use crate::aws::AwsResultExt;
-use crate::output::{Format, table};
+use crate::output::table;
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -120,32 +120,32 @@ pub async fn run(
             }
         })
         .collect();
-    if settings.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(0);
-    }
-    if rows.is_empty() {
-        println!(
-            "no RunTask calls by {role} for {} in that window (CloudTrail keeps 90 days of management events)",
-            task.family
-        );
-        return Ok(0);
-    }
-    let mut t = table(&["Time", "Task", "Status", "Exit", "Stopped reason / error"]);
-    for r in &rows {
-        t.add_row(vec![
-            r.time.clone(),
-            r.task_id.clone().unwrap_or_else(|| "-".into()),
-            r.status
-                .clone()
-                .unwrap_or_else(|| "(no longer known to ECS)".into()),
-            r.exit_code.map_or("-".into(), |c| c.to_string()),
-            r.error
-                .clone()
-                .or_else(|| r.stopped_reason.clone())
-                .unwrap_or_default(),
-        ]);
-    }
-    println!("{t}");
+    settings.out.show(
+        |_| {
+            if rows.is_empty() {
+                return format!(
+                    "no RunTask calls by {role} for {} in that window (CloudTrail keeps 90 days of management events)",
+                    task.family
+                );
+            }
+            let mut t = table(&["Time", "Task", "Status", "Exit", "Stopped reason / error"]);
+            for r in &rows {
+                t.add_row(vec![
+                    r.time.clone(),
+                    r.task_id.clone().unwrap_or_else(|| "-".into()),
+                    r.status
+                        .clone()
+                        .unwrap_or_else(|| "(no longer known to ECS)".into()),
+                    r.exit_code.map_or("-".into(), |c| c.to_string()),
+                    r.error
+                        .clone()
+                        .or_else(|| r.stopped_reason.clone())
+                        .unwrap_or_default(),
+                ]);
+            }
+            t.to_string()
+        },
+        || serde_json::to_value(&rows).unwrap_or_default(),
+    );
     Ok(0)
 }

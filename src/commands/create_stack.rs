@@ -275,7 +275,7 @@ pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Resul
     let text = format!(
         "# yaml-language-server: $schema={SCHEMA_FILE}\n# fargate-stack config for `{app}`, written by `fargate-stack create-stack`.\n# `plan` and `apply` add what they discover and create; your comments are kept.\n{body}"
     );
-    print!("{text}");
+    settings.out.document(&text);
     if settings.update {
         // The schema beside the config, where the first line points
         // editors (a path relative to the config file).

@@ -15,7 +15,6 @@ use crate::config::model::TaskType;
 use crate::config::store::Writer;
 use crate::engine::{self, Scope};
 use crate::error::UserError;
-use crate::output::Format;
 use crate::plan::{Action, render};
 use crate::resources::Address;
 use crate::settings::Settings;
@@ -84,29 +83,29 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
         None => format!("the stack `{}`", stack.spec.app),
         Some(k) => format!("the task `{k}`"),
     };
-    let text = settings.format == Format::Text;
-    if text {
+    settings.out.text(|style| {
         let h = header(target.command(), &stack, settings, settings.dry_run);
-        print!("{}", render::text(&h, &plan, settings.style));
-        print!("{}", render::kept(&plan));
+        let mut out = render::text(&h, &plan, style) + &render::kept(&plan);
         if !plan.steps.is_empty() {
-            println!(
-                "\nDestroy: {} to destroy, {} kept.",
+            out.push_str(&format!(
+                "\nDestroy: {} to destroy, {} kept.\n",
                 plan.steps.len(),
                 plan.kept.len()
-            );
+            ));
         }
-    }
+        out
+    });
     if plan.steps.is_empty() || settings.dry_run {
-        if text {
-            if plan.steps.is_empty() {
-                println!("Nothing to delete: {what} has no resources it owns.");
-            } else {
-                println!("dry run: nothing was deleted");
-            }
-        } else {
-            print_json(&plan, false, start)?;
-        }
+        settings.out.show(
+            |_| {
+                if plan.steps.is_empty() {
+                    format!("Nothing to delete: {what} has no resources it owns.")
+                } else {
+                    "dry run: nothing was deleted".to_string()
+                }
+            },
+            || destroy_json(&plan, false, start),
+        );
         return Ok(0);
     }
 
@@ -114,19 +113,16 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
     // A destroyed stack's config must not look fresh to the cache.
     writer.stamp = task.is_some();
     writer.check_writable()?;
-    if text || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        eprint!(
-            "{}",
-            render::warning_box(
-                &format!(
-                    "{} will DELETE {} resource(s) of {what} in account {}. This cannot be undone.",
-                    target.command(),
-                    plan.steps.len(),
-                    stack.facts.id.account
-                ),
-                settings.style
-            )
-        );
+    if !settings.out.json_mode() || std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        settings.out.ask(render::warning_box(
+            &format!(
+                "{} will DELETE {} resource(s) of {what} in account {}. This cannot be undone.",
+                target.command(),
+                plan.steps.len(),
+                stack.facts.id.account
+            ),
+            settings.out.style(),
+        ));
     }
     confirm(
         settings,
@@ -154,17 +150,17 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
     })
     .await;
     if report.interrupted {
-        eprintln!(
+        settings.out.note(format!(
             "interrupted: what was deleted is recorded in {}; run `fargate-stack {}{}` again to finish",
             stack.loaded.path.display(),
             target.command(),
             settings.config_arg()
-        );
+        ));
         return Ok(130);
     }
     if !report.errors.is_empty() {
         for (a, why) in report.skipped() {
-            eprintln!("skipped {a}: {why}");
+            settings.out.note(format!("skipped {a}: {why}"));
         }
         let first = report.errors.into_iter().next().expect("not empty");
         return Err(first.context(format!(
@@ -174,26 +170,24 @@ pub async fn run(settings: &Settings, target: Target, name: Option<&str>) -> Res
             settings.config_arg()
         )));
     }
-    if text {
-        println!(
-            "deleted {} resource(s) of {what}{}; the config keeps your settings (previous version in {})",
-            plan.steps.len(),
-            if plan.kept.is_empty() {
-                String::new()
-            } else {
-                format!(", kept {}", plan.kept.len())
-            },
-            crate::config::writeback::backup_path(&stack.loaded.path).display()
-        );
-        println!(
-            "{} API calls ({} mutating) in {:.2}s",
-            call_stats().total,
-            call_stats().mutating.len(),
-            start.elapsed().as_secs_f64()
-        );
-    } else {
-        print_json(&plan, true, start)?;
-    }
+    settings.out.show(
+        |_| {
+            format!(
+                "deleted {} resource(s) of {what}{}; the config keeps your settings (previous version in {})\n{} API calls ({} mutating) in {:.2}s",
+                plan.steps.len(),
+                if plan.kept.is_empty() {
+                    String::new()
+                } else {
+                    format!(", kept {}", plan.kept.len())
+                },
+                crate::config::writeback::backup_path(&stack.loaded.path).display(),
+                call_stats().total,
+                call_stats().mutating.len(),
+                start.elapsed().as_secs_f64()
+            )
+        },
+        || destroy_json(&plan, true, start),
+    );
     Ok(0)
 }
 
@@ -268,14 +262,12 @@ fn pick(
     Ok(task.key.clone())
 }
 
-fn print_json(plan: &crate::plan::Plan, applied: bool, start: Instant) -> Result<()> {
-    let doc = json!({
+fn destroy_json(plan: &crate::plan::Plan, applied: bool, start: Instant) -> serde_json::Value {
+    json!({
         "plan": plan,
         "applied": applied,
         "summary": { "delete": plan.count(Action::Delete), "kept": plan.kept.len() },
         "api_calls": call_stats(),
         "seconds": start.elapsed().as_secs_f64(),
-    });
-    println!("{}", serde_json::to_string_pretty(&doc)?);
-    Ok(())
+    })
 }

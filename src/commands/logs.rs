@@ -9,7 +9,6 @@ use anyhow::Result;
 use super::context::{Candidates, Ctx};
 use crate::aws::AwsResultExt;
 use crate::error::UserError;
-use crate::output::Format;
 use crate::settings::Settings;
 
 /// `5m`, `2h`, `1d` ago, or an RFC 3339 time.
@@ -101,19 +100,18 @@ pub async fn run(settings: &Settings, args: LogArgs<'_>) -> Result<u8> {
                 from = from.max(ts);
                 let stream = e.log_stream_name().unwrap_or_default();
                 let message = e.message().unwrap_or_default().trim_end();
-                match settings.format {
-                    // JSON Lines: one object per event, as it arrives.
-                    Format::Json => println!(
-                        "{}",
-                        serde_json::json!({"time": stamp(ts), "stream": stream, "message": message})
-                    ),
-                    Format::Text => println!(
-                        "{} {} {}",
-                        stamp(ts),
-                        stream.strip_prefix(&prefix).unwrap_or(stream),
-                        message
-                    ),
-                }
+                // Under JSON, JSON Lines: one object per event, as it arrives.
+                settings.out.stream(
+                    || {
+                        format!(
+                            "{} {} {}",
+                            stamp(ts),
+                            stream.strip_prefix(&prefix).unwrap_or(stream),
+                            message
+                        )
+                    },
+                    || serde_json::json!({"time": stamp(ts), "stream": stream, "message": message}),
+                );
             }
             token = out.next_token().map(str::to_string);
             if token.is_none() {

@@ -7,31 +7,31 @@ use anyhow::Result;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::output::Format;
 use crate::settings::Settings;
 
 pub fn version(settings: &Settings) -> Result<u8> {
-    match settings.format {
-        Format::Json => println!(
-            "{}",
+    settings.out.show(
+        |_| format!("fargate-stack {}", crate::cli::VERSION),
+        || {
             serde_json::json!({
                 "name": "fargate-stack",
                 "version": env!("CARGO_PKG_VERSION"),
                 "commit": env!("FARGATE_STACK_COMMIT"),
             })
-        ),
-        Format::Text => println!("fargate-stack {}", crate::cli::VERSION),
-    }
+        },
+    );
     Ok(0)
 }
 
-pub fn completions(shell: clap_complete::Shell) -> Result<u8> {
+pub fn completions(settings: &Settings, shell: clap_complete::Shell) -> Result<u8> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "fargate-stack", &mut std::io::stdout());
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "fargate-stack", &mut out);
+    settings.out.document(&String::from_utf8_lossy(&out));
     Ok(0)
 }
 
-pub fn man() -> Result<u8> {
+pub fn man(settings: &Settings) -> Result<u8> {
     let cmd = Cli::command();
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
@@ -46,8 +46,7 @@ pub fn man() -> Result<u8> {
         man.render_options_section(&mut out)?;
         man.render_extra_section(&mut out)?;
     }
-    use std::io::Write;
-    std::io::stdout().write_all(&out)?;
+    settings.out.document(&String::from_utf8_lossy(&out));
     Ok(0)
 }
 
@@ -113,7 +112,9 @@ fn constrain(schema: &mut serde_json::Value) {
     }
 }
 
-pub fn schema() -> Result<u8> {
-    println!("{}", serde_json::to_string_pretty(&schema_json())?);
+pub fn schema(settings: &Settings) -> Result<u8> {
+    settings
+        .out
+        .document(&serde_json::to_string_pretty(&schema_json())?);
     Ok(0)
 }

@@ -21,7 +21,6 @@ pub mod zones;
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::output::Format;
 pub use crate::settings::Settings;
 
 /// Commands that handle Ctrl-C themselves (logs --follow ends with 0;
@@ -68,15 +67,20 @@ fn text_only(command: &Command) -> Option<&'static str> {
 /// Runs a command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
     let settings = Settings::resolve(&cli.global)?;
-    if settings.format == Format::Json
+    if settings.out.json_mode()
         && let Some(name) = cli.command.as_ref().and_then(text_only)
     {
-        tracing::warn!("--output json: {name} has no JSON output; printing text");
+        tracing::warn!("--output json: {name} has no JSON output; its messages go to stderr");
     }
     match cli.command {
         None => {
             use clap::CommandFactory;
-            Cli::command().print_help()?;
+            let help = Cli::command().render_help();
+            settings.out.document(&if settings.out.style().color {
+                help.ansi().to_string()
+            } else {
+                help.to_string()
+            });
             Ok(2)
         }
         Some(Command::Plan(a)) => plan::plan(&settings, &a).await,
@@ -85,7 +89,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             create_stack::run(&settings, &cli.global, &args).await
         }
         Some(Command::State { file }) => state::state(&settings, file.as_deref()),
-        Some(Command::ResetHistory) => state::reset(),
+        Some(Command::ResetHistory) => state::reset(&settings),
         Some(Command::CreateService(a)) => services::create(&settings, &a).await,
         Some(Command::StartService(a)) => services::start(&settings, &a).await,
         Some(Command::StopService(a)) => services::stop(&settings, &a).await,
@@ -170,9 +174,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
         Some(Command::Version) => meta::version(&settings),
-        Some(Command::Completions { shell }) => meta::completions(shell),
-        Some(Command::Man) => meta::man(),
-        Some(Command::Schema) => meta::schema(),
+        Some(Command::Completions { shell }) => meta::completions(&settings, shell),
+        Some(Command::Man) => meta::man(&settings),
+        Some(Command::Schema) => meta::schema(&settings),
         Some(Command::Verify) => verify::run(&settings).await,
         Some(Command::Rollback(a)) => services::rollback(&settings, &a).await,
     }

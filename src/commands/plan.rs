@@ -11,7 +11,6 @@ use crate::cli::PlanArgs;
 use crate::config::store::Writer;
 use crate::engine::{self, Scope, Stack};
 use crate::error::UserError;
-use crate::output::Format;
 use crate::plan::render::{self, Header};
 use crate::plan::{Action, Plan};
 use crate::settings::Settings;
@@ -55,15 +54,16 @@ async fn prepare(settings: &Settings, args: &PlanArgs) -> Result<(Stack, Plan)> 
 /// `--detailed-exitcode`: 3 when the plan has changes (2 is bad input).
 pub const EXIT_CHANGES: u8 = 3;
 
-fn print_json(
+/// The JSON document of `plan` and `apply`.
+fn plan_json(
     header: &Header,
     plan: &Plan,
     timings: &[(String, f64)],
     seconds: f64,
     written: &[String],
     applied: bool,
-) -> Result<()> {
-    let doc = json!({
+) -> serde_json::Value {
+    json!({
         "header": header,
         "plan": plan,
         "applied": applied,
@@ -79,9 +79,7 @@ fn print_json(
         "api_calls": call_stats(),
         "timings": timings.iter().map(|(k, v)| json!({"step": k, "seconds": v})).collect::<Vec<_>>(),
         "seconds": seconds,
-    });
-    println!("{}", serde_json::to_string_pretty(&doc)?);
-    Ok(())
+    })
 }
 
 pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
@@ -90,32 +88,34 @@ pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let written = engine::write_back(settings, &stack.loaded, engine::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
     let seconds = start.elapsed().as_secs_f64();
-    match settings.format {
-        Format::Json => print_json(&h, &plan, &stack.timings, seconds, &written, false)?,
-        Format::Text => {
-            print!("{}", render::text(&h, &plan, settings.style));
+    settings.out.show(
+        |style| {
+            let mut out = render::text(&h, &plan, style);
             if args.tables {
-                println!();
-                print!("{}", render::resources_table(&plan));
-                print!("{}", render::timings_table(&stack.timings));
+                out.push('\n');
+                out.push_str(&render::resources_table(&plan));
+                out.push_str(&render::timings_table(&stack.timings));
             }
             if plan.has_changes() {
-                println!();
+                out.push('\n');
             }
-            println!("{}", render::summary(&plan, &call_stats(), seconds, false));
+            out.push_str(&render::summary(&plan, &call_stats(), seconds, false));
+            out.push('\n');
             if plan.has_changes() {
-                println!(
-                    "Run `fargate-stack apply{}{}` to make these changes.",
+                out.push_str(&format!(
+                    "Run `fargate-stack apply{}{}` to make these changes.\n",
                     settings.config_arg(),
                     if plan.prune { " --prune" } else { "" }
-                );
+                ));
             }
-        }
-    }
+            out
+        },
+        || plan_json(&h, &plan, &stack.timings, seconds, &written, false),
+    );
     if !plan.conflicts.is_empty() {
         // The plan is shown, and it cannot be applied as it is.
         for c in &plan.conflicts {
-            eprintln!("error: conflict: {c}");
+            settings.out.note(format!("error: conflict: {c}"));
         }
         return Ok(2);
     }
@@ -135,7 +135,7 @@ pub async fn confirm(settings: &Settings, question: &str, refusal: &str) -> Resu
     if !std::io::stdin().is_terminal() {
         return Err(UserError::new(refusal.to_string()).into());
     }
-    eprint!("{question} [y/N] ");
+    settings.out.ask(format!("{question} [y/N] "));
     let read = tokio::task::spawn_blocking(|| {
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).map(|_| answer)
@@ -143,7 +143,7 @@ pub async fn confirm(settings: &Settings, question: &str, refusal: &str) -> Resu
     let answer = tokio::select! {
         a = read => a??,
         _ = tokio::signal::ctrl_c() => {
-            eprintln!();
+            settings.out.note("");
             return Err(crate::error::Interrupted.into());
         }
     };
@@ -177,43 +177,43 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let start = Instant::now();
     let (mut stack, plan) = prepare(settings, args).await?;
     let dry_run = settings.dry_run;
-    let text = settings.format == Format::Text;
-    if text {
-        print!(
-            "{}",
-            render::text(
-                &header("apply", &stack, settings, dry_run),
-                &plan,
-                settings.style
-            )
-        );
-        println!();
-    }
+    settings.out.text(|style| {
+        format!(
+            "{}\n",
+            render::text(&header("apply", &stack, settings, dry_run), &plan, style)
+        )
+    });
     let mut writer = Writer::new(&stack.loaded, settings.update);
 
     if !plan.has_changes() || dry_run {
         let written = writer.write(&engine::state_updates(&stack, &[]), &[])?;
         let seconds = start.elapsed().as_secs_f64();
-        if text {
-            if args.tables {
-                print!("{}", render::resources_table(&plan));
-            }
-            if dry_run && plan.has_changes() {
-                println!("dry run: nothing was changed");
-            } else {
-                println!("Nothing to do: the stack matches the config.");
-            }
-            println!("{}", render::summary(&plan, &call_stats(), seconds, false));
-        } else {
-            print_json(
-                &header("apply", &stack, settings, dry_run),
-                &plan,
-                &stack.timings,
-                seconds,
-                &written,
-                false,
-            )?;
-        }
+        settings.out.show(
+            |_| {
+                let tables = if args.tables {
+                    render::resources_table(&plan)
+                } else {
+                    String::new()
+                };
+                let what = if dry_run && plan.has_changes() {
+                    "dry run: nothing was changed"
+                } else {
+                    "Nothing to do: the stack matches the config."
+                };
+                let summary = render::summary(&plan, &call_stats(), seconds, false);
+                format!("{tables}{what}\n{summary}")
+            },
+            || {
+                plan_json(
+                    &header("apply", &stack, settings, dry_run),
+                    &plan,
+                    &stack.timings,
+                    seconds,
+                    &written,
+                    false,
+                )
+            },
+        );
         return Ok(0);
     }
 
@@ -243,11 +243,11 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let seconds = start.elapsed().as_secs_f64();
 
     if report.interrupted {
-        eprintln!(
+        settings.out.note(format!(
             "interrupted: what was created is recorded in {}; run `fargate-stack apply{}` again to finish",
             stack.loaded.path.display(),
             settings.config_arg()
-        );
+        ));
         return Ok(130);
     }
     if !report.errors.is_empty() {
@@ -255,7 +255,7 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
             tracing::error!("{w:#}");
         }
         for (a, why) in report.skipped() {
-            eprintln!("skipped {a}: {why}");
+            settings.out.note(format!("skipped {a}: {why}"));
         }
         let first = report.errors.into_iter().next().expect("not empty");
         return Err(first.context(format!(
@@ -279,22 +279,28 @@ pub async fn apply(settings: &Settings, args: &PlanArgs) -> Result<u8> {
             step.value = now.value.clone();
         }
     }
-    match settings.format {
-        Format::Json => print_json(
-            &header("apply", &stack, settings, false),
-            &plan,
-            &timings,
-            seconds,
-            &written,
-            true,
-        )?,
-        Format::Text => {
-            if args.tables {
-                print!("{}", render::resources_table(&plan));
-                print!("{}", render::timings_table(&timings));
-            }
-            println!("{}", render::summary(&plan, &call_stats(), seconds, true));
-        }
-    }
+    settings.out.show(
+        |_| {
+            let tables = if args.tables {
+                render::resources_table(&plan) + &render::timings_table(&timings)
+            } else {
+                String::new()
+            };
+            format!(
+                "{tables}{}",
+                render::summary(&plan, &call_stats(), seconds, true)
+            )
+        },
+        || {
+            plan_json(
+                &header("apply", &stack, settings, false),
+                &plan,
+                &timings,
+                seconds,
+                &written,
+                true,
+            )
+        },
+    );
     Ok(0)
 }

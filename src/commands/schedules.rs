@@ -24,7 +24,7 @@ pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) 
     let rule = rule_name(&task.key);
     let verb = if enable { "enable" } else { "disable" };
     if settings.dry_run {
-        println!("dry run: would {verb} {rule}");
+        settings.out.say(format!("dry run: would {verb} {rule}"));
         return Ok(0);
     }
     let result = if enable {
@@ -57,10 +57,10 @@ pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) 
         }
         Err(e) => return Err(e.into()),
     }
-    println!(
+    settings.out.say(format!(
         "schedule {rule} {verb}d ({})",
         task.schedule.as_deref().unwrap_or_default()
-    );
+    ));
     Ok(0)
 }
 
@@ -92,7 +92,9 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
         return Err(UserError::new(format!("`{key}` has no schedule target to sync")).into());
     };
     if step.action == Action::Exists {
-        println!("target {} is in sync ({})", step.name, step.value);
+        settings
+            .out
+            .say(format!("target {} is in sync ({})", step.name, step.value));
         return Ok(0);
     }
     // Only the target: what it refers to must already exist.
@@ -119,10 +121,14 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
     };
     check_conflicts(&full)?;
     for c in &step.changes {
-        println!("  {}: {} -> {}", c.field, c.before, c.after);
+        settings
+            .out
+            .say(format!("  {}: {} -> {}", c.field, c.before, c.after));
     }
     if settings.dry_run {
-        println!("dry run: would update target {}", step.name);
+        settings
+            .out
+            .say(format!("dry run: would update target {}", step.name));
         return Ok(0);
     }
     let mut writer = Writer::new(&stack.loaded, settings.update);
@@ -130,7 +136,7 @@ pub async fn update_target(settings: &Settings, name: Option<&str>) -> Result<u8
     if let Some(e) = report.errors.into_iter().next() {
         return Err(e);
     }
-    println!("target {} updated", step.name);
+    settings.out.say(format!("target {} updated", step.name));
     Ok(0)
 }
 
@@ -151,7 +157,9 @@ pub async fn update_policy(settings: &Settings) -> Result<u8> {
         .cloned()
         .collect();
     if steps.is_empty() {
-        println!("the policies match the config; nothing to update");
+        settings
+            .out
+            .say("the policies match the config; nothing to update");
         return Ok(0);
     }
     if let Some(s) = steps.iter().find(|s| {
@@ -168,15 +176,15 @@ pub async fn update_policy(settings: &Settings) -> Result<u8> {
     }
     check_conflicts(&full)?;
     for s in &steps {
-        println!("~ {} {}", s.kind.label(), s.name);
+        settings.out.say(format!("~ {} {}", s.kind.label(), s.name));
         if let Some(d) = &s.diff {
             for line in d.lines() {
-                println!("    {line}");
+                settings.out.say(format!("    {line}"));
             }
         }
     }
     if settings.dry_run {
-        println!("dry run: nothing was changed");
+        settings.out.say("dry run: nothing was changed");
         return Ok(0);
     }
     let plan = Plan {
@@ -195,10 +203,10 @@ pub async fn update_policy(settings: &Settings) -> Result<u8> {
     if let Some(e) = report.errors.into_iter().next() {
         return Err(e);
     }
-    println!(
+    settings.out.say(format!(
         "updated {} polic{}",
         plan.steps.len(),
         if plan.steps.len() == 1 { "y" } else { "ies" }
-    );
+    ));
     Ok(0)
 }

@@ -16,9 +16,9 @@ use crate::config::spec::TaskSpec;
 use crate::config::store::Writer;
 use crate::engine::{self, Scope};
 use crate::error::UserError;
+use crate::output::{Progress, note};
 use crate::resources::service::STATUS;
 use crate::resources::{Address, Kind, Node};
-use crate::output::Progress;
 use crate::settings::{Settings, say};
 
 /// `create-service 2` with one candidate means a count, not a name.
@@ -85,7 +85,13 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     let task_def = ctx.recorded_task_arn(&task)?;
     ctx.security_group_id()?;
     ctx.task_subnets()?;
-    if ctx.spec.web.as_ref().and_then(|w| w.service(&task.key)).is_some() {
+    if ctx
+        .spec
+        .web
+        .as_ref()
+        .and_then(|w| w.service(&task.key))
+        .is_some()
+    {
         ctx.target_group_arn(&task)?;
     }
     ctx.check_image_digest(&task, settings.force).await?;
@@ -93,12 +99,20 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     let Ctx {
         loaded, spec, aws, ..
     } = ctx;
-    let mut stack =
-        engine::discover_with(settings, loaded, spec, aws, Scope::Service(task.key.clone()))
-            .await?;
+    let mut stack = engine::discover_with(
+        settings,
+        loaded,
+        spec,
+        aws,
+        Scope::Service(task.key.clone()),
+    )
+    .await?;
     let service = Address::new(Kind::Service, &task.key);
     if let Some(existing) = stack.observed.get(&service) {
-        let status = existing.outputs.get(STATUS).map_or("ACTIVE", String::as_str);
+        let status = existing
+            .outputs
+            .get(STATUS)
+            .map_or("ACTIVE", String::as_str);
         return Err(UserError::new(format!(
             "service `{}` already exists in cluster {cluster} (status {status}); use `fargate-stack update-service {}{c}` to deploy a new revision, or `start-service` to change its count",
             task.key, task.key,
@@ -115,7 +129,11 @@ pub async fn create(settings: &Settings, args: &ServiceCount) -> Result<u8> {
     let count = count.or(task.desired_count).unwrap_or(1);
     for n in nodes.iter_mut().filter(|n| n.address == service) {
         n.desired["desired_count"] = count.into();
-        if let Some(missing) = n.depends_on.iter().find(|d| !stack.observed.contains_key(d)) {
+        if let Some(missing) = n
+            .depends_on
+            .iter()
+            .find(|d| !stack.observed.contains_key(d))
+        {
             return Err(UserError::new(format!(
                 "{missing} does not exist; run `fargate-stack apply{c}` first"
             ))
@@ -562,42 +580,39 @@ async fn finish(
     seen: HashSet<String>,
     waiting: &StableWait,
 ) -> Result<u8> {
-    let json = settings.format == crate::output::Format::Json;
     if waiting.wait.no_wait {
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({"service": name, "state": "submitted", "task_definition": target})
-            );
-        } else {
-            println!(
-                "service {name}: change submitted (not waiting; see `fargate-stack status {name}{}`)",
-                ctx.c
-            );
-        }
+        settings.out.show(
+            |_| {
+                format!(
+                    "service {name}: change submitted (not waiting; see `fargate-stack status {name}{}`)",
+                    ctx.c
+                )
+            },
+            || serde_json::json!({"service": name, "state": "submitted", "task_definition": target}),
+        );
         return Ok(0);
     }
     let svc = wait_stable(ctx, name, target, seen, waiting.timeout, settings.poll_time).await?;
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
+    settings.out.show(
+        |_| {
+            format!(
+                "service {name} is stable: {}/{} running ({})",
+                svc.running_count(),
+                svc.desired_count(),
+                short_id(svc.task_definition().unwrap_or_default())
+            )
+        },
+        || {
+            serde_json::json!({
                 "service": name,
                 "service_arn": svc.service_arn(),
                 "state": "stable",
                 "running": svc.running_count(),
                 "desired": svc.desired_count(),
                 "task_definition": svc.task_definition(),
-            }))?
-        );
-    } else {
-        println!(
-            "service {name} is stable: {}/{} running ({})",
-            svc.running_count(),
-            svc.desired_count(),
-            short_id(svc.task_definition().unwrap_or_default())
-        );
-    }
+            })
+        },
+    );
     Ok(0)
 }
 
@@ -680,22 +695,22 @@ pub async fn wait_stable(
 
 /// Explains a failed rollout: the stopped tasks' reasons and the last events.
 async fn failure(ctx: &Ctx, name: &str, svc: &Service, reason: &str) -> anyhow::Error {
-    eprintln!("service {name}: deployment failed: {reason}");
+    note(format!("service {name}: deployment failed: {reason}"));
     // Best effort: the failure itself is what the user must see.
     let stopped = ctx
         .service_tasks(name, DesiredStatus::Stopped)
         .await
         .unwrap_or_default();
     for t in stopped.iter().take(5) {
-        eprintln!(
+        note(format!(
             "  stopped task {}: {}: {}",
             short_id(t.task_arn().unwrap_or_default()),
             t.stop_code().map(|c| c.as_str()).unwrap_or("-"),
             t.stopped_reason().unwrap_or("-")
-        );
+        ));
     }
     for e in svc.events().iter().take(5) {
-        eprintln!("  event: {}", e.message().unwrap_or_default());
+        note(format!("  event: {}", e.message().unwrap_or_default()));
     }
     anyhow::anyhow!("service {name}: deployment failed: {reason}")
 }

@@ -22,39 +22,45 @@ pub fn state(settings: &Settings, file: Option<&Path>) -> Result<u8> {
             let mut d = settings.defaults.clone();
             d.config = Some(abs.to_string_lossy().to_string());
             state_file::write(&d)?;
-            println!("default config: {}", abs.display());
+            settings
+                .out
+                .say(format!("default config: {}", abs.display()));
         }
         None => {
             let d = &settings.defaults;
-            match settings.format {
-                crate::output::Format::Json => println!("{}", serde_json::to_string_pretty(d)?),
-                crate::output::Format::Text => {
-                    println!(
+            settings.out.show(
+                |_| {
+                    let mut lines = vec![format!(
                         "config: {} (from {})",
                         settings.config_path.display(),
                         settings.config_source
-                    );
+                    )];
                     for (k, v) in [
                         ("profile", &d.profile),
                         ("region", &d.region),
                         ("route53_profile", &d.route53_profile),
                     ] {
                         if let Some(v) = v {
-                            println!("{k}: {v}");
+                            lines.push(format!("{k}: {v}"));
                         }
                     }
                     if let Some(m) = d.max_events {
-                        println!("max_events: {m}");
+                        lines.push(format!("max_events: {m}"));
                     }
-                }
-            }
+                    lines.join("\n")
+                },
+                || serde_json::to_value(d).unwrap_or_default(),
+            );
         }
     }
     Ok(0)
 }
 
-pub fn reset() -> Result<u8> {
+pub fn reset(settings: &Settings) -> Result<u8> {
     state_file::write(&state_file::Defaults::default())?;
-    println!("saved defaults cleared ({})", state_file::path().display());
+    settings.out.say(format!(
+        "saved defaults cleared ({})",
+        state_file::path().display()
+    ));
     Ok(0)
 }

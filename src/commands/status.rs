@@ -10,7 +10,7 @@ use super::services::describe;
 use crate::aws::AwsResultExt;
 use crate::config::spec::TaskSpec;
 use crate::discovery::images;
-use crate::output::{Format, table};
+use crate::output::table;
 use crate::settings::Settings;
 
 struct ServiceStatus<'a> {
@@ -176,7 +176,7 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
     };
     let statuses = futures::future::try_join_all(chosen.iter().map(|t| gather(&ctx, t))).await?;
 
-    if settings.format == Format::Json {
+    let json = || -> serde_json::Value {
         let doc: Vec<serde_json::Value> = statuses
             .iter()
             .map(|s| match &s.service {
@@ -213,114 +213,126 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                 }),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(0);
-    }
+        doc.into()
+    };
+    let text = |_| -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
 
-    if statuses.is_empty() {
-        println!(
-            "{}: the stack has no services (daemon, http or https tasks)",
-            ctx.path()
-        );
-    }
-    for s in &statuses {
-        let Some(svc) = &s.service else {
-            println!(
-                "service {}: not created (run `fargate-stack create-service {}{}`)\n",
-                s.task.key, s.task.key, ctx.c
+        if statuses.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: the stack has no services (daemon, http or https tasks)",
+                ctx.path()
             );
-            continue;
-        };
-        println!(
-            "service {}: {}  running {} / pending {} / desired {}  ({})",
-            s.task.key,
-            svc.status().unwrap_or("-"),
-            svc.running_count(),
-            svc.pending_count(),
-            svc.desired_count(),
-            short_id(svc.task_definition().unwrap_or_default())
-        );
-        let mut d = table(&[
-            "Deployment",
-            "Status",
-            "Task definition",
-            "Rollout",
-            "Running",
-            "Desired",
-        ]);
-        for dep in svc.deployments() {
-            d.add_row(vec![
-                dep.id().unwrap_or_default().to_string(),
-                dep.status().unwrap_or_default().to_string(),
-                short_id(dep.task_definition().unwrap_or_default()).to_string(),
-                dep.rollout_state()
-                    .map(|r| r.as_str().to_string())
-                    .unwrap_or_else(|| "-".into()),
-                dep.running_count().to_string(),
-                dep.desired_count().to_string(),
-            ]);
         }
-        println!("{d}");
-        if let Some(url) = &s.url {
-            println!("URL: {url}");
-            if s.targets.is_empty() {
-                println!("Targets: none registered yet\n");
-            } else {
-                let mut t = table(&["Target", "Task", "Health", "Reason"]);
-                for h in &s.targets {
-                    t.add_row(vec![
-                        format!("{}:{}", h.ip, h.port.map_or("-".into(), |p| p.to_string())),
-                        task_of(&s.tasks, &h.ip).unwrap_or_else(|| "-".into()),
-                        h.state.clone(),
-                        match (&h.reason, &h.description) {
-                            (Some(r), Some(d)) => format!("{r}: {d}"),
-                            (Some(r), None) => r.clone(),
-                            _ => "-".into(),
-                        },
-                    ]);
-                }
-                println!("Targets\n{t}\n");
-            }
-        }
-        if max_events > 0 && !svc.events().is_empty() {
-            println!("Last {} event(s):", svc.events().len().min(max_events));
-            for e in svc.events().iter().take(max_events) {
-                println!(
-                    "  {}  {}",
-                    fmt_time(e.created_at()),
-                    e.message().unwrap_or_default()
+        for s in &statuses {
+            let Some(svc) = &s.service else {
+                let _ = writeln!(
+                    out,
+                    "service {}: not created (run `fargate-stack create-service {}{}`)\n",
+                    s.task.key, s.task.key, ctx.c
                 );
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "service {}: {}  running {} / pending {} / desired {}  ({})",
+                s.task.key,
+                svc.status().unwrap_or("-"),
+                svc.running_count(),
+                svc.pending_count(),
+                svc.desired_count(),
+                short_id(svc.task_definition().unwrap_or_default())
+            );
+            let mut d = table(&[
+                "Deployment",
+                "Status",
+                "Task definition",
+                "Rollout",
+                "Running",
+                "Desired",
+            ]);
+            for dep in svc.deployments() {
+                d.add_row(vec![
+                    dep.id().unwrap_or_default().to_string(),
+                    dep.status().unwrap_or_default().to_string(),
+                    short_id(dep.task_definition().unwrap_or_default()).to_string(),
+                    dep.rollout_state()
+                        .map(|r| r.as_str().to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    dep.running_count().to_string(),
+                    dep.desired_count().to_string(),
+                ]);
+            }
+            let _ = writeln!(out, "{d}");
+            if let Some(url) = &s.url {
+                let _ = writeln!(out, "URL: {url}");
+                if s.targets.is_empty() {
+                    let _ = writeln!(out, "Targets: none registered yet\n");
+                } else {
+                    let mut t = table(&["Target", "Task", "Health", "Reason"]);
+                    for h in &s.targets {
+                        t.add_row(vec![
+                            format!("{}:{}", h.ip, h.port.map_or("-".into(), |p| p.to_string())),
+                            task_of(&s.tasks, &h.ip).unwrap_or_else(|| "-".into()),
+                            h.state.clone(),
+                            match (&h.reason, &h.description) {
+                                (Some(r), Some(d)) => format!("{r}: {d}"),
+                                (Some(r), None) => r.clone(),
+                                _ => "-".into(),
+                            },
+                        ]);
+                    }
+                    let _ = writeln!(out, "Targets\n{t}\n");
+                }
+            }
+            if max_events > 0 && !svc.events().is_empty() {
+                let _ = writeln!(out, "Last {} event(s):", svc.events().len().min(max_events));
+                for e in svc.events().iter().take(max_events) {
+                    let _ = writeln!(
+                        out,
+                        "  {}  {}",
+                        fmt_time(e.created_at()),
+                        e.message().unwrap_or_default()
+                    );
+                }
+            }
+            let mut t = table(&[
+                "Task",
+                "Status",
+                "Started",
+                "Task definition",
+                "Image digest",
+            ]);
+            for task in &s.tasks {
+                t.add_row(vec![
+                    short_id(task.task_arn().unwrap_or_default()).to_string(),
+                    task.last_status().unwrap_or("-").to_string(),
+                    fmt_time(task.started_at()),
+                    revision_note(
+                        task.task_definition_arn().unwrap_or_default(),
+                        s.latest_revision.as_deref(),
+                    ),
+                    digest_note(task, s.current_digest.as_deref()),
+                ]);
+            }
+            if s.tasks.is_empty() {
+                let _ = writeln!(out, "Tasks: none\n");
+            } else {
+                let _ = writeln!(out, "Task Status\n{t}\n");
             }
         }
-        let mut t = table(&[
-            "Task",
-            "Status",
-            "Started",
-            "Task definition",
-            "Image digest",
-        ]);
-        for task in &s.tasks {
-            t.add_row(vec![
-                short_id(task.task_arn().unwrap_or_default()).to_string(),
-                task.last_status().unwrap_or("-").to_string(),
-                fmt_time(task.started_at()),
-                revision_note(
-                    task.task_definition_arn().unwrap_or_default(),
-                    s.latest_revision.as_deref(),
-                ),
-                digest_note(task, s.current_digest.as_deref()),
-            ]);
-        }
-        if s.tasks.is_empty() {
-            println!("Tasks: none\n");
-        } else {
-            println!("Task Status\n{t}\n");
-        }
-    }
+        out
+    };
+    settings.out.show(text, json);
+    // The schedules' table belongs to the text form only (the JSON
+    // document is the list of services), so it is read only for text.
     if name.is_none()
+        && !settings.out.json_mode()
         && let Some(t) = super::tasks::schedules_table(settings, &ctx.loaded, &ctx.spec).await
     {
-        println!("Schedules\n{t}");
+        settings.out.text(|_| format!("Schedules\n{t}"));
     }
     Ok(0)
 }

@@ -16,7 +16,8 @@ use crate::config::writeback::Update;
 use crate::discovery::images;
 use crate::engine;
 use crate::error::UserError;
-use crate::output::{Format, Progress, table};
+use crate::output::Printer;
+use crate::output::{Progress, table};
 use crate::resources::task_definition;
 use crate::settings::Settings;
 
@@ -50,11 +51,11 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
     };
     ctx.check_image_digest(task, settings.force).await?;
     if settings.dry_run {
-        println!(
+        settings.out.say(format!(
             "dry run: would run {} in {subnet}{}",
             short_id(&task_def),
             if public_ip { " with a public IP" } else { "" }
-        );
+        ));
         return Ok(0);
     }
     // Listen for Ctrl-C before RunTask goes out: an interrupt while it is in
@@ -107,21 +108,22 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         .unwrap_or_default()
         .to_string();
     let task_id = short_id(&arn).to_string();
-    let json = settings.format == Format::Json;
+    let started = || {
+        settings.out.show(
+            |_| task_id.clone(),
+            || json!({"task_id": task_id, "task_arn": arn}),
+        )
+    };
     if !args.wait {
-        if json {
-            println!("{}", json!({"task_id": task_id, "task_arn": arn}));
-        } else {
-            println!("{task_id}");
-        }
+        started();
         return Ok(0);
     }
     if interrupt.is_finished() {
-        println!("{task_id}");
-        eprintln!(
+        started();
+        settings.out.note(format!(
             "interrupted; task {task_id} was started and keeps running: stop it with `fargate-stack stop-task {task_id}{c}`, follow it with `fargate-stack logs --follow{c}`",
             c = ctx.c
-        );
+        ));
         return Ok(130);
     }
     tracing::info!("started task {task_id} ({})", short_id(&task_def));
@@ -149,7 +151,7 @@ async fn wait_for_task(
     settings: &Settings,
     interrupt: &mut tokio::task::JoinHandle<()>,
 ) -> Result<u8> {
-    let (poll, json) = (settings.poll_time, settings.format == Format::Json);
+    let (poll, printer) = (settings.poll_time, settings.out);
     let progress = Progress::new();
     let start = Instant::now();
     let mut last_status = String::new();
@@ -179,10 +181,10 @@ async fn wait_for_task(
             last_status = status.clone();
         }
         progress.spin(&format!("task {task_id}: {status}"));
-        token = print_new_logs(ctx, stream, token, &progress, json).await?;
+        token = print_new_logs(ctx, stream, token, &progress, printer).await?;
         if status == "STOPPED" {
             // The last lines can land just before the stop is reported.
-            print_new_logs(ctx, stream, token, &progress, json).await?;
+            print_new_logs(ctx, stream, token, &progress, printer).await?;
             break Ok(t);
         }
         if start.elapsed() > timeout {
@@ -195,10 +197,10 @@ async fn wait_for_task(
         tokio::select! {
             _ = &mut *interrupt => {
                 progress.finish();
-                eprintln!(
+                printer.note(format!(
                     "interrupted; task {task_id} keeps running: stop it with `fargate-stack stop-task {task_id}{c}`, follow it with `fargate-stack logs --follow{c}`",
                     c = ctx.c
-                );
+                ));
                 return Ok(130);
             }
             _ = tokio::time::sleep(poll) => {}
@@ -206,30 +208,28 @@ async fn wait_for_task(
     };
     progress.finish();
     let t = outcome?;
-    let code = exit_code_of(&t, container);
-    if json {
+    let code = exit_code_of(&t, container, printer);
+    // The text form was the log lines and the transitions, as they came.
+    printer.json(|| {
         let c = t
             .containers()
             .iter()
             .find(|c| c.name() == Some(container))
             .or_else(|| t.containers().first());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "task_id": task_id,
-                "task_arn": arn,
-                "exit_code": c.and_then(|c| c.exit_code()),
-                "stop_code": t.stop_code().map(|c| c.as_str()),
-                "stopped_reason": t.stopped_reason(),
-                "log_stream": stream,
-            }))?
-        );
-    }
+        json!({
+            "task_id": task_id,
+            "task_arn": arn,
+            "exit_code": c.and_then(|c| c.exit_code()),
+            "stop_code": t.stop_code().map(|c| c.as_str()),
+            "stopped_reason": t.stopped_reason(),
+            "log_stream": stream,
+        })
+    });
     Ok(code)
 }
 
 /// The essential container's exit code; 1 (with the reason) when it has none.
-fn exit_code_of(t: &Task, container: &str) -> u8 {
+fn exit_code_of(t: &Task, container: &str, out: Printer) -> u8 {
     let c = t
         .containers()
         .iter()
@@ -244,15 +244,15 @@ fn exit_code_of(t: &Task, container: &str) -> u8 {
                     short_id(t.task_arn().unwrap_or_default())
                 );
             } else {
-                eprintln!(
+                out.note(format!(
                     "task {} failed: container `{container}` exited with code {code}",
                     short_id(t.task_arn().unwrap_or_default())
-                );
+                ));
             }
             code
         }
         None => {
-            eprintln!(
+            out.note(format!(
                 "task {} did not run: {}: {}{}",
                 short_id(t.task_arn().unwrap_or_default()),
                 t.stop_code().map(|c| c.as_str()).unwrap_or("no stop code"),
@@ -260,7 +260,7 @@ fn exit_code_of(t: &Task, container: &str) -> u8 {
                 c.and_then(|c| c.reason())
                     .map(|r| format!(" (container: {r})"))
                     .unwrap_or_default()
-            );
+            ));
             1
         }
     }
@@ -271,7 +271,7 @@ async fn print_new_logs(
     stream: &str,
     token: Option<String>,
     progress: &Progress,
-    json: bool,
+    printer: Printer,
 ) -> Result<Option<String>> {
     let mut token = token;
     loop {
@@ -294,13 +294,7 @@ async fn print_new_logs(
         for e in out.events() {
             // With --output json, stdout carries only the result document.
             let line = e.message().unwrap_or_default();
-            progress.suspend(|| {
-                if json {
-                    eprintln!("{line}");
-                } else {
-                    println!("{line}");
-                }
-            });
+            progress.suspend(|| printer.aside(line));
         }
         let next = out.next_forward_token().map(str::to_string);
         if next == token || out.events().is_empty() {
@@ -343,12 +337,14 @@ pub async fn stop_task(settings: &Settings, target: Option<&str>) -> Result<u8> 
         }
     };
     if arns.is_empty() {
-        println!("no running tasks to stop");
+        settings.out.say("no running tasks to stop");
         return Ok(0);
     }
     for arn in &arns {
         if settings.dry_run {
-            println!("dry run: would stop task {}", short_id(arn));
+            settings
+                .out
+                .say(format!("dry run: would stop task {}", short_id(arn)));
             continue;
         }
         let got = ctx
@@ -361,7 +357,7 @@ pub async fn stop_task(settings: &Settings, target: Option<&str>) -> Result<u8> 
             .send()
             .await;
         match got {
-            Ok(_) => println!("stopped task {}", short_id(arn)),
+            Ok(_) => settings.out.say(format!("stopped task {}", short_id(arn))),
             Err(e)
                 if matches!(
                     code_of(&e),
@@ -412,8 +408,8 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
         .into_iter()
         .filter(|t| (t.last_status() == Some("STOPPED")) == stopped)
         .collect();
-    if settings.format == Format::Json {
-        let doc: Vec<serde_json::Value> = tasks
+    let json = || -> serde_json::Value {
+        tasks
             .iter()
             .map(|t| json!({
                 "task": family_of(t), "id": short_id(t.task_arn().unwrap_or_default()),
@@ -423,44 +419,45 @@ pub async fn list_tasks(settings: &Settings, which: Option<&str>) -> Result<u8> 
                 "stopped_reason": t.stopped_reason(), "stop_code": t.stop_code().map(|c| c.as_str()),
                 "exit_code": t.containers().iter().find(|c| c.exit_code().is_some()).and_then(|c| c.exit_code()),
             }))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(0);
-    }
-    let last = if stopped { "Stopped Reason" } else { "Elapsed" };
-    let mut tbl = table(&[
-        "Task Name",
-        "Task Id",
-        "Status",
-        "CPU",
-        "Memory",
-        "Started",
-        last,
-    ]);
-    for t in &tasks {
-        tbl.add_row(vec![
-            family_of(t),
-            short_id(t.task_arn().unwrap_or_default()).to_string(),
-            t.last_status().unwrap_or("-").to_string(),
-            t.cpu().unwrap_or("-").to_string(),
-            t.memory().unwrap_or("-").to_string(),
-            fmt_time(t.started_at()),
-            if stopped {
-                t.stopped_reason().unwrap_or("-").to_string()
-            } else {
-                elapsed_since(t.started_at())
-            },
+            .collect()
+    };
+    let text = |_| {
+        let last = if stopped { "Stopped Reason" } else { "Elapsed" };
+        let mut tbl = table(&[
+            "Task Name",
+            "Task Id",
+            "Status",
+            "CPU",
+            "Memory",
+            "Started",
+            last,
         ]);
-    }
-    if tasks.is_empty() {
-        println!(
-            "no {} tasks in cluster {}",
-            if stopped { "stopped" } else { "running" },
-            ctx.cluster()
-        );
-    } else {
-        println!("{tbl}");
-    }
+        for t in &tasks {
+            tbl.add_row(vec![
+                family_of(t),
+                short_id(t.task_arn().unwrap_or_default()).to_string(),
+                t.last_status().unwrap_or("-").to_string(),
+                t.cpu().unwrap_or("-").to_string(),
+                t.memory().unwrap_or("-").to_string(),
+                fmt_time(t.started_at()),
+                if stopped {
+                    t.stopped_reason().unwrap_or("-").to_string()
+                } else {
+                    elapsed_since(t.started_at())
+                },
+            ]);
+        }
+        if tasks.is_empty() {
+            format!(
+                "no {} tasks in cluster {}",
+                if stopped { "stopped" } else { "running" },
+                ctx.cluster()
+            )
+        } else {
+            tbl.to_string()
+        }
+    };
+    settings.out.show(text, json);
     Ok(0)
 }
 
@@ -473,11 +470,14 @@ pub async fn register(settings: &Settings, name: Option<&str>) -> Result<u8> {
         crate::discovery::secrets::resolve_all(&ctx.aws, &id, &ctx.spec, &ctx.loaded.path).await?;
     let def = task_definition::desired(&ctx.spec, &task, &id, &image, &secrets);
     if settings.dry_run {
-        println!("dry run: would register a revision of {}", task.family);
+        settings.out.say(format!(
+            "dry run: would register a revision of {}",
+            task.family
+        ));
         return Ok(0);
     }
     let registered = task_definition::register(&ctx.aws, &ctx.spec, &def).await?;
-    println!("registered {}", registered.id);
+    settings.out.say(format!("registered {}", registered.id));
     {
         let mut updates = vec![Update::new(
             &["tasks", &task.key, "arn"],
@@ -528,18 +528,19 @@ pub async fn summary(settings: &Settings) -> Result<u8> {
         ]);
     }
     let schedules = schedules(settings, &loaded, &spec).await;
-    if settings.format == Format::Json {
-        let mut doc = serde_json::to_value(&spec)?;
-        doc["schedules"] = serde_json::to_value(&schedules)?;
-        doc["vpc_id"] = serde_json::to_value(&c.vpc_id)?;
-        doc["region"] = serde_json::to_value(&c.region)?;
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-    } else {
-        println!("{head}\n{tasks}");
-        if let Some(t) = render_schedules(&schedules) {
-            println!("{t}");
-        }
-    }
+    settings.out.show(
+        |_| match render_schedules(&schedules) {
+            Some(t) => format!("{head}\n{tasks}\n{t}"),
+            None => format!("{head}\n{tasks}"),
+        },
+        || {
+            let mut doc = serde_json::to_value(&spec).unwrap_or_default();
+            doc["schedules"] = serde_json::to_value(&schedules).unwrap_or_default();
+            doc["vpc_id"] = serde_json::to_value(&c.vpc_id).unwrap_or_default();
+            doc["region"] = serde_json::to_value(&c.region).unwrap_or_default();
+            doc
+        },
+    );
     Ok(0)
 }
 

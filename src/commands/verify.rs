@@ -13,7 +13,7 @@ use crate::config::StackSpec;
 use crate::config::model::TaskType;
 use crate::discovery::{self, Identity, images};
 use crate::engine;
-use crate::output::{Format, table};
+use crate::output::table;
 use crate::settings::Settings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -465,18 +465,9 @@ pub async fn run(settings: &Settings) -> Result<u8> {
     }
     let failed = checks.iter().filter(|c| c.result == Verdict::Fail).count();
     let warned = checks.iter().filter(|c| c.result == Verdict::Warn).count();
-    match settings.format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "checks": checks,
-                "failed": failed,
-                "warned": warned,
-            }))?
-        ),
-        Format::Text => {
+    settings.out.show(
+        |style| {
             let mut t = table(&["Check", "Result", "Detail"]);
-            let style = settings.style;
             for c in &checks {
                 let result = match c.result {
                     Verdict::Pass => style.green("PASS"),
@@ -485,14 +476,20 @@ pub async fn run(settings: &Settings) -> Result<u8> {
                 };
                 t.add_row(vec![c.check.clone(), result, c.detail.clone()]);
             }
-            println!("{t}");
-            println!(
-                "{} checks: {} passed, {warned} warned, {failed} failed",
+            format!(
+                "{t}\n{} checks: {} passed, {warned} warned, {failed} failed",
                 checks.len(),
                 checks.len() - warned - failed
-            );
-        }
-    }
+            )
+        },
+        || {
+            serde_json::json!({
+                "checks": checks,
+                "failed": failed,
+                "warned": warned,
+            })
+        },
+    );
     Ok(if failed > 0 { 1 } else { 0 })
 }
 

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use crate::aws::{Aws, AwsOptions};
 use crate::engine;
-use crate::output::{Format, table};
+use crate::output::table;
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
@@ -38,27 +38,28 @@ pub async fn run(settings: &Settings, domain: &str) -> Result<u8> {
             .map(|z| (z.id, format!("{}.", z.name), z.private, z.records))
             .collect();
     zones.sort_by_key(|z| std::cmp::Reverse(z.1.len()));
-    if settings.format == Format::Json {
-        let doc: Vec<_> = zones
-            .iter()
-            .map(|(id, name, private, records)| serde_json::json!({"zone_id": id, "name": name, "private": private, "records": records}))
-            .collect();
-        println!("{}", serde_json::to_string_pretty(&doc)?);
-        return Ok(0);
-    }
-    if zones.is_empty() {
-        println!("no hosted zones for {wanted}");
-        return Ok(0);
-    }
-    let mut t = table(&["Zone Id", "Name", "Type", "Records"]);
-    for (id, name, private, records) in zones {
-        t.add_row(vec![
-            id,
-            name,
-            if private { "private" } else { "public" }.into(),
-            records.map_or("-".into(), |r| r.to_string()),
-        ]);
-    }
-    println!("{t}");
+    settings.out.show(
+        |_| {
+            if zones.is_empty() {
+                return format!("no hosted zones for {wanted}");
+            }
+            let mut t = table(&["Zone Id", "Name", "Type", "Records"]);
+            for (id, name, private, records) in &zones {
+                t.add_row(vec![
+                    id.clone(),
+                    name.clone(),
+                    if *private { "private" } else { "public" }.into(),
+                    records.map_or("-".into(), |r| r.to_string()),
+                ]);
+            }
+            t.to_string()
+        },
+        || {
+            zones
+                .iter()
+                .map(|(id, name, private, records)| serde_json::json!({"zone_id": id, "name": name, "private": private, "records": records}))
+                .collect()
+        },
+    );
     Ok(0)
 }

@@ -67,11 +67,11 @@ pub fn lock(config: &Path) -> Result<Option<Lock>> {
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            eprintln!(
+            crate::output::note(format!(
                 "waiting for another fargate-stack command to finish with {} (lock {})",
                 config.display(),
                 path.display()
-            );
+            ));
             file.lock()?;
         }
         Err(std::fs::TryLockError::Error(e)) => {

@@ -2,11 +2,11 @@
 //! observed.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use anyhow::Result;
 use indexmap::IndexMap;
 
-use super::stack::{Timings, timed};
 use crate::aws::Aws;
 use crate::config::{Loaded, StackSpec};
 use crate::discovery::{self, Identity, Network, ResolvedImage, images};
@@ -247,4 +247,21 @@ pub async fn gather(
         known_digest,
         account_check,
     })
+}
+
+/// How long each part of discovery took (`--output json` reports them).
+pub type Timings = std::sync::Mutex<Vec<(String, f64)>>;
+
+pub async fn timed<T>(
+    label: &str,
+    timings: &Timings,
+    f: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    let start = Instant::now();
+    let out = f.await;
+    timings
+        .lock()
+        .expect("timings lock")
+        .push((label.to_string(), start.elapsed().as_secs_f64()));
+    out
 }

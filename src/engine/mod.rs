@@ -20,9 +20,10 @@ use crate::plan::Plan;
 use crate::plan::build::Observed;
 use crate::settings::Settings;
 
+pub use facts::Timings;
 pub use load::{connect, load, load_read_only};
 pub use record::{state_updates, state_updates_with, write_back};
-pub use stack::{Scope, Stack, Timings};
+pub use stack::{Scope, Stack};
 
 /// Everything plan, apply and destroy need to know about the account: the
 /// facts, the graph the config asks for (the nodes in `scope`), and what

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 
-use super::facts::Facts;
-use super::stack::{Scope, Stack, Timings, timed};
+use super::facts::{Facts, Timings, timed};
+use super::stack::{Scope, Stack};
 use crate::aws::Aws;
 use crate::config::{Loaded, StackSpec};
 use crate::discovery::images;
@@ -164,9 +164,9 @@ fn service_nodes(cx: &crate::resources::Inputs, task: &str) -> Vec<Node> {
             .cloned(),
     );
     let wanted: Vec<Address> = seed.iter().flat_map(|n| n.depends_on.clone()).collect();
-    let deps = applied.into_iter().filter(|n| {
-        wanted.contains(&n.address) && !seed.iter().any(|s| s.address == n.address)
-    });
+    let deps = applied
+        .into_iter()
+        .filter(|n| wanted.contains(&n.address) && !seed.iter().any(|s| s.address == n.address));
     let mut nodes: Vec<Node> = deps.collect();
     nodes.extend(seed);
     nodes

@@ -40,7 +40,10 @@ pub fn state_updates_with(
     }
     let list =
         |v: &[String]| serde_yaml::Value::Sequence(v.iter().map(|s| s.as_str().into()).collect());
-    u.push(Update::new(&["vpc_id"], stack.facts.network.vpc_id.as_str()));
+    u.push(Update::new(
+        &["vpc_id"],
+        stack.facts.network.vpc_id.as_str(),
+    ));
     u.push(Update::new(
         &["subnets", "public"],
         list(&stack.facts.network.public),
@@ -86,7 +89,11 @@ pub fn state_updates_with(
             }
         }
         let ct = &c.tasks[&t.key];
-        let digest = stack.facts.images.get(&t.key).and_then(|i| i.digest.as_deref());
+        let digest = stack
+            .facts
+            .images
+            .get(&t.key)
+            .and_then(|i| i.digest.as_deref());
         // The digest the recorded revision was registered with: filled in
         // when missing (while a revision exists), replaced on registration.
         let has_revision = observed.contains_key(&Address::new(Kind::TaskDefinition, &t.key));

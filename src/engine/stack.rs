@@ -2,13 +2,10 @@
 //! makes from that.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
-use anyhow::Result;
-
+use super::facts::Facts;
 use crate::aws::Aws;
 use crate::config::{self, Loaded, StackSpec};
-use super::facts::Facts;
 use crate::plan::Plan;
 use crate::plan::build::{self, Observed};
 use crate::resources::{Address, Inputs, Node};
@@ -155,21 +152,4 @@ pub enum Scope {
     /// One task's service, what waits for it (autoscaling) and what it
     /// refers to: what `create-service` plans.
     Service(String),
-}
-
-/// How long each part of discovery took (`--output json` reports them).
-pub type Timings = std::sync::Mutex<Vec<(String, f64)>>;
-
-pub async fn timed<T>(
-    label: &str,
-    timings: &Timings,
-    f: impl std::future::Future<Output = Result<T>>,
-) -> Result<T> {
-    let start = Instant::now();
-    let out = f.await;
-    timings
-        .lock()
-        .expect("timings lock")
-        .push((label.to_string(), start.elapsed().as_secs_f64()));
-    out
 }

@@ -75,7 +75,11 @@ impl Resource for Service {
         let d = &work.node.desired;
         let strings = |v: &Value| -> Vec<String> {
             v.as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let network = NetworkConfiguration::builder()
@@ -126,9 +130,7 @@ impl Resource for Service {
             .network_configuration(network)
             .deployment_configuration(deployment)
             .set_load_balancers(load_balancers)
-            .set_health_check_grace_period_seconds(
-                lb["grace_seconds"].as_i64().map(|g| g as i32),
-            )
+            .set_health_check_grace_period_seconds(lb["grace_seconds"].as_i64().map(|g| g as i32))
             .set_tags(Some(super::cluster::ecs_tags(&cx.spec.app)))
             .send()
             .await
