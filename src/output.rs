@@ -114,15 +114,10 @@ impl Printer {
         }
     }
 
-    /// A line beside data that must not mix with the JSON document (a
+    /// A sentence that reports a result, or a line beside the data (a
     /// task's log line while `run-task -o json` waits for its result):
-    /// stdout in text mode, stderr under JSON.
-    pub fn aside(&self, line: impl Display) {
-        self.say(line)
-    }
-
-    /// A sentence that reports a result: stdout in text mode, stderr under
-    /// JSON (stdout carries only the JSON document).
+    /// stdout in text mode, stderr under JSON (stdout carries only the JSON
+    /// document).
     pub fn say(&self, msg: impl Display) {
         match self.format {
             Format::Text => out(&msg.to_string()),

@@ -294,7 +294,7 @@ async fn print_new_logs(
         for e in out.events() {
             // With --output json, stdout carries only the result document.
             let line = e.message().unwrap_or_default();
-            progress.suspend(|| printer.aside(line));
+            progress.suspend(|| printer.say(line));
         }
         let next = out.next_forward_token().map(str::to_string);
         if next == token || out.events().is_empty() {

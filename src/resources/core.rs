@@ -582,6 +582,16 @@ fn retry_budget() -> std::time::Duration {
         .unwrap_or(std::time::Duration::from_secs(120))
 }
 
+/// A list of strings in a desired or observed document (subnets, security
+/// groups, rule names); anything else in it is not a string and is skipped.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
 /// A value known only once another node exists (Terraform's "known after
 /// apply"): `{{kind/key}}` in a desired document stands for that node's id.
 /// It is also what makes the edge: a node depends on what it references.

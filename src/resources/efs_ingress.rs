@@ -5,9 +5,9 @@
 
 use anyhow::Result;
 use aws_sdk_ec2::types::{IpPermission, UserIdGroupPair};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference, strings};
 use crate::aws::{Aws, AwsResultExt};
 
 const NFS: i32 = 2049;
@@ -134,14 +134,4 @@ fn permission(from: &str) -> IpPermission {
                 .build(),
         )
         .build()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|g| g.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }

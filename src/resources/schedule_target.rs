@@ -12,7 +12,7 @@ use aws_sdk_eventbridge::types::{
 };
 use serde_json::{Value, json};
 
-use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference, strings};
 use crate::aws::{Aws, AwsResultExt, code_of};
 
 pub fn target_id(task: &str) -> String {
@@ -78,15 +78,6 @@ impl Resource for ScheduleTarget {
 
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         let d = &work.node.desired;
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         let vpc = AwsVpcConfiguration::builder()
             .set_subnets(Some(strings(&d["subnets"])))
             .set_security_groups(Some(strings(&d["security_groups"])))

@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::{
 };
 use serde_json::{Value, json};
 
-use super::core::{Address, Diff, Inputs, Kind, Node, Resource, State, Work, reference};
+use super::core::{Address, Diff, Inputs, Kind, Node, Resource, State, Work, reference, strings};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::{Config, TaskType};
 use crate::ownership::Ownership;
@@ -73,25 +73,14 @@ impl Resource for Service {
     /// commands change it.
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         let d = &work.node.desired;
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
         let network = NetworkConfiguration::builder()
             .awsvpc_configuration(
                 AwsVpcConfiguration::builder()
                     .set_subnets(Some(strings(&d["subnets"])))
                     .set_security_groups(Some(strings(&d["security_groups"])))
-                    .assign_public_ip(if d["assign_public_ip"].as_bool() == Some(true) {
-                        AssignPublicIp::Enabled
-                    } else {
-                        AssignPublicIp::Disabled
-                    })
+                    .assign_public_ip(AssignPublicIp::from(
+                        d["assign_public_ip"].as_str().unwrap_or("DISABLED"),
+                    ))
                     .build()?,
             )
             .build();
@@ -260,7 +249,7 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
             .unwrap_or_else(|| reference(&Address::new(Kind::TaskDefinition, &t.key))),
         "desired_count": t.desired_count.unwrap_or(1),
         "subnets": subnets,
-        "assign_public_ip": public_ip,
+        "assign_public_ip": if public_ip { "ENABLED" } else { "DISABLED" },
         "security_groups": [reference(&Address::new(Kind::SecurityGroup, "main"))],
     });
     if let Some(spot) = t.spot {

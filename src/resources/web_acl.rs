@@ -9,9 +9,9 @@ use aws_sdk_wafv2::types::{
     AllowAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction, Rule, Scope,
     Statement, Tag, VisibilityConfig,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference, strings};
 use crate::aws::{Aws, AwsResultExt};
 
 pub struct WebAcl;
@@ -248,14 +248,6 @@ fn rules(groups: &[String]) -> Result<Vec<Rule>> {
                 .visibility_config(visibility(g)?)
                 .build()?)
         })
-        .collect()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|s| s.as_str().map(str::to_string))
         .collect()
 }
 
