@@ -186,13 +186,24 @@ fn a_shape_error_does_not_hide_the_rest() {
 /// and a count of the rest (one walk of the file, not one parse per error).
 #[test]
 fn many_errors_are_listed_in_order_and_counted() {
-    let w = Workdir::new(None);
     let mut text = String::from("app:\n  name: demo\ntasks:\n  web:\n    image: helloworld\n");
     for i in 0..100_000 {
         text.push_str(&format!("bogus{i}: {i}\n"));
     }
-    w.write("many.yml", &text);
-    let run = w.run(&["plan", "-c", "many.yml", "--log-level", "error"]);
+    listed_and_counted(
+        "many.yml",
+        &text,
+        |i| format!("error: many.yml:{}: `bogus{i}`: unknown key", i + 6),
+        99_980,
+    );
+}
+
+/// `plan` on a file with more than twenty errors: twenty lines, the i-th
+/// starting as `first(i)` says, and a last one counting the rest.
+fn listed_and_counted(name: &str, text: &str, first: impl Fn(usize) -> String, rest: usize) {
+    let w = Workdir::new(None);
+    w.write(name, text);
+    let run = w.run(&["plan", "-c", name, "--log-level", "error"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(
@@ -202,16 +213,10 @@ fn many_errors_are_listed_in_order_and_counted() {
         &run.stderr[..run.stderr.len().min(3000)]
     );
     for (i, line) in lines[..20].iter().enumerate() {
-        assert!(
-            line.starts_with(&format!(
-                "error: many.yml:{}: `bogus{i}`: unknown key",
-                i + 6
-            )),
-            "{line}"
-        );
+        assert!(line.starts_with(&first(i)), "{line}");
     }
     assert!(
-        lines[20].contains("and 99980 more problem(s) not listed"),
+        lines[20].contains(&format!("and {rest} more problem(s) not listed")),
         "{}",
         lines[20]
     );
@@ -264,5 +269,66 @@ fn all_errors_are_reported_at_once() {
         w.read("rules.yml").lines().count(),
         13,
         "the file is untouched"
+    );
+}
+
+/// The loader's rules report every mistake, several in one task and one
+/// section among them (each section checked by its own builder, none
+/// stopping at its first problem), without one mistake causing another:
+/// a size that is not a size is one line, not a memory error too.
+#[test]
+fn every_rule_broken_in_a_task_or_section_is_reported() {
+    let w = Workdir::new(None);
+    let text = std::fs::read_to_string(repo_root().join("tests/data/bad/many-rules.yml")).unwrap();
+    w.write("rules.yml", &text);
+    let run = w.run(&["plan", "-c", "rules.yml", "--log-level", "error"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let found: Vec<(&str, &str)> = run
+        .stderr
+        .lines()
+        .map(|l| {
+            let (place, rest) = l.split_once(": `").expect("file:line: `key`");
+            (place, rest.split('`').next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("error: rules.yml:5", "queue.visibility_timeout"),
+            ("error: rules.yml:6", "queue.delay_seconds"),
+            ("error: rules.yml:11", "tasks.web.size"),
+            ("error: rules.yml:12", "tasks.web.domain"),
+            ("error: rules.yml:14", "tasks.web.health_check.path"),
+            ("error: rules.yml:16", "tasks.web.autoscaling.min_capacity"),
+            // Not written: placed on its task's line.
+            ("error: rules.yml:18", "tasks.job.image"),
+            ("error: rules.yml:19", "tasks.job.cpu"),
+            ("error: rules.yml:20", "tasks.job.schedule"),
+        ],
+        "{}",
+        run.stderr
+    );
+    assert_eq!(w.read("rules.yml"), text, "the file is untouched");
+}
+
+/// Thousands of tasks that break a rule: the first twenty in file order and
+/// an exact count of the rest, from one pass over the file.
+#[test]
+fn rule_errors_in_thousands_of_tasks_are_counted() {
+    let mut text = String::from("app:\n  name: demo\ntasks:\n");
+    for i in 0..3000 {
+        text.push_str(&format!("  t{i}:\n    image: helloworld\n    size: huge\n"));
+    }
+    let started = std::time::Instant::now();
+    listed_and_counted(
+        "big.yml",
+        &text,
+        |i| format!("error: big.yml:{}: `tasks.t{i}.size`", 6 + 3 * i),
+        2980,
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
     );
 }

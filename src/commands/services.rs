@@ -17,7 +17,7 @@ use crate::config::store::Writer;
 use crate::engine::{self, Scope};
 use crate::error::UserError;
 use crate::output::{Progress, note};
-use crate::resources::service::STATUS;
+use crate::resources::service::{self, STATUS};
 use crate::resources::{Address, Kind, Node};
 use crate::settings::{Settings, say};
 
@@ -231,12 +231,9 @@ fn load_balancer_for(ctx: &Ctx, task: &TaskSpec) -> Result<Option<(Vec<LoadBalan
     let Some(w) = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key)) else {
         return Ok(None);
     };
-    let lb = LoadBalancer::builder()
-        .target_group_arn(ctx.target_group_arn(task)?)
-        .container_name(&task.name)
-        .container_port(w.container_port as i32)
-        .build();
-    Ok(Some((vec![lb], w.grace_seconds as i32)))
+    let entry = service::load_balancer_entry(w, task, ctx.target_group_arn(task)?);
+    let (load_balancers, grace_seconds) = service::load_balancers(&entry);
+    Ok(load_balancers.map(|l| (l, grace_seconds.unwrap_or_default())))
 }
 
 /// What a web service lacks: its target group, when it was created before

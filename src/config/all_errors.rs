@@ -1,9 +1,8 @@
 //! Every error in a config at once, not just the first, in file order: the
 //! shape errors from one walk against the schema (`shape`), and past them
-//! the loader's own rules, for which the offending key (or, for a task's
-//! rules, the whole task) is taken out of a copy of the document and the
-//! rules run again, at most `LIMIT` times. Each error stays one line naming
-//! the file, the key and the fix.
+//! the loader's own rules, which every section's builder (`spec`, `web`)
+//! checks in full, reporting each problem into one list. Each error stays
+//! one line naming the file, the key and the fix.
 
 use std::path::Path;
 
@@ -32,34 +31,68 @@ fn remove(doc: &mut Value, key: &str) -> bool {
     cur.as_mapping_mut().and_then(|m| m.remove(*last)).is_some()
 }
 
-/// The line where a dotted key is written, found by walking the keys down
-/// the indentation (good enough to point at it; the parser gave the first).
-pub fn line_of(text: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    let mut indent: Option<usize> = None;
-    let mut found = None;
-    for part in key.split('.') {
-        let names = |trimmed: &str| {
-            trimmed
-                .strip_prefix(part)
-                .or_else(|| {
-                    trimmed
-                        .strip_prefix('"')
-                        .and_then(|t| t.strip_prefix(part))
-                        .and_then(|t| t.strip_prefix('"'))
-                })
-                .is_some_and(|rest| rest.starts_with(':'))
-        };
-        let (i, line) = text.lines().enumerate().skip(from).find(|(_, l)| {
-            let trimmed = l.trim_start();
-            let depth = l.len() - trimmed.len();
-            indent.is_none_or(|i| depth > i) && names(trimmed)
-        })?;
-        indent = Some(line.len() - line.trim_start().len());
-        from = i + 1;
-        found = Some(i + 1);
+/// Where each key is written: one pass over the text, following the
+/// indentation, so that placing every error costs a lookup, not a scan.
+pub struct KeyLines(std::collections::HashMap<String, usize>);
+
+impl KeyLines {
+    pub fn of(text: &str) -> Self {
+        let mut lines = std::collections::HashMap::new();
+        let mut open: Vec<(usize, String)> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            // A list item's key sits after its dash.
+            let item = trimmed.strip_prefix("- ").map(str::trim_start);
+            let body = item.unwrap_or(trimmed);
+            let depth = line.len() - body.len();
+            while open.last().is_some_and(|(d, _)| *d >= depth) {
+                open.pop();
+            }
+            let Some(key) = key_of(body) else {
+                continue;
+            };
+            let path = match open.last() {
+                Some((_, parent)) => format!("{parent}.{key}"),
+                None => key.to_string(),
+            };
+            lines.entry(path.clone()).or_insert(i + 1);
+            open.push((depth, path));
+        }
+        KeyLines(lines)
     }
-    found
+
+    /// The line of a dotted key (`tasks.web.secrets[1]` is on its list's
+    /// line), or of the nearest written key above it.
+    pub fn line(&self, key: &str) -> Option<usize> {
+        let mut key = key.split('[').next().unwrap_or(key);
+        loop {
+            if let Some(line) = self.0.get(key) {
+                return Some(*line);
+            }
+            key = &key[..key.rfind('.')?];
+        }
+    }
+}
+
+/// `name` of a `name: ...` line (plain or double-quoted).
+fn key_of(body: &str) -> Option<&str> {
+    let (key, _) = match body.strip_prefix('"') {
+        Some(quoted) => {
+            let (key, rest) = quoted.split_once('"')?;
+            (key, rest.strip_prefix(':')?)
+        }
+        None => {
+            let (key, rest) = body.split_once(':')?;
+            if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+                return None;
+            }
+            (key, rest)
+        }
+    };
+    (!key.is_empty() && !key.contains([' ', '{', '[', '\'', '"'])).then_some(key)
 }
 
 fn with_more(first: ConfigError, more: Vec<ConfigError>) -> ConfigError {
@@ -78,6 +111,7 @@ fn with_more(first: ConfigError, more: Vec<ConfigError>) -> ConfigError {
 /// again, and the loader's rules report their errors too: a misspelt task
 /// type does not hide a bad retention elsewhere.
 pub fn structural(path: &Path, text: &str, doc: &Value, first: ConfigError) -> ConfigError {
+    let lines = KeyLines::of(text);
     let mut walk = shape::Walk::new(schema());
     walk.value(walk.root(), doc, &mut Vec::new());
     let mut found: Vec<ConfigError> = vec![first];
@@ -87,7 +121,7 @@ pub fn structural(path: &Path, text: &str, doc: &Value, first: ConfigError) -> C
             break;
         }
         examined += 1;
-        if let Some(err) = confirm(path, text, candidate)
+        if let Some(err) = confirm(path, &lines, candidate)
             && !found.iter().any(|f| f.key == err.key)
         {
             found.push(err);
@@ -113,12 +147,12 @@ pub fn structural(path: &Path, text: &str, doc: &Value, first: ConfigError) -> C
             .iter()
             .filter_map(|e| task_of(&e.key).map(str::to_string))
             .collect();
-        if let Ok(config) = serde_path_to_error::deserialize::<_, Config>(rest.clone())
+        if let Ok(config) = serde_path_to_error::deserialize::<_, Config>(rest)
             && let Err(err) = spec::build(path, &config)
         {
-            let all = semantic(path, text, &rest, err);
-            let others = all.others().to_vec();
-            for err in std::iter::once(all.with_others(vec![])).chain(others) {
+            let others = err.others().to_vec();
+            for mut err in std::iter::once(err.with_others(vec![])).chain(others) {
+                err.line = lines.line(&err.key);
                 let apart = task_of(&err.key).is_some_and(|t| judged_apart.iter().any(|a| a == t));
                 if !err.key.is_empty() && !apart && !found.iter().any(|f| f.key == err.key) {
                     found.push(err);
@@ -132,6 +166,10 @@ pub fn structural(path: &Path, text: &str, doc: &Value, first: ConfigError) -> C
 /// The errors by line (those without one last), at most `LIMIT`, and a
 /// last line counting the rest.
 fn in_file_order(mut found: Vec<ConfigError>, more: usize) -> ConfigError {
+    // One line per key: a name derived from `app.name` that is too long for
+    // three roles is one mistake.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|e| e.key.is_empty() || seen.insert(e.key.clone()));
     found.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
     let rest = found.len().saturating_sub(LIMIT) + more;
     found.truncate(LIMIT);
@@ -150,7 +188,7 @@ fn in_file_order(mut found: Vec<ConfigError>, more: usize) -> ConfigError {
 
 /// The parser's own error for a candidate: the document cut down to that
 /// key's branch, read as a config. `None` when the parser accepts it.
-fn confirm(path: &Path, text: &str, candidate: &shape::Candidate) -> Option<ConfigError> {
+fn confirm(path: &Path, lines: &KeyLines, candidate: &shape::Candidate) -> Option<ConfigError> {
     let mut err = match candidate.branch() {
         None => candidate.error(path),
         Some(branch) => match serde_path_to_error::deserialize::<_, Config>(branch) {
@@ -165,7 +203,7 @@ fn confirm(path: &Path, text: &str, candidate: &shape::Candidate) -> Option<Conf
             }
         },
     };
-    err.line = line_of(text, &err.key);
+    err.line = lines.line(&err.key);
     Some(err)
 }
 
@@ -211,58 +249,21 @@ fn schema() -> &'static serde_json::Value {
     SCHEMA.get_or_init(|| schemars::schema_for!(Config).to_value())
 }
 
-/// The loader's own rules (sizes, schedules, names): an error inside a
-/// task takes that task out, one elsewhere takes out its key, and the rules
-/// run again on what is left.
-pub fn semantic(path: &Path, text: &str, doc: &Value, mut first: ConfigError) -> ConfigError {
-    if first.line.is_none() {
-        first.line = line_of(text, &first.key);
-    }
-    let mut doc = doc.clone();
-    let mut more: Vec<ConfigError> = Vec::new();
-    let mut last = first.key.clone();
-    while more.len() < LIMIT {
-        let parts: Vec<&str> = last.split('.').collect();
-        let taken = match parts.as_slice() {
-            ["tasks", task, ..] => {
-                let tasks_left = doc
-                    .get("tasks")
-                    .and_then(Value::as_mapping)
-                    .map_or(0, |m| m.len());
-                // Taking out the last task would only add "no tasks".
-                tasks_left > 1 && remove(&mut doc, &format!("tasks.{task}"))
+/// The loader's errors (`spec::build`'s first, carrying the others) put
+/// on their lines and in file order.
+pub fn in_file(text: &str, first: ConfigError) -> ConfigError {
+    let lines = KeyLines::of(text);
+    let others = first.others().to_vec();
+    let found = std::iter::once(first.with_others(vec![]))
+        .chain(others)
+        .map(|mut e| {
+            if e.line.is_none() {
+                e.line = lines.line(&e.key);
             }
-            [] | [""] => false,
-            [section, ..] => remove(&mut doc, &last) || remove(&mut doc, section),
-        };
-        if !taken {
-            break;
-        }
-        let Ok(config) = serde_path_to_error::deserialize::<_, Config>(doc.clone()) else {
-            break;
-        };
-        match spec::build(path, &config) {
-            Ok(_) => break,
-            Err(mut err) => {
-                // The key just taken out, reported again (as itself, or as
-                // missing where it was the fallback: `domain` taken out
-                // makes `tasks.web.domain` missing) is an echo of the
-                // removal, not another mistake.
-                let leaf = |k: &str| k.rsplit('.').next().unwrap_or_default().to_string();
-                if err.key == last
-                    || (err.problem.starts_with("missing") && leaf(&err.key) == leaf(&last))
-                {
-                    break;
-                }
-                if err.line.is_none() {
-                    err.line = line_of(text, &err.key);
-                }
-                last = err.key.clone();
-                more.push(err);
-            }
-        }
-    }
-    in_file_order(std::iter::once(first).chain(more).collect(), 0)
+            e
+        })
+        .collect();
+    in_file_order(found, 0)
 }
 
 #[cfg(test)]
@@ -275,7 +276,7 @@ mod tests {
             Err(e) => e,
             Ok(loaded) => match spec::build(path, &loaded.config) {
                 Ok(_) => return vec![],
-                Err(e) => semantic(path, text, &loaded.value, e),
+                Err(e) => in_file(text, e),
             },
         };
         std::iter::once(&err)
@@ -317,8 +318,14 @@ mod tests {
     #[test]
     fn lines_of_keys() {
         let text = "app:\n  name: x\ntasks:\n  web:\n    image: y\n  job:\n    image: z\n";
-        assert_eq!(line_of(text, "tasks.job.image"), Some(7));
-        assert_eq!(line_of(text, "tasks.web"), Some(4));
-        assert_eq!(line_of(text, "nope"), None);
+        let lines = KeyLines::of(text);
+        assert_eq!(lines.line("tasks.job.image"), Some(7));
+        assert_eq!(lines.line("tasks.web"), Some(4));
+        assert_eq!(lines.line("nope"), None);
+        // A key not written is placed on the nearest one above it.
+        assert_eq!(lines.line("tasks.job.cpu"), Some(6));
+        assert_eq!(lines.line("tasks.web.secrets[2]"), Some(4));
+        let quoted = "app:\n  name: x\n\"tasks\":\n  - item: 1\n    web:\n      image: y\n";
+        assert_eq!(KeyLines::of(quoted).line("tasks"), Some(3));
     }
 }

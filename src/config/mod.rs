@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod load;
 pub mod lock;
 pub mod model;
+pub mod problems;
 pub mod schedule;
 pub mod shape;
 pub mod sizes;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::model::{Command, Config, TaskType};
+use super::problems::Problems;
 use super::{schedule, sizes};
 use crate::error::ConfigError;
 
@@ -306,145 +307,164 @@ fn queue_profile(profile: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-fn queue_spec(path: &Path, config: &Config) -> Result<Option<QueueSpec>, ConfigError> {
+fn queue_spec(p: &mut Problems, config: &Config) -> Option<QueueSpec> {
     let Some(q) = config.queue.as_ref().filter(|q| q.name.is_some()) else {
         if config.dlq.is_some() {
-            return Err(
-                ConfigError::new(path, "dlq", "a dead-letter queue needs a queue")
+            p.add(
+                p.at("dlq", "a dead-letter queue needs a queue")
                     .hint("add `queue:` with a `name:` and `max_receive_count:`, or remove `dlq:`"),
             );
         }
-        return Ok(None);
+        return None;
     };
-    let one =
-        |key: &str, q: &super::model::Queue, name: String| -> Result<QueueSpec, ConfigError> {
-            let err = |field: &str, msg: String, hint: String| {
-                Err(ConfigError::new(path, format!("{key}.{field}"), msg).hint(hint))
-            };
-            let valid_name = name.len() <= 80
-                && !name.is_empty()
-                && name
-                    .trim_end_matches(".fifo")
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid_name {
-                return err(
-                    "name",
-                    format!("`{name}` is not a valid queue name"),
-                    "use up to 80 letters, digits, `-` and `_`".into(),
-                );
-            }
-            let mut attributes = std::collections::BTreeMap::new();
-            for (field, attr, value, default, lo, hi) in [
-                (
-                    "visibility_timeout",
-                    "VisibilityTimeout",
-                    q.visibility_timeout,
-                    30,
-                    0,
-                    43_200,
-                ),
-                (
-                    "maximum_message_size",
-                    "MaximumMessageSize",
-                    q.maximum_message_size,
-                    262_144,
-                    1_024,
-                    1_048_576,
-                ),
-                ("delay_seconds", "DelaySeconds", q.delay_seconds, 0, 0, 900),
-                (
-                    "receive_message_wait_time_seconds",
-                    "ReceiveMessageWaitTimeSeconds",
-                    q.receive_message_wait_time_seconds,
-                    0,
-                    0,
-                    20,
-                ),
-                (
-                    "message_retention_period",
-                    "MessageRetentionPeriod",
-                    q.message_retention_period,
-                    345_600,
-                    60,
-                    1_209_600,
-                ),
-            ] {
-                let v = value.unwrap_or(default);
-                if !(lo..=hi).contains(&v) {
-                    return err(
-                        field,
-                        format!("{v} is outside what SQS allows"),
-                        format!("use {lo} to {hi}"),
-                    );
-                }
-                attributes.insert(attr.to_string(), v);
-            }
-            let permissions = q.permissions.as_ref();
-            let profile = permissions
-                .and_then(|p| p.profile.as_deref())
-                .unwrap_or("consumer");
-            let Some(base) = queue_profile(profile) else {
-                return err(
-                    "permissions.profile",
-                    format!("`{profile}` is not a permissions profile"),
-                    "use consumer, producer, admin or none".into(),
-                );
-            };
-            let mut actions: std::collections::BTreeSet<String> =
-                base.iter().map(|s| s.to_string()).collect();
-            for a in permissions
-                .and_then(|p| p.include.clone())
-                .unwrap_or_default()
-            {
-                actions.insert(a);
-            }
-            for a in permissions
-                .and_then(|p| p.exclude.clone())
-                .unwrap_or_default()
-            {
-                actions.remove(&a);
-            }
-            if let Some(bad) = actions.iter().find(|a| !a.starts_with("sqs:")) {
-                return err(
-                    "permissions.include",
-                    format!("`{bad}` is not an SQS action"),
-                    "write actions as `sqs:Name`".into(),
-                );
-            }
-            Ok(QueueSpec {
-                name,
-                attributes,
-                actions: actions.into_iter().collect(),
-                max_receive_count: None,
-                dlq: None,
-            })
-        };
     let name = q.name.clone().expect("filtered");
-    let mut spec = one("queue", q, name.clone())?;
-    if let Some(n) = q.max_receive_count {
-        if !(1..=1000).contains(&n) {
-            return Err(ConfigError::new(
-                path,
-                "queue.max_receive_count",
-                format!("{n} is outside what SQS allows"),
-            )
-            .hint("use 1 to 1000"));
+    let mut spec = one_queue(p, "queue", q, name.clone());
+    match q.max_receive_count {
+        Some(n) if !(1..=1000).contains(&n) => {
+            p.add(
+                p.at(
+                    "queue.max_receive_count",
+                    format!("{n} is outside what SQS allows"),
+                )
+                .hint("use 1 to 1000"),
+            );
         }
-        let empty = super::model::Queue::default();
-        let d = config.dlq.as_ref().unwrap_or(&empty);
-        let dlq_name = d.name.clone().unwrap_or_else(|| format!("{name}-dlq"));
-        spec.max_receive_count = Some(n);
-        spec.dlq = Some(Box::new(one("dlq", d, dlq_name)?));
-    } else if config.dlq.is_some() {
-        return Err(ConfigError::new(
-            path,
-            "queue.max_receive_count",
-            "missing: `dlq:` is set but the queue has no redrive",
-        )
-        .hint("add `max_receive_count: N` to `queue:` (messages received N times go to the DLQ)"));
+        Some(n) => {
+            let empty = super::model::Queue::default();
+            let d = config.dlq.as_ref().unwrap_or(&empty);
+            let dlq_name = d.name.clone().unwrap_or_else(|| format!("{name}-dlq"));
+            let dlq = one_queue(p, "dlq", d, dlq_name);
+            if let Some(spec) = spec.as_mut() {
+                spec.max_receive_count = Some(n);
+                spec.dlq = dlq.map(Box::new);
+            }
+        }
+        None if config.dlq.is_some() => {
+            p.add(
+                p.at(
+                    "queue.max_receive_count",
+                    "missing: `dlq:` is set but the queue has no redrive",
+                )
+                .hint(
+                    "add `max_receive_count: N` to `queue:` (messages received N times go to the DLQ)",
+                ),
+            );
+        }
+        None => {}
     }
-    Ok(Some(spec))
+    spec
+}
+
+/// One queue (`queue:` or `dlq:`), each of its fields checked.
+fn one_queue(
+    p: &mut Problems,
+    key: &str,
+    q: &super::model::Queue,
+    name: String,
+) -> Option<QueueSpec> {
+    let before = p.count();
+    let at = |field: &str| format!("{key}.{field}");
+    let valid_name = name.len() <= 80
+        && !name.is_empty()
+        && name
+            .trim_end_matches(".fifo")
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid_name {
+        p.add(
+            p.at(at("name"), format!("`{name}` is not a valid queue name"))
+                .hint("use up to 80 letters, digits, `-` and `_`"),
+        );
+    }
+    let mut attributes = std::collections::BTreeMap::new();
+    for (field, attr, value, default, lo, hi) in [
+        (
+            "visibility_timeout",
+            "VisibilityTimeout",
+            q.visibility_timeout,
+            30,
+            0,
+            43_200,
+        ),
+        (
+            "maximum_message_size",
+            "MaximumMessageSize",
+            q.maximum_message_size,
+            262_144,
+            1_024,
+            1_048_576,
+        ),
+        ("delay_seconds", "DelaySeconds", q.delay_seconds, 0, 0, 900),
+        (
+            "receive_message_wait_time_seconds",
+            "ReceiveMessageWaitTimeSeconds",
+            q.receive_message_wait_time_seconds,
+            0,
+            0,
+            20,
+        ),
+        (
+            "message_retention_period",
+            "MessageRetentionPeriod",
+            q.message_retention_period,
+            345_600,
+            60,
+            1_209_600,
+        ),
+    ] {
+        let v = value.unwrap_or(default);
+        if !(lo..=hi).contains(&v) {
+            p.add(
+                p.at(at(field), format!("{v} is outside what SQS allows"))
+                    .hint(format!("use {lo} to {hi}")),
+            );
+        }
+        attributes.insert(attr.to_string(), v);
+    }
+    let permissions = q.permissions.as_ref();
+    let profile = permissions
+        .and_then(|p| p.profile.as_deref())
+        .unwrap_or("consumer");
+    let base = queue_profile(profile).unwrap_or_else(|| {
+        p.add(
+            p.at(
+                at("permissions.profile"),
+                format!("`{profile}` is not a permissions profile"),
+            )
+            .hint("use consumer, producer, admin or none"),
+        );
+        &[]
+    });
+    let mut actions: std::collections::BTreeSet<String> =
+        base.iter().map(|s| s.to_string()).collect();
+    for a in permissions
+        .and_then(|p| p.include.clone())
+        .unwrap_or_default()
+    {
+        actions.insert(a);
+    }
+    for a in permissions
+        .and_then(|p| p.exclude.clone())
+        .unwrap_or_default()
+    {
+        actions.remove(&a);
+    }
+    if let Some(bad) = actions.iter().find(|a| !a.starts_with("sqs:")) {
+        p.add(
+            p.at(
+                at("permissions.include"),
+                format!("`{bad}` is not an SQS action"),
+            )
+            .hint("write actions as `sqs:Name`"),
+        );
+    }
+    (p.count() == before).then(|| QueueSpec {
+        name,
+        attributes,
+        actions: actions.into_iter().collect(),
+        max_receive_count: None,
+        dlq: None,
+    })
 }
 
 pub fn camel(app: &str) -> String {
@@ -481,25 +501,94 @@ const IAM_POLICY_MAX: usize = 128;
 /// An EventBridge rule's name limit (`<task>-schedule`).
 const RULE_NAME_MAX: usize = 64;
 
+/// The stack's spec, or every problem the config has (each section checked
+/// by its own builder, all of them reporting into one list).
 pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
-    let err = |key: &str, problem: String| ConfigError::new(path, key, problem);
-
-    let app = config
-        .app
+    let mut p = Problems::new(path);
+    let app = app_name(&mut p, config);
+    let (log_group, retention_days) = log_group(&mut p, config, &app);
+    let roles = roles(&mut p, config, &camel(&app));
+    account(&mut p, config);
+    let cluster = config
+        .cluster
         .as_ref()
-        .and_then(|a| a.name.as_ref())
-        .map(|n| n.0.clone())
-        .ok_or_else(|| {
-            err("app.name", "missing: every stack needs an app name".into())
-                .hint("add `app:` with `name: my-app` at the top of the file")
-        })?;
-    if !valid_app_name(&app) {
-        return Err(err("app.name", format!("`{app}` is not a valid app name"))
-            .hint("use only lower-case letters, digits, `-` and `_`"));
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| format!("{app}-cluster"));
+    let security_group = config
+        .security_groups
+        .as_ref()
+        .and_then(|s| s.fargate.as_ref())
+        .and_then(|f| f.group_name.clone())
+        .unwrap_or_else(|| format!("{app}-sg"));
+    if config.tasks.is_empty() {
+        p.add(
+            p.at("tasks", "no tasks are defined")
+                .hint("add a task under `tasks:` with at least `image:`"),
+        );
     }
-    let camel = camel(&app);
+    let unhandled = config
+        .bucket
+        .as_ref()
+        .is_some_and(|b| b.policy.is_some())
+        .then(|| "bucket.policy (S3 bucket policy)".to_string())
+        .into_iter()
+        .collect();
+    let queue = queue_spec(&mut p, config);
+    let bucket = bucket_spec(&mut p, config);
+    let web = super::web::build(&mut p, config, &app);
+    let mut scaling = Vec::new();
+    let mut tasks = Vec::new();
+    for (key, t) in &config.tasks {
+        scaling.extend(super::web::scaling(&mut p, &app, key, t));
+        tasks.extend(task_spec(&mut p, key, t));
+    }
+    p.finish(|| StackSpec {
+        app,
+        log_group,
+        retention_days,
+        cluster,
+        security_group,
+        execution_role: roles.execution.0,
+        execution_policy: roles.execution.1,
+        task_role: roles.task.0,
+        task_policy: roles.task.1,
+        events_role: roles.events.0,
+        events_policy: roles.events.1,
+        queue,
+        bucket,
+        tasks,
+        web,
+        scaling,
+        unhandled,
+        take_over: config.take_over.clone(),
+    })
+}
 
-    let log_group = config
+/// `app.name`; without a usable one, a stand-in so that the rest of the
+/// file is still checked (the name's own problem is already reported).
+fn app_name(p: &mut Problems, config: &Config) -> String {
+    match config.app.as_ref().and_then(|a| a.name.as_ref()) {
+        None => {
+            p.add(
+                p.at("app.name", "missing: every stack needs an app name")
+                    .hint("add `app:` with `name: my-app` at the top of the file"),
+            );
+            "app".into()
+        }
+        Some(name) => {
+            if !valid_app_name(&name.0) {
+                p.add(
+                    p.at("app.name", format!("`{}` is not a valid app name", name.0))
+                        .hint("use only lower-case letters, digits, `-` and `_`"),
+                );
+            }
+            name.0.clone()
+        }
+    }
+}
+
+fn log_group(p: &mut Problems, config: &Config, app: &str) -> (String, i64) {
+    let name = config
         .log_group
         .as_ref()
         .and_then(|l| l.name.clone())
@@ -516,226 +605,217 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
             .min_by_key(|d| (*d - retention_days).abs())
             .copied()
             .unwrap_or(DEFAULT_RETENTION_DAYS);
-        return Err(err(
-            "log_group.retention_days",
-            format!("{retention_days} is not a retention period CloudWatch Logs allows"),
-        )
-        .hint(format!(
-            "use one of {} (nearest: {nearest})",
-            join(RETENTION_DAYS)
-        )));
+        p.add(
+            p.at(
+                "log_group.retention_days",
+                format!("{retention_days} is not a retention period CloudWatch Logs allows"),
+            )
+            .hint(format!(
+                "use one of {} (nearest: {nearest})",
+                join(RETENTION_DAYS)
+            )),
+        );
     }
+    (name, retention_days)
+}
 
-    let role = |r: &Option<super::model::Role>, default_role: String, default_policy: String| {
-        let r = r.as_ref();
+/// The three roles, each as (role name, policy name).
+struct Roles {
+    execution: (String, String),
+    task: (String, String),
+    events: (String, String),
+}
+
+fn roles(p: &mut Problems, config: &Config, camel: &str) -> Roles {
+    let mut role = |section: &str,
+                    written: &Option<super::model::Role>,
+                    default_role: String,
+                    default_policy: String| {
+        let written = written.as_ref();
+        let name = written.and_then(|r| r.name.clone());
+        let policy = written.and_then(|r| r.policy_name.clone());
+        // IAM's limits (moto accepts longer names; AWS refuses them, even
+        // to read). A name the user wrote is blamed on its key; one derived
+        // from the app's name, on `app.name`.
+        for (what, chosen, default, max) in [
+            ("name", &name, &default_role, IAM_ROLE_MAX),
+            ("policy_name", &policy, &default_policy, IAM_POLICY_MAX),
+        ] {
+            let value = chosen.as_ref().unwrap_or(default);
+            if value.len() <= max {
+                continue;
+            }
+            let problem = format!(
+                "the IAM name `{value}` is {} characters; IAM allows at most {max}",
+                value.len()
+            );
+            p.add(match chosen {
+                Some(_) => p
+                    .at(format!("{section}.{what}"), problem)
+                    .hint(format!("write a name of at most {max} characters")),
+                None => p.at("app.name", problem).hint(format!(
+                    "use a shorter app name, or name it yourself with `{section}.{what}`"
+                )),
+            });
+        }
         (
-            r.and_then(|r| r.name.clone()).unwrap_or(default_role),
-            r.and_then(|r| r.policy_name.clone())
-                .unwrap_or(default_policy),
+            name.unwrap_or(default_role),
+            policy.unwrap_or(default_policy),
         )
     };
-    let (execution_role, execution_policy) = role(
-        &config.role,
-        format!("Fargate{camel}Role"),
-        format!("Fargate{camel}Policy"),
-    );
-    let (events_role, events_policy) = role(
-        &config.events_role,
-        format!("Events{camel}Role"),
-        format!("Events{camel}Policy"),
-    );
-    let (task_role, task_policy) = role(
-        &config.task_role,
-        format!("Fargate{camel}TaskRole"),
-        format!("Fargate{camel}TaskPolicy"),
-    );
-    // IAM's limits (moto accepts longer names; AWS refuses them, even to
-    // read). A name the user wrote is blamed on its key; one derived from
-    // the app's name, on `app.name`.
-    for (section, name, max, what) in [
-        ("role", &execution_role, IAM_ROLE_MAX, "name"),
-        ("role", &execution_policy, IAM_POLICY_MAX, "policy_name"),
-        ("task_role", &task_role, IAM_ROLE_MAX, "name"),
-        ("task_role", &task_policy, IAM_POLICY_MAX, "policy_name"),
-        ("events_role", &events_role, IAM_ROLE_MAX, "name"),
-        ("events_role", &events_policy, IAM_POLICY_MAX, "policy_name"),
-    ] {
-        if name.len() <= max {
-            continue;
-        }
-        let written = match section {
-            "role" => config.role.as_ref(),
-            "task_role" => config.task_role.as_ref(),
-            _ => config.events_role.as_ref(),
-        }
-        .is_some_and(|r| {
-            if what == "name" {
-                r.name.is_some()
-            } else {
-                r.policy_name.is_some()
-            }
-        });
-        let key = if written {
-            format!("{section}.{what}")
-        } else {
-            "app.name".to_string()
-        };
-        return Err(err(
-            &key,
-            format!(
-                "the IAM name `{name}` is {} characters; IAM allows at most {max}",
-                name.len()
-            ),
-        )
-        .hint(if written {
-            format!("write a name of at most {max} characters")
-        } else {
-            format!("use a shorter app name, or name it yourself with `{section}.{what}`")
-        }));
+    Roles {
+        execution: role(
+            "role",
+            &config.role,
+            format!("Fargate{camel}Role"),
+            format!("Fargate{camel}Policy"),
+        ),
+        task: role(
+            "task_role",
+            &config.task_role,
+            format!("Fargate{camel}TaskRole"),
+            format!("Fargate{camel}TaskPolicy"),
+        ),
+        events: role(
+            "events_role",
+            &config.events_role,
+            format!("Events{camel}Role"),
+            format!("Events{camel}Policy"),
+        ),
     }
+}
 
+fn account(p: &mut Problems, config: &Config) {
     if let Some(account) = &config.account
         && !(account.0.len() == 12 && account.0.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err(err(
-            "account",
-            format!("`{}` is not an AWS account ID (12 digits)", account.0),
-        )
-        .hint("fix it, or delete the line and let `plan` record the account of your credentials"));
-    }
-
-    let cluster = config
-        .cluster
-        .as_ref()
-        .and_then(|c| c.name.clone())
-        .unwrap_or_else(|| format!("{app}-cluster"));
-    let security_group = config
-        .security_groups
-        .as_ref()
-        .and_then(|s| s.fargate.as_ref())
-        .and_then(|f| f.group_name.clone())
-        .unwrap_or_else(|| format!("{app}-sg"));
-
-    if config.tasks.is_empty() {
-        return Err(err("tasks", "no tasks are defined".into())
-            .hint("add a task under `tasks:` with at least `image:`"));
-    }
-
-    let mut unhandled = Vec::new();
-    for (present, what) in [(
-        config.bucket.as_ref().is_some_and(|b| b.policy.is_some()),
-        "bucket.policy (S3 bucket policy)",
-    )] {
-        if present {
-            unhandled.push(what.to_string());
-        }
-    }
-
-    let queue = queue_spec(path, config)?;
-    let bucket = match config.bucket.as_ref() {
-        Some(b) => {
-            let name = b.name.clone().ok_or_else(|| {
-                ConfigError::new(path, "bucket.name", "missing")
-                    .hint("name the bucket: `name: my-bucket`")
-            })?;
-            let valid = (3..=63).contains(&name.len())
-                && name.bytes().all(|c| {
-                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.'
-                })
-                && name
-                    .bytes()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphanumeric())
-                && name
-                    .bytes()
-                    .last()
-                    .is_some_and(|c| c.is_ascii_alphanumeric());
-            if !valid {
-                return Err(ConfigError::new(
-                    path,
-                    "bucket.name",
-                    format!("`{name}` is not a valid S3 bucket name"),
-                )
-                .hint("use 3 to 63 lower-case letters, digits, `-` and `.`"));
-            }
-            let prefixes = b
-                .paths
-                .clone()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| p.trim_start_matches('/').trim_end_matches('*').to_string())
-                .collect();
-            Some(BucketSpec {
-                name,
-                readonly: b.readonly.unwrap_or(false),
-                prefixes,
-            })
-        }
-        None => None,
-    };
-
-    let web = super::web::build(path, config, &app, false)?;
-    let mut scaling = Vec::new();
-    let mut tasks = Vec::new();
-    for (key, t) in &config.tasks {
-        let tkey = |k: &str| format!("tasks.{key}.{k}");
-        if !valid_family(key) {
-            return Err(err(
-                &format!("tasks.{key}"),
-                format!("`{key}` is not a valid task name"),
+        p.add(
+            p.at(
+                "account",
+                format!("`{}` is not an AWS account ID (12 digits)", account.0),
             )
             .hint(
-                "use letters, digits, `-` and `_` (it becomes the ECS family and service name)",
-            ));
-        }
-        let kind = t.kind.unwrap_or(TaskType::Task);
-        let image = t
-            .image
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                err(&tkey("image"), "missing: every task needs an image".into()).hint(
-                    "add `image: REPOSITORY[:TAG]` (an ECR repository name or a full image URI)",
-                )
-            })?;
-        if let Err(problem) = ImageRef::parse(image).validate() {
-            return Err(err(
-                &tkey("image"),
-                format!("`{}` is not a valid image reference: {problem}", image.trim()),
+                "fix it, or delete the line and let `plan` record the account of your credentials",
+            ),
+        );
+    }
+}
+
+fn bucket_spec(p: &mut Problems, config: &Config) -> Option<BucketSpec> {
+    let b = config.bucket.as_ref()?;
+    let Some(name) = b.name.clone() else {
+        p.add(
+            p.at("bucket.name", "missing")
+                .hint("name the bucket: `name: my-bucket`"),
+        );
+        return None;
+    };
+    let valid = (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    if !valid {
+        p.add(
+            p.at(
+                "bucket.name",
+                format!("`{name}` is not a valid S3 bucket name"),
             )
-            .hint("write REPOSITORY[:TAG] or REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; repository names are lower-case"));
-        }
-        if t.on_demand_base.is_some() && t.spot != Some(true) {
-            return Err(err(
-                &tkey("on_demand_base"),
-                "only means something with `spot: true`".into(),
+            .hint("use 3 to 63 lower-case letters, digits, `-` and `.`"),
+        );
+        return None;
+    }
+    let prefixes = b
+        .paths
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.trim_start_matches('/').trim_end_matches('*').to_string())
+        .collect();
+    Some(BucketSpec {
+        name,
+        readonly: b.readonly.unwrap_or(false),
+        prefixes,
+    })
+}
+
+/// One task, every field checked; `None` when any is wrong.
+fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<TaskSpec> {
+    let before = p.count();
+    let tkey = |k: &str| format!("tasks.{key}.{k}");
+    if !valid_family(key) {
+        p.add(
+            p.at(
+                format!("tasks.{key}"),
+                format!("`{key}` is not a valid task name"),
             )
-            .hint("add `spot: true`, or remove `on_demand_base`"));
+            .hint("use letters, digits, `-` and `_` (it becomes the ECS family and service name)"),
+        );
+    }
+    let kind = t.kind.unwrap_or(TaskType::Task);
+    let image = t.image.as_deref().filter(|s| !s.trim().is_empty());
+    match image {
+        None => p.add(
+            p.at(tkey("image"), "missing: every task needs an image")
+                .hint("add `image: REPOSITORY[:TAG]` (an ECR repository name or a full image URI)"),
+        ),
+        Some(image) => {
+            if let Err(problem) = ImageRef::parse(image).validate() {
+                p.add(
+                    p.at(
+                        tkey("image"),
+                        format!("`{}` is not a valid image reference: {problem}", image.trim()),
+                    )
+                    .hint("write REPOSITORY[:TAG] or REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST]; repository names are lower-case"),
+                );
+            }
         }
-        if t.spot == Some(true) && t.schedule.is_some() {
-            return Err(err(
-                &tkey("spot"),
-                "scheduled tasks run on regular Fargate in this version".into(),
+    }
+    if t.on_demand_base.is_some() && t.spot != Some(true) {
+        p.add(
+            p.at(
+                tkey("on_demand_base"),
+                "only means something with `spot: true`",
             )
-            .hint("remove `spot:` from the scheduled task (services and run-task support it)"));
-        }
-        let family = t.family.clone().unwrap_or_else(|| key.clone());
-        if !valid_family(&family) {
-            return Err(err(
-                &tkey("family"),
+            .hint("add `spot: true`, or remove `on_demand_base`"),
+        );
+    }
+    if t.spot == Some(true) && t.schedule.is_some() {
+        p.add(
+            p.at(
+                tkey("spot"),
+                "scheduled tasks run on regular Fargate in this version",
+            )
+            .hint("remove `spot:` from the scheduled task (services and run-task support it)"),
+        );
+    }
+    let family = t.family.clone().unwrap_or_else(|| key.to_string());
+    if t.family.is_some() && !valid_family(&family) {
+        p.add(
+            p.at(
+                tkey("family"),
                 format!("`{family}` is not a valid task definition family"),
             )
-            .hint("use letters, digits, `-` and `_`"));
-        }
-
-        let normalised_schedule = t.schedule.as_deref().map(schedule::normalise);
-        if let Some(s) = &normalised_schedule {
-            schedule::validate(s).map_err(|m| err(&tkey("schedule"), m))?;
-            // The rule is `<task>-schedule`, as the original named it.
-            let rule = format!("{key}-schedule");
-            if rule.len() > RULE_NAME_MAX {
-                return Err(err(
-                    &tkey("schedule"),
+            .hint("use letters, digits, `-` and `_`"),
+        );
+    }
+    let schedule = t.schedule.as_deref().map(schedule::normalise);
+    if let Some(s) = &schedule {
+        // The rule is `<task>-schedule`, as the original named it.
+        let rule = format!("{key}-schedule");
+        if let Err(problem) = schedule::validate(s) {
+            p.add(p.at(tkey("schedule"), problem));
+        } else if rule.len() > RULE_NAME_MAX {
+            p.add(
+                p.at(
+                    tkey("schedule"),
                     format!(
                         "the task's EventBridge rule `{rule}` would be {} characters; EventBridge allows at most {RULE_NAME_MAX}",
                         rule.len()
@@ -744,238 +824,244 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
                 .hint(format!(
                     "use a task name of at most {} characters",
                     RULE_NAME_MAX - "-schedule".len()
-                )));
-            }
+                )),
+            );
         }
+    }
+    let (cpu, memory, size) = task_size(p, key, t, kind);
+    let command = match &t.command {
+        None => None,
+        Some(Command::Args(a)) => Some(a.clone()),
+        Some(Command::Line(line)) => p.take(shell_words::split(line).map_err(|e| {
+            p.at(
+                tkey("command"),
+                format!("cannot split `{line}` into arguments: {e}"),
+            )
+            .hint("balance the quotes, or write the command as a list")
+        })),
+    };
+    let mut environment: Vec<(String, String)> = t
+        .environment
+        .iter()
+        .flatten()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    environment.sort();
+    let container_port = kind
+        .is_http()
+        .then(|| t.container_port.or(t.port).unwrap_or(80));
+    let secrets = task_secrets(p, key, t);
+    let efs = t.efs.as_ref().and_then(|e| task_efs(p, key, e));
+    if p.count() > before {
+        return None;
+    }
+    let image = image.expect("checked above");
+    Some(TaskSpec {
+        key: key.to_string(),
+        kind,
+        name: t.name.clone().unwrap_or_else(|| key.to_string()),
+        family,
+        image: ImageRef {
+            from_ecr: t.image_digest.is_some(),
+            ..ImageRef::parse(image)
+        },
+        cpu,
+        memory,
+        size,
+        command,
+        environment,
+        container_port,
+        secrets,
+        efs,
+        schedule,
+        desired_count: t.desired_count,
+        arch_written: t.arch,
+        arch: t.arch.unwrap_or_default(),
+        spot: t
+            .spot
+            .unwrap_or(false)
+            .then(|| t.on_demand_base.unwrap_or(1)),
+    })
+}
 
-        let default_size = match kind {
-            TaskType::Http | TaskType::Https | TaskType::Daemon => "medium",
-            TaskType::Task if t.schedule.is_some() => "medium",
-            TaskType::Task => "tiny",
-        };
-        let size_name = t.size.clone();
-        let preset = match &size_name {
-            Some(s) => Some(sizes::preset(s).ok_or_else(|| {
-                let names: Vec<String> = sizes::PRESETS.iter().map(|p| p.0.to_string()).collect();
-                let e = err(&tkey("size"), format!("`{s}` is not a size"));
-                match super::diagnose::suggest(s, &names) {
-                    Some(n) => e.hint(format!("did you mean `{n}`? (one of {})", names.join(", "))),
-                    None => e.hint(format!(
-                        "use one of {}, or set `cpu` and `memory`",
-                        names.join(", ")
-                    )),
-                }
-            })?),
-            None => None,
-        };
-        let base =
-            preset.unwrap_or_else(|| sizes::preset(default_size).expect("default size exists"));
-        let cpu = match &t.cpu {
-            Some(c) => sizes::parse_cpu(&c.0).ok_or_else(|| {
-                err(&tkey("cpu"), format!("`{c}` is not a CPU value"))
+/// A task's cpu, memory and size name: from `size` (or the default for its
+/// type), overridden by `cpu` and `memory`, and checked as a pair Fargate
+/// offers. A value that cannot be read is reported and its default used,
+/// so the pair is only judged when both were read.
+fn task_size(
+    p: &mut Problems,
+    key: &str,
+    t: &super::model::Task,
+    kind: TaskType,
+) -> (u32, u32, Option<String>) {
+    let tkey = |k: &str| format!("tasks.{key}.{k}");
+    let default_size = match kind {
+        TaskType::Http | TaskType::Https | TaskType::Daemon => "medium",
+        TaskType::Task if t.schedule.is_some() => "medium",
+        TaskType::Task => "tiny",
+    };
+    let preset = t.size.as_ref().and_then(|s| {
+        let found = sizes::preset(s);
+        if found.is_none() {
+            let names: Vec<String> = sizes::PRESETS.iter().map(|p| p.0.to_string()).collect();
+            let e = p.at(tkey("size"), format!("`{s}` is not a size"));
+            p.add(match super::diagnose::suggest(s, &names) {
+                Some(n) => e.hint(format!("did you mean `{n}`? (one of {})", names.join(", "))),
+                None => e.hint(format!(
+                    "use one of {}, or set `cpu` and `memory`",
+                    names.join(", ")
+                )),
+            });
+        }
+        found
+    });
+    let base = preset.unwrap_or_else(|| sizes::preset(default_size).expect("default size exists"));
+    let before = p.count();
+    let cpu = match &t.cpu {
+        Some(c) => p
+            .take(sizes::parse_cpu(&c.0).ok_or_else(|| {
+                p.at(tkey("cpu"), format!("`{c}` is not a CPU value"))
                     .hint("write CPU units (256, 512, 1024, ...) or vCPUs (`0.5 vCPU`)")
-            })?,
-            None => base.0,
-        };
-        let memory = match &t.memory {
-            Some(m) => sizes::parse_memory(&m.0).ok_or_else(|| {
-                err(&tkey("memory"), format!("`{m}` is not a memory size"))
+            }))
+            .unwrap_or(base.0),
+        None => base.0,
+    };
+    let memory = match &t.memory {
+        Some(m) => p
+            .take(sizes::parse_memory(&m.0).ok_or_else(|| {
+                p.at(tkey("memory"), format!("`{m}` is not a memory size"))
                     .hint("write MiB (2048) or a size with a unit (`2 GB`)")
-            })?,
-            None => base.1,
-        };
+            }))
+            .unwrap_or(base.1),
+        None => base.1,
+    };
+    if p.count() == before {
         match sizes::memory_options(cpu) {
-            None => {
-                return Err(err(
-                    &tkey("cpu"),
+            None => p.add(
+                p.at(
+                    tkey("cpu"),
                     format!("{cpu} is not a CPU value Fargate offers"),
                 )
-                .hint(format!("use one of {}", join(sizes::CPU_VALUES))));
-            }
+                .hint(format!("use one of {}", join(sizes::CPU_VALUES))),
+            ),
             Some(options) if !options.contains(&memory) => {
                 let (lo, hi) = (options[0], options[options.len() - 1]);
-                return Err(err(
-                    &tkey("memory"),
-                    format!("{memory} MiB is not valid with cpu {cpu} on Fargate"),
-                )
-                .hint(format!(
-                    "with cpu {cpu} use {lo} to {hi} MiB in steps of {} MiB, or pick a `size`",
-                    options.get(1).map_or(lo, |n| n - lo)
-                )));
+                p.add(
+                    p.at(
+                        tkey("memory"),
+                        format!("{memory} MiB is not valid with cpu {cpu} on Fargate"),
+                    )
+                    .hint(format!(
+                        "with cpu {cpu} use {lo} to {hi} MiB in steps of {} MiB, or pick a `size`",
+                        options.get(1).map_or(lo, |n| n - lo)
+                    )),
+                );
             }
             _ => {}
         }
-        let size = if t.cpu.is_some() || t.memory.is_some() {
-            sizes::preset_for(cpu, memory).map(str::to_string)
-        } else {
-            Some(size_name.unwrap_or_else(|| default_size.to_string()))
-        };
+    }
+    let size = if t.cpu.is_some() || t.memory.is_some() {
+        sizes::preset_for(cpu, memory).map(str::to_string)
+    } else {
+        Some(t.size.clone().unwrap_or_else(|| default_size.to_string()))
+    };
+    (cpu, memory, size)
+}
 
-        let command = match &t.command {
-            None => None,
-            Some(Command::Args(a)) => Some(a.clone()),
-            Some(Command::Line(line)) => Some(shell_words::split(line).map_err(|e| {
-                err(
-                    &tkey("command"),
-                    format!("cannot split `{line}` into arguments: {e}"),
-                )
-                .hint("balance the quotes, or write the command as a list")
-            })?),
-        };
-        let mut environment: Vec<(String, String)> = t
-            .environment
-            .iter()
-            .flatten()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_ref().map(|v| v.0.clone()).unwrap_or_default(),
-                )
-            })
-            .collect();
-        environment.sort();
-
-        let container_port = kind
-            .is_http()
-            .then(|| t.container_port.or(t.port).unwrap_or(80));
-
-        if let Some(s) = super::web::scaling(path, &app, key, t)? {
-            scaling.push(s);
-        }
-
-        let mut secrets: Vec<SecretRef> = Vec::new();
-        for (i, entry) in t.secrets.iter().flatten().enumerate() {
-            let written = entry.written().unwrap_or_default();
-            let r = SecretRef::parse(written).map_err(|m| {
-                err(&format!("{}[{i}]", tkey("secrets")), m).hint(
+fn task_secrets(p: &mut Problems, key: &str, t: &super::model::Task) -> Vec<SecretRef> {
+    let at = format!("tasks.{key}.secrets");
+    let mut secrets: Vec<SecretRef> = Vec::new();
+    for (i, entry) in t.secrets.iter().flatten().enumerate() {
+        let written = entry.written().unwrap_or_default();
+        let r = match SecretRef::parse(written) {
+            Ok(r) => r,
+            Err(problem) => {
+                p.add(p.at(format!("{at}[{i}]"), problem).hint(
                     "write `NAME:ENV` (Secrets Manager), `NAME#json-key:ENV` (one key of a JSON secret) or `ssm:/param/name:ENV` (Parameter Store)",
-                )
-            })?;
-            if let Some(dup) = secrets.iter().find(|s| s.env == r.env) {
-                return Err(err(
-                    &tkey("secrets"),
+                ));
+                continue;
+            }
+        };
+        if let Some(dup) = secrets.iter().find(|s| s.env == r.env) {
+            p.add(
+                p.at(
+                    &at,
                     format!(
                         "`{}` is set by both `{}` and `{}`",
                         r.env, dup.written, r.written
                     ),
                 )
-                .hint("give each secret its own environment variable"));
-            }
-            if t.environment
-                .as_ref()
-                .is_some_and(|e| e.contains_key(&r.env))
-            {
-                return Err(err(
-                    &tkey("secrets"),
+                .hint("give each secret its own environment variable"),
+            );
+        }
+        if t.environment
+            .as_ref()
+            .is_some_and(|e| e.contains_key(&r.env))
+        {
+            p.add(
+                p.at(
+                    &at,
                     format!("`{}` is both a secret and in `environment:`", r.env),
                 )
-                .hint("remove it from `environment:` (secret values never go there)"));
-            }
-            secrets.push(r);
+                .hint("remove it from `environment:` (secret values never go there)"),
+            );
         }
-        secrets.sort_by(|a, b| a.env.cmp(&b.env));
-
-        let efs = match &t.efs {
-            None => None,
-            Some(e) => {
-                let id =
-                    e.id.clone()
-                        .filter(|i| i.starts_with("fs-"))
-                        .ok_or_else(|| {
-                            err(
-                                &format!("{}.id", tkey("efs")),
-                                "missing or not a file system ID".into(),
-                            )
-                            .hint("set `id: fs-0123456789abcdef0`")
-                        })?;
-                let flag =
-                    |v: &Option<serde_yaml::Value>, field: &str| -> Result<bool, ConfigError> {
-                        match v {
-                            None => Ok(false),
-                            Some(serde_yaml::Value::Bool(b)) => Ok(*b),
-                            Some(serde_yaml::Value::Number(n)) => Ok(n.as_u64() != Some(0)),
-                            Some(serde_yaml::Value::String(s))
-                                if matches!(s.as_str(), "true" | "yes" | "1") =>
-                            {
-                                Ok(true)
-                            }
-                            Some(serde_yaml::Value::String(s))
-                                if matches!(s.as_str(), "false" | "no" | "0") =>
-                            {
-                                Ok(false)
-                            }
-                            Some(_) => Err(err(
-                                &format!("{}.{field}", tkey("efs")),
-                                "not a boolean".into(),
-                            )
-                            .hint("write true or false")),
-                        }
-                    };
-                let mount_point = e.mount_point.clone().unwrap_or_else(|| "/mnt".into());
-                if !mount_point.starts_with('/') {
-                    return Err(err(
-                        &format!("{}.mount_point", tkey("efs")),
-                        format!("`{mount_point}` is not an absolute path"),
-                    )
-                    .hint("write a path such as /mnt/shared"));
-                }
-                Some(EfsSpec {
-                    id,
-                    path: e.path.clone().unwrap_or_else(|| "/".into()),
-                    mount_point,
-                    readonly: flag(&e.readonly, "readonly")?,
-                    authorize_ingress: flag(&e.authorize_ingress, "authorize_ingress")?,
-                })
-            }
-        };
-
-        tasks.push(TaskSpec {
-            key: key.clone(),
-            kind,
-            name: t.name.clone().unwrap_or_else(|| key.clone()),
-            family,
-            image: ImageRef {
-                from_ecr: t.image_digest.is_some(),
-                ..ImageRef::parse(image)
-            },
-            cpu,
-            memory,
-            size,
-            command,
-            environment,
-            container_port,
-            secrets,
-            efs,
-            schedule: normalised_schedule,
-            desired_count: t.desired_count,
-            arch_written: t.arch,
-            arch: t.arch.unwrap_or_default(),
-            spot: t
-                .spot
-                .unwrap_or(false)
-                .then(|| t.on_demand_base.unwrap_or(1)),
-        });
+        secrets.push(r);
     }
+    secrets.sort_by(|a, b| a.env.cmp(&b.env));
+    secrets
+}
 
-    Ok(StackSpec {
-        app,
-        log_group,
-        retention_days,
-        cluster,
-        security_group,
-        execution_role,
-        execution_policy,
-        task_role,
-        task_policy,
-        events_role,
-        events_policy,
-        queue,
-        bucket,
-        tasks,
-        web,
-        scaling,
-        unhandled,
-        take_over: config.take_over.clone(),
+fn task_efs(p: &mut Problems, key: &str, e: &super::model::Efs) -> Option<EfsSpec> {
+    let at = |field: &str| format!("tasks.{key}.efs.{field}");
+    let before = p.count();
+    let id = e.id.clone().filter(|i| i.starts_with("fs-"));
+    if id.is_none() {
+        p.add(
+            p.at(at("id"), "missing or not a file system ID")
+                .hint("set `id: fs-0123456789abcdef0`"),
+        );
+    }
+    let mut flag = |v: &Option<serde_yaml::Value>, field: &str| -> bool {
+        match v {
+            None => false,
+            Some(serde_yaml::Value::Bool(b)) => *b,
+            Some(serde_yaml::Value::Number(n)) => n.as_u64() != Some(0),
+            Some(serde_yaml::Value::String(s)) if matches!(s.as_str(), "true" | "yes" | "1") => {
+                true
+            }
+            Some(serde_yaml::Value::String(s)) if matches!(s.as_str(), "false" | "no" | "0") => {
+                false
+            }
+            Some(_) => {
+                p.add(p.at(at(field), "not a boolean").hint("write true or false"));
+                false
+            }
+        }
+    };
+    let readonly = flag(&e.readonly, "readonly");
+    let authorize_ingress = flag(&e.authorize_ingress, "authorize_ingress");
+    let mount_point = e.mount_point.clone().unwrap_or_else(|| "/mnt".into());
+    if !mount_point.starts_with('/') {
+        p.add(
+            p.at(
+                at("mount_point"),
+                format!("`{mount_point}` is not an absolute path"),
+            )
+            .hint("write a path such as /mnt/shared"),
+        );
+    }
+    (p.count() == before).then(|| EfsSpec {
+        id: id.expect("checked above"),
+        path: e.path.clone().unwrap_or_else(|| "/".into()),
+        mount_point,
+        readonly,
+        authorize_ingress,
     })
 }
 
@@ -1075,6 +1161,33 @@ mod tests {
             let e = spec(text).expect_err(text);
             assert!(e.contains(&format!("`{key}`")), "{text} -> {e}");
         }
+    }
+
+    #[test]
+    fn every_problem_of_a_task_at_once() {
+        let loaded = super::super::parse(
+            Path::new("f.yml"),
+            "app:\n  name: a\ntasks:\n  t:\n    size: huge\n    cpu: lots\n    command: echo 'x\n    on_demand_base: 1\n    efs:\n      mount_point: mnt\n".into(),
+        )
+        .unwrap();
+        let err = build(Path::new("f.yml"), &loaded.config).unwrap_err();
+        let mut keys: Vec<&str> = std::iter::once(&err)
+            .chain(err.others())
+            .map(|e| e.key.as_str())
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "tasks.t.command",
+                "tasks.t.cpu",
+                "tasks.t.efs.id",
+                "tasks.t.efs.mount_point",
+                "tasks.t.image",
+                "tasks.t.on_demand_base",
+                "tasks.t.size",
+            ]
+        );
     }
 
     #[test]

@@ -3,11 +3,10 @@
 //! certificate and DNS they need, autoscaling and WAF. Built with the rest of
 //! the spec, before any AWS call, so that bad input fails first.
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use super::model::{Config, Task, TaskType};
+use super::problems::Problems;
 use crate::error::ConfigError;
 
 /// ELB's limit on target group (and load balancer) names.
@@ -319,19 +318,10 @@ fn valid_domain(d: &str) -> bool {
         })
 }
 
-/// The web spec of a config, or `None` when it has no http/https task.
-pub fn build(
-    path: &Path,
-    config: &Config,
-    app: &str,
-    create_alb: bool,
-) -> Result<Option<WebSpec>, ConfigError> {
-    let err = |key: &str, problem: String| ConfigError::new(path, key, problem);
-    let web: Vec<(&String, &Task)> = config
-        .tasks
-        .iter()
-        .filter(|(_, t)| t.kind.is_some_and(TaskType::is_http))
-        .collect();
+/// The web spec of a config, or `None` when it has no http/https task (or
+/// it has problems, each added to `p`).
+pub fn build(p: &mut Problems, config: &Config, app: &str) -> Option<WebSpec> {
+    let before = p.count();
     for (key, t) in &config.tasks {
         if !t.kind.is_some_and(TaskType::is_http) {
             for (present, field) in [
@@ -340,58 +330,82 @@ pub fn build(
                 (t.health_check.is_some(), "health_check"),
             ] {
                 if present {
-                    return Err(err(
-                        &format!("tasks.{key}.{field}"),
-                        "only http and https tasks are behind the load balancer".into(),
-                    )
-                    .hint("set `type: https` (or http), or remove the key"));
+                    p.add(
+                        p.at(
+                            format!("tasks.{key}.{field}"),
+                            "only http and https tasks are behind the load balancer",
+                        )
+                        .hint("set `type: https` (or http), or remove the key"),
+                    );
                 }
             }
         }
     }
+    let web: Vec<(&String, &Task)> = config
+        .tasks
+        .iter()
+        .filter(|(_, t)| t.kind.is_some_and(TaskType::is_http))
+        .collect();
     // `alb:` and `domain:` without a web task are kept as written (the
     // original writes them for stacks it touched); nothing to build.
     if web.is_empty() {
-        return Ok(None);
+        return None;
     }
     let https = web.iter().any(|(_, t)| t.kind == Some(TaskType::Https));
     if let Some((key, _)) = web
         .iter()
         .find(|(_, t)| (t.kind == Some(TaskType::Https)) != https)
     {
-        return Err(err(
-            &format!("tasks.{key}.type"),
-            "http and https services cannot share the stack's one load balancer".into(),
-        )
-        .hint("make every web service `type: https` (public, TLS) or every one `type: http` (internal)"));
+        p.add(
+            p.at(
+                format!("tasks.{key}.type"),
+                "http and https services cannot share the stack's one load balancer",
+            )
+            .hint("make every web service `type: https` (public, TLS) or every one `type: http` (internal)"),
+        );
     }
     let alb = config.alb.as_ref();
-    let scheme = match alb.and_then(|a| a.kind.as_deref()) {
-        None if https => Scheme::InternetFacing,
-        None => Scheme::Internal,
-        Some("public" | "internet-facing") => Scheme::InternetFacing,
-        Some("private" | "internal") => Scheme::Internal,
+    let (scheme, scheme_written) = match alb.and_then(|a| a.kind.as_deref()) {
+        None if https => (Scheme::InternetFacing, false),
+        None => (Scheme::Internal, false),
+        Some("public" | "internet-facing") => (Scheme::InternetFacing, true),
+        Some("private" | "internal") => (Scheme::Internal, true),
         Some(other) => {
-            return Err(
-                err("alb.type", format!("`{other}` is not a load balancer type"))
+            p.add(
+                p.at("alb.type", format!("`{other}` is not a load balancer type"))
                     .hint("write `public` (internet-facing) or `private` (internal)"),
             );
+            (Scheme::InternetFacing, false)
         }
     };
+    if https && scheme_written && scheme == Scheme::Internal {
+        p.add(
+            p.at(
+                "alb.type",
+                "an internal load balancer cannot serve https with a public certificate here",
+            )
+            .hint(
+                "use `type: http` tasks for an internal service, or `alb.type: public` for https",
+            ),
+        );
+    }
     let port = alb
         .and_then(|a| a.port)
         .unwrap_or(if https { 443 } else { 80 });
     let source = match alb.and_then(|a| a.arn.clone()) {
         Some(arn) if !arn.starts_with("arn:") || !arn.contains(":loadbalancer/app/") => {
-            return Err(err(
-                "alb.arn",
-                format!("`{arn}` is not an application load balancer ARN"),
-            )
-            .hint("copy the ARN from `aws elbv2 describe-load-balancers`, or remove the key to create or find one"));
+            p.add(
+                p.at(
+                    "alb.arn",
+                    format!("`{arn}` is not an application load balancer ARN"),
+                )
+                .hint("copy the ARN from `aws elbv2 describe-load-balancers`, or remove the key to create or find one"),
+            );
+            AlbSource::Find
         }
-        Some(arn) if alb.and_then(|a| a.create) != Some(true) && !create_alb => AlbSource::Arn(arn),
+        Some(arn) if alb.and_then(|a| a.create) != Some(true) => AlbSource::Arn(arn),
         Some(_) => AlbSource::Create,
-        None if create_alb || alb.and_then(|a| a.create) == Some(true) => AlbSource::Create,
+        None if alb.and_then(|a| a.create) == Some(true) => AlbSource::Create,
         None => AlbSource::Find,
     };
     let alb_name = alb
@@ -405,127 +419,28 @@ pub fn build(
         .unwrap_or_else(|| format!("{app}-alb-sg"));
 
     let single = web.len() == 1;
-    let mut services = Vec::new();
+    let mut services: Vec<WebService> = Vec::new();
     for (key, t) in &web {
-        let tkey = |k: &str| format!("tasks.{key}.{k}");
-        let (domain, domain_key) = match (&t.domain, &config.domain) {
-            (Some(d), _) => (d.clone(), tkey("domain")),
-            (None, Some(d)) => (d.clone(), "domain".to_string()),
-            (None, None) => {
-                return Err(err(
-                    &tkey("domain"),
-                    "missing: an http/https service needs a domain".into(),
-                )
-                .hint("add `domain: app.example.com` under the task (or at the top level for the whole stack)"));
+        if let Some(service) = web_service(p, config, app, key, t, single) {
+            if let Some(other) = services
+                .iter()
+                .find(|s| s.domain == service.domain && s.path == service.path)
+            {
+                p.add(
+                    p.at(
+                        format!("tasks.{key}.path"),
+                        format!(
+                            "`{key}` and `{}` both answer {}{}",
+                            other.task,
+                            service.domain,
+                            service.path.as_deref().unwrap_or("")
+                        ),
+                    )
+                    .hint("give one of them its own `domain:` or a `path:` such as /api/*"),
+                );
             }
-        };
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        if !valid_domain(&domain) {
-            return Err(err(&domain_key, format!("`{domain}` is not a domain name"))
-                .hint("write a fully qualified name such as app.example.com"));
+            services.push(service);
         }
-        let route_path = match &t.path {
-            Some(p) if !p.starts_with('/') || p.len() > 128 => {
-                return Err(err(&tkey("path"), format!("`{p}` is not a path pattern"))
-                    .hint("write a pattern that starts with `/`, such as /api/*"));
-            }
-            other => other.clone(),
-        };
-        let container_port = t.container_port.or(t.port).unwrap_or(80);
-        let hc = t.health_check.as_ref();
-        let health = HealthSpec {
-            path: hc
-                .and_then(|h| h.path.clone())
-                .unwrap_or_else(|| "/".into()),
-            port: hc
-                .and_then(|h| h.port.as_ref())
-                .map(|p| p.0.clone())
-                .unwrap_or_else(|| "traffic-port".into()),
-            interval_seconds: hc.and_then(|h| h.interval_seconds).unwrap_or(30),
-            timeout_seconds: hc.and_then(|h| h.timeout_seconds).unwrap_or(5),
-            healthy_threshold: hc.and_then(|h| h.healthy_threshold_count).unwrap_or(5),
-            unhealthy_threshold: hc.and_then(|h| h.unhealthy_threshold_count).unwrap_or(2),
-            matcher: hc
-                .and_then(|h| h.matcher.as_ref())
-                .map(|m| m.0.clone())
-                .unwrap_or_else(|| "200".into()),
-        };
-        if !health.path.starts_with('/') {
-            return Err(err(
-                &tkey("health_check.path"),
-                format!("`{}` is not a path", health.path),
-            )
-            .hint("write a path such as /health"));
-        }
-        if !(2..=120).contains(&health.timeout_seconds)
-            || !(5..=300).contains(&health.interval_seconds)
-            || health.timeout_seconds >= health.interval_seconds
-        {
-            return Err(err(
-                &tkey("health_check"),
-                format!(
-                    "interval {}s and timeout {}s are out of range",
-                    health.interval_seconds, health.timeout_seconds
-                ),
-            )
-            .hint(
-                "use an interval of 5-300 s and a timeout of 2-120 s, shorter than the interval",
-            ));
-        }
-        for (n, k) in [
-            (health.healthy_threshold, "healthy_threshold_count"),
-            (health.unhealthy_threshold, "unhealthy_threshold_count"),
-        ] {
-            if !(2..=10).contains(&n) {
-                return Err(err(
-                    &tkey(&format!("health_check.{k}")),
-                    format!("{n} is out of range"),
-                )
-                .hint("use 2 to 10"));
-            }
-        }
-        let target_group = match &t.target_group_name {
-            Some(n) if n.len() > ELB_NAME_MAX => {
-                return Err(err(
-                    &tkey("target_group_name"),
-                    format!("`{n}` is longer than {ELB_NAME_MAX} characters"),
-                )
-                .hint("shorten it, or remove the key for a generated name"));
-            }
-            Some(n) => n.clone(),
-            None => target_group_name(app, key, single),
-        };
-        if let Some(other) = services
-            .iter()
-            .find(|s: &&WebService| s.domain == domain && s.path == route_path)
-        {
-            return Err(err(
-                &tkey("path"),
-                format!(
-                    "`{key}` and `{}` both answer {}{}",
-                    other.task,
-                    domain,
-                    route_path.as_deref().unwrap_or("")
-                ),
-            )
-            .hint("give one of them its own `domain:` or a `path:` such as /api/*"));
-        }
-        services.push(WebService {
-            task: key.to_string(),
-            domain,
-            path: route_path,
-            container_port,
-            target_group,
-            health,
-            grace_seconds: t.health_check_grace_period.unwrap_or(DEFAULT_GRACE_SECONDS),
-        });
-    }
-    if https && scheme == Scheme::Internal {
-        return Err(err(
-            "alb.type",
-            "an internal load balancer cannot serve https with a public certificate here".into(),
-        )
-        .hint("use `type: http` tasks for an internal service, or `alb.type: public` for https"));
     }
 
     let waf = match alb.and_then(|a| a.waf.as_ref()) {
@@ -534,17 +449,16 @@ pub fn build(
                 .managed_rules
                 .clone()
                 .unwrap_or_else(|| vec!["default".into()]);
-            let rule_groups =
-                waf_rule_groups(&names).map_err(|m| err("alb.waf.managed_rules", m))?;
-            Some(WafSpec {
-                name: w.name.clone().unwrap_or_else(|| format!("{app}-acl")),
-                rule_groups,
-            })
+            p.take(waf_rule_groups(&names).map_err(|m| p.at("alb.waf.managed_rules", m)))
+                .map(|rule_groups| WafSpec {
+                    name: w.name.clone().unwrap_or_else(|| format!("{app}-acl")),
+                    rule_groups,
+                })
         }
         _ => None,
     };
 
-    Ok(Some(WebSpec {
+    (p.count() == before).then(|| WebSpec {
         https,
         scheme,
         source,
@@ -560,7 +474,133 @@ pub fn build(
             .unwrap_or(false),
         services,
         waf,
-    }))
+    })
+}
+
+/// One http/https task's place behind the load balancer: its domain, path,
+/// health check and target group, every field checked.
+fn web_service(
+    p: &mut Problems,
+    config: &Config,
+    app: &str,
+    key: &str,
+    t: &Task,
+    single: bool,
+) -> Option<WebService> {
+    let before = p.count();
+    let tkey = |k: &str| format!("tasks.{key}.{k}");
+    let domain = match (&t.domain, &config.domain) {
+        (Some(d), _) => Some((d, tkey("domain"))),
+        (None, Some(d)) => Some((d, "domain".to_string())),
+        (None, None) => {
+            p.add(
+                p.at(tkey("domain"), "missing: an http/https service needs a domain")
+                    .hint("add `domain: app.example.com` under the task (or at the top level for the whole stack)"),
+            );
+            None
+        }
+    };
+    let domain = domain.map(|(d, at)| {
+        let d = d.trim_end_matches('.').to_ascii_lowercase();
+        if !valid_domain(&d) {
+            p.add(
+                p.at(at, format!("`{d}` is not a domain name"))
+                    .hint("write a fully qualified name such as app.example.com"),
+            );
+        }
+        d
+    });
+    let route_path = t.path.clone();
+    if let Some(path) = &route_path
+        && (!path.starts_with('/') || path.len() > 128)
+    {
+        p.add(
+            p.at(tkey("path"), format!("`{path}` is not a path pattern"))
+                .hint("write a pattern that starts with `/`, such as /api/*"),
+        );
+    }
+    let hc = t.health_check.as_ref();
+    let health = HealthSpec {
+        path: hc
+            .and_then(|h| h.path.clone())
+            .unwrap_or_else(|| "/".into()),
+        port: hc
+            .and_then(|h| h.port.as_ref())
+            .map(|p| p.0.clone())
+            .unwrap_or_else(|| "traffic-port".into()),
+        interval_seconds: hc.and_then(|h| h.interval_seconds).unwrap_or(30),
+        timeout_seconds: hc.and_then(|h| h.timeout_seconds).unwrap_or(5),
+        healthy_threshold: hc.and_then(|h| h.healthy_threshold_count).unwrap_or(5),
+        unhealthy_threshold: hc.and_then(|h| h.unhealthy_threshold_count).unwrap_or(2),
+        matcher: hc
+            .and_then(|h| h.matcher.as_ref())
+            .map(|m| m.0.clone())
+            .unwrap_or_else(|| "200".into()),
+    };
+    if !health.path.starts_with('/') {
+        p.add(
+            p.at(
+                tkey("health_check.path"),
+                format!("`{}` is not a path", health.path),
+            )
+            .hint("write a path such as /health"),
+        );
+    }
+    if !(2..=120).contains(&health.timeout_seconds)
+        || !(5..=300).contains(&health.interval_seconds)
+        || health.timeout_seconds >= health.interval_seconds
+    {
+        p.add(
+            p.at(
+                tkey("health_check"),
+                format!(
+                    "interval {}s and timeout {}s are out of range",
+                    health.interval_seconds, health.timeout_seconds
+                ),
+            )
+            .hint("use an interval of 5-300 s and a timeout of 2-120 s, shorter than the interval"),
+        );
+    }
+    for (n, k) in [
+        (health.healthy_threshold, "healthy_threshold_count"),
+        (health.unhealthy_threshold, "unhealthy_threshold_count"),
+    ] {
+        if !(2..=10).contains(&n) {
+            p.add(
+                p.at(
+                    tkey(&format!("health_check.{k}")),
+                    format!("{n} is out of range"),
+                )
+                .hint("use 2 to 10"),
+            );
+        }
+    }
+    let target_group = match &t.target_group_name {
+        Some(n) if n.len() > ELB_NAME_MAX => {
+            p.add(
+                p.at(
+                    tkey("target_group_name"),
+                    format!("`{n}` is longer than {ELB_NAME_MAX} characters"),
+                )
+                .hint("shorten it, or remove the key for a generated name"),
+            );
+            n.clone()
+        }
+        Some(n) => n.clone(),
+        None => target_group_name(app, key, single),
+    };
+    if p.count() > before {
+        return None;
+    }
+    Some(WebService {
+        task: key.to_string(),
+        domain: domain.expect("checked above"),
+        path: route_path,
+        container_port: t.container_port.or(t.port).unwrap_or(80),
+        target_group,
+        health,
+        grace_seconds: t.health_check_grace_period.unwrap_or(DEFAULT_GRACE_SECONDS),
+    })
 }
 
 fn waf_enabled(v: Option<&serde_yaml::Value>) -> bool {
@@ -573,26 +613,22 @@ fn waf_enabled(v: Option<&serde_yaml::Value>) -> bool {
     }
 }
 
-/// A task's `autoscaling:` block, for a service (daemon, http, https).
-pub fn scaling(
-    path: &Path,
-    app: &str,
-    key: &str,
-    t: &Task,
-) -> Result<Option<ScalingSpec>, ConfigError> {
-    let Some(a) = &t.autoscaling else {
-        return Ok(None);
-    };
+/// A task's `autoscaling:` block, for a service (daemon, http, https); its
+/// problems are added to `p`.
+pub fn scaling(p: &mut Problems, app: &str, key: &str, t: &Task) -> Option<ScalingSpec> {
+    let a = t.autoscaling.as_ref()?;
+    let before = p.count();
     let akey = |k: &str| format!("tasks.{key}.autoscaling.{k}");
-    let err = |k: &str, problem: String| ConfigError::new(path, akey(k), problem);
     let kind = t.kind.unwrap_or(TaskType::Task);
     if kind == TaskType::Task {
-        return Err(ConfigError::new(
-            path,
-            format!("tasks.{key}.autoscaling"),
-            "only services scale; this is a one-off or scheduled task",
-        )
-        .hint("set `type: daemon`, `http` or `https`, or remove `autoscaling:`"));
+        p.add(
+            p.at(
+                format!("tasks.{key}.autoscaling"),
+                "only services scale; this is a one-off or scheduled task",
+            )
+            .hint("set `type: daemon`, `http` or `https`, or remove `autoscaling:`"),
+        );
+        return None;
     }
     let metrics: Vec<(Metric, u32)> = [
         (Metric::Cpu, a.cpu),
@@ -603,126 +639,177 @@ pub fn scaling(
     .filter_map(|(m, v)| Some((m, v?)))
     .collect();
     if metrics.len() > 1 {
-        return Err(err(
-            "cpu",
-            "`cpu`, `memory` and `requests` are mutually exclusive".into(),
-        )
-        .hint("keep one metric to track"));
+        p.add(
+            p.at(
+                akey("cpu"),
+                "`cpu`, `memory` and `requests` are mutually exclusive",
+            )
+            .hint("keep one metric to track"),
+        );
     }
     if let Some((Metric::Requests, _)) = metrics.first()
         && !kind.is_http()
     {
-        return Err(err(
-            "requests",
-            "request counts come from the load balancer; this service has none".into(),
-        )
-        .hint("track `cpu` or `memory`, or make the task http/https"));
+        p.add(
+            p.at(
+                akey("requests"),
+                "request counts come from the load balancer; this service has none",
+            )
+            .hint("track `cpu` or `memory`, or make the task http/https"),
+        );
     }
     let min = a.min_capacity.unwrap_or(1);
     let max = a.max_capacity.unwrap_or(2);
     if min > max {
-        return Err(err(
-            "min_capacity",
-            format!("{min} is more than max_capacity {max}"),
-        )
-        .hint("make min_capacity at most max_capacity"));
+        p.add(
+            p.at(
+                akey("min_capacity"),
+                format!("{min} is more than max_capacity {max}"),
+            )
+            .hint("make min_capacity at most max_capacity"),
+        );
     }
-    let policy = match metrics.first() {
-        None => None,
-        Some((metric, target)) => {
-            if *target == 0 || (*metric != Metric::Requests && *target > 100) {
-                return Err(err(
-                    match metric {
+    let policy = metrics.first().map(|(metric, target)| {
+        if *target == 0 || (*metric != Metric::Requests && *target > 100) {
+            p.add(
+                p.at(
+                    akey(match metric {
                         Metric::Cpu => "cpu",
                         Metric::Memory => "memory",
                         Metric::Requests => "requests",
-                    },
+                    }),
                     format!("{target} is not a usable target"),
                 )
-                .hint("give a percentage from 1 to 100 (cpu, memory) or requests per target per minute"));
-            }
-            Some(PolicySpec {
-                name: a
-                    .policy_name
-                    .clone()
-                    .unwrap_or_else(|| format!("app-fargatestack-{app}-{key}-autoscaling-policy")),
-                metric: *metric,
-                target: *target,
-                scale_out_cooldown: a.scale_out_cooldown.unwrap_or(60),
-                scale_in_cooldown: a.scale_in_cooldown.unwrap_or(300),
-            })
-        }
-    };
-    let mut scheduled = Vec::new();
-    for (entry, s) in a.scheduled.iter().flatten() {
-        let skey = |k: &str| format!("scheduled.{entry}.{k}");
-        let field = |v: &Option<super::model::Scalar>, k: &str| {
-            v.as_ref().map(|v| v.0.clone()).ok_or_else(|| {
-                err(&skey(k), "missing".into())
-                    .hint("a scheduled action needs start_time, end_time, days, min_capacity and max_capacity")
-            })
-        };
-        let start = minute_hour(&field(&s.start_time, "start_time")?).map_err(|m| {
-            err(&skey("start_time"), m)
-                .hint("write MM:HH, minute first, as the original (`00:08` is 08:00 UTC)")
-        })?;
-        let end = minute_hour(&field(&s.end_time, "end_time")?).map_err(|m| {
-            err(&skey("end_time"), m).hint("write MM:HH, minute first (`00:18` is 18:00 UTC)")
-        })?;
-        let days = day_range(&field(&s.days, "days")?)
-            .map_err(|m| err(&skey("days"), m).hint("write a day or a range: MON-FRI, SAT, 2-6"))?;
-        let pair = |k: &str, v: &Option<super::model::Scalar>| -> Result<(u32, u32), ConfigError> {
-            let text = field(v, k)?;
-            let parts: Vec<&str> = text
-                .split(|c: char| ":, /-".contains(c))
-                .filter(|p| !p.is_empty())
-                .collect();
-            match parts.as_slice() {
-                [a, b] => match (a.parse::<u32>(), b.parse::<u32>()) {
-                    (Ok(a), Ok(b)) if a >= b => Ok((a, b)),
-                    (Ok(_), Ok(_)) => Err(err(
-                        &skey(k),
-                        format!("`{text}` scales in to more than it scales out to"),
-                    )
-                    .hint("write OUT/IN with OUT >= IN, such as 4/1")),
-                    _ => Err(err(&skey(k), format!("`{text}` is not two numbers"))
-                        .hint("write OUT/IN, such as 4/1")),
-                },
-                _ => Err(err(&skey(k), format!("`{text}` is not a pair"))
-                    .hint("write OUT/IN, such as 4/1 (out at start_time, in at end_time)")),
-            }
-        };
-        let (min_out, min_in) = pair("min_capacity", &s.min_capacity)?;
-        let (max_out, max_in) = pair("max_capacity", &s.max_capacity)?;
-        if min_out > max_out || min_in > max_in {
-            return Err(
-                err(&skey("min_capacity"), "is more than max_capacity".into())
-                    .hint("make each min_capacity at most the matching max_capacity"),
+                .hint("give a percentage from 1 to 100 (cpu, memory) or requests per target per minute"),
             );
         }
-        let cron = |(m, h): (u32, u32)| format!("cron({m:02} {h:02} ? * {days} *)");
-        scheduled.push(ScheduledSpec {
-            entry: entry.clone(),
-            name: format!("{app}-{entry}-out-schedule"),
-            schedule: cron(start),
-            min: min_out,
-            max: max_out,
-        });
-        scheduled.push(ScheduledSpec {
-            entry: entry.clone(),
-            name: format!("{app}-{entry}-in-schedule"),
-            schedule: cron(end),
-            min: min_in,
-            max: max_in,
-        });
+        PolicySpec {
+            name: a
+                .policy_name
+                .clone()
+                .unwrap_or_else(|| format!("app-fargatestack-{app}-{key}-autoscaling-policy")),
+            metric: *metric,
+            target: *target,
+            scale_out_cooldown: a.scale_out_cooldown.unwrap_or(60),
+            scale_in_cooldown: a.scale_in_cooldown.unwrap_or(300),
+        }
+    });
+    let mut scheduled = Vec::new();
+    for (entry, s) in a.scheduled.iter().flatten() {
+        scheduled.extend(scheduled_actions(p, app, &akey("scheduled"), entry, s));
     }
-    Ok(Some(ScalingSpec {
+    (p.count() == before).then(|| ScalingSpec {
         task: key.to_string(),
         min,
         max,
         policy,
         scheduled,
-    }))
+    })
+}
+
+/// One `scheduled:` entry as its two actions (out at start_time, in at
+/// end_time), every field checked.
+fn scheduled_actions(
+    p: &mut Problems,
+    app: &str,
+    at: &str,
+    entry: &str,
+    s: &super::model::ScheduledAction,
+) -> Vec<ScheduledSpec> {
+    let before = p.count();
+    let skey = |k: &str| format!("{at}.{entry}.{k}");
+    let mut field = |v: &Option<super::model::Scalar>, k: &str| -> Option<String> {
+        let text = v.as_ref().map(|v| v.0.clone());
+        if text.is_none() {
+            p.add(p.at(skey(k), "missing").hint(
+                "a scheduled action needs start_time, end_time, days, min_capacity and max_capacity",
+            ));
+        }
+        text
+    };
+    let start = field(&s.start_time, "start_time");
+    let end = field(&s.end_time, "end_time");
+    let days = field(&s.days, "days");
+    let min = field(&s.min_capacity, "min_capacity");
+    let max = field(&s.max_capacity, "max_capacity");
+    let start = start.and_then(|t| {
+        p.take(minute_hour(&t).map_err(|m| {
+            p.at(skey("start_time"), m)
+                .hint("write MM:HH, minute first, as the original (`00:08` is 08:00 UTC)")
+        }))
+    });
+    let end = end.and_then(|t| {
+        p.take(minute_hour(&t).map_err(|m| {
+            p.at(skey("end_time"), m)
+                .hint("write MM:HH, minute first (`00:18` is 18:00 UTC)")
+        }))
+    });
+    let days = days.and_then(|t| {
+        p.take(day_range(&t).map_err(|m| {
+            p.at(skey("days"), m)
+                .hint("write a day or a range: MON-FRI, SAT, 2-6")
+        }))
+    });
+    let pair = |k: &str, text: String| -> Result<(u32, u32), ConfigError> {
+        let parts: Vec<&str> = text
+            .split(|c: char| ":, /-".contains(c))
+            .filter(|p| !p.is_empty())
+            .collect();
+        match parts.as_slice() {
+            [a, b] => match (a.parse::<u32>(), b.parse::<u32>()) {
+                (Ok(a), Ok(b)) if a >= b => Ok((a, b)),
+                (Ok(_), Ok(_)) => Err(p
+                    .at(
+                        skey(k),
+                        format!("`{text}` scales in to more than it scales out to"),
+                    )
+                    .hint("write OUT/IN with OUT >= IN, such as 4/1")),
+                _ => Err(p
+                    .at(skey(k), format!("`{text}` is not two numbers"))
+                    .hint("write OUT/IN, such as 4/1")),
+            },
+            _ => Err(p
+                .at(skey(k), format!("`{text}` is not a pair"))
+                .hint("write OUT/IN, such as 4/1 (out at start_time, in at end_time)")),
+        }
+    };
+    let min = min.map(|t| pair("min_capacity", t));
+    let max = max.map(|t| pair("max_capacity", t));
+    let min = min.and_then(|r| p.take(r));
+    let max = max.and_then(|r| p.take(r));
+    if let (Some((min_out, min_in)), Some((max_out, max_in))) = (min, max)
+        && (min_out > max_out || min_in > max_in)
+    {
+        p.add(
+            p.at(skey("min_capacity"), "is more than max_capacity")
+                .hint("make each min_capacity at most the matching max_capacity"),
+        );
+    }
+    if p.count() > before {
+        return Vec::new();
+    }
+    let (Some(start), Some(end), Some(days), Some((min_out, min_in)), Some((max_out, max_in))) =
+        (start, end, days, min, max)
+    else {
+        return Vec::new();
+    };
+    let cron = |(m, h): (u32, u32)| format!("cron({m:02} {h:02} ? * {days} *)");
+    vec![
+        ScheduledSpec {
+            entry: entry.to_string(),
+            name: format!("{app}-{entry}-out-schedule"),
+            schedule: cron(start),
+            min: min_out,
+            max: max_out,
+        },
+        ScheduledSpec {
+            entry: entry.to_string(),
+            name: format!("{app}-{entry}-in-schedule"),
+            schedule: cron(end),
+            min: min_in,
+            max: max_in,
+        },
+    ]
 }
 
 /// `MM:HH` (the original's order, minute first) as (minute, hour).

@@ -31,9 +31,8 @@ pub fn load_read_only(settings: &Settings) -> Result<(Loaded, StackSpec)> {
         );
     }
     let loaded = config::load(&settings.config_path)?;
-    let mut spec = config::spec::build(&settings.config_path, &loaded.config).map_err(|first| {
-        config::all_errors::semantic(&settings.config_path, &loaded.text, &loaded.value, first)
-    })?;
+    let mut spec = config::spec::build(&settings.config_path, &loaded.config)
+        .map_err(|first| config::all_errors::in_file(&loaded.text, first))?;
     if settings.create_alb
         && let Some(web) = spec.web.as_mut()
     {

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 use super::core::{Address, Diff, Inputs, Kind, Node, Resource, State, Work, reference, strings};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::model::{Config, TaskType};
+use crate::config::spec::TaskSpec;
+use crate::config::web::WebService;
 use crate::ownership::Ownership;
 
 pub struct Service;
@@ -94,16 +96,7 @@ impl Resource for Service {
                     .build(),
             )
             .build();
-        let lb = &d["load_balancer"];
-        let load_balancers = lb.is_object().then(|| {
-            vec![
-                LoadBalancer::builder()
-                    .target_group_arn(lb["target_group"].as_str().unwrap_or_default())
-                    .container_name(lb["container"].as_str().unwrap_or_default())
-                    .container_port(lb["port"].as_i64().unwrap_or_default() as i32)
-                    .build(),
-            ]
-        });
+        let (load_balancers, grace_seconds) = load_balancers(&d["load_balancer"]);
         let spot = d["spot"].as_u64().map(|n| n as u32);
         let out = aws
             .ecs
@@ -119,7 +112,7 @@ impl Resource for Service {
             .network_configuration(network)
             .deployment_configuration(deployment)
             .set_load_balancers(load_balancers)
-            .set_health_check_grace_period_seconds(lb["grace_seconds"].as_i64().map(|g| g as i32))
+            .set_health_check_grace_period_seconds(grace_seconds)
             .set_tags(Some(super::cluster::ecs_tags(&cx.spec.app)))
             .send()
             .await
@@ -256,12 +249,37 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
         d["spot"] = json!(spot);
     }
     if let Some(w) = cx.spec.web.as_ref().and_then(|w| w.service(&t.key)) {
-        d["load_balancer"] = json!({
-            "target_group": reference(&Address::new(Kind::TargetGroup, &t.key)),
-            "container": t.name,
-            "port": w.container_port,
-            "grace_seconds": w.grace_seconds,
-        });
+        d["load_balancer"] =
+            load_balancer_entry(w, t, reference(&Address::new(Kind::TargetGroup, &t.key)));
     }
     d
+}
+
+/// A web service's place behind the load balancer, as the service node
+/// records it (the create path sends it, and an update adds it to a service
+/// made before its task became http/https).
+pub fn load_balancer_entry(w: &WebService, t: &TaskSpec, target_group: String) -> Value {
+    json!({
+        "target_group": target_group,
+        "container": t.name,
+        "port": w.container_port,
+        "grace_seconds": w.grace_seconds,
+    })
+}
+
+/// The entry as ECS's request members: the load balancers and the grace
+/// period (none for a service without a load balancer).
+pub fn load_balancers(entry: &Value) -> (Option<Vec<LoadBalancer>>, Option<i32>) {
+    if !entry.is_object() {
+        return (None, None);
+    }
+    let lb = LoadBalancer::builder()
+        .target_group_arn(entry["target_group"].as_str().unwrap_or_default())
+        .container_name(entry["container"].as_str().unwrap_or_default())
+        .container_port(entry["port"].as_i64().unwrap_or_default() as i32)
+        .build();
+    (
+        Some(vec![lb]),
+        entry["grace_seconds"].as_i64().map(|g| g as i32),
+    )
 }
