@@ -53,6 +53,12 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    registers ECS service tasks in target groups; tests register targets
    themselves where they need target health.
 
+8. Requests checked against AWS's API models (scripts/aws_models.py): with
+   MOTO_REQUEST_CHECK=FILE, a request AWS would reject is answered 400
+   ValidationException before moto sees it, and each broken rule, and each
+   finding of the IAM policy linter on a policy the binary sent, is
+   appended to FILE; the test harness fails the test when FILE is not empty.
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
 """
@@ -68,7 +74,11 @@ import hashlib
 import random
 import time
 
+from xml.sax.saxutils import escape as xml_escape
+
 import moto.server as moto_server
+
+import aws_models
 
 _log_lock = threading.Lock()
 _state_lock = threading.Lock()
@@ -142,6 +152,9 @@ def _rest_routes(signing_name):
             http = model.operation_model(op_name).http
             uri = http.get("requestUri", "/")
             template, _, query = uri.partition("?")
+            # The SDKs' Smithy models leave out some trailing slashes that
+            # botocore's keep (Route 53's `/rrset/`): either form names it.
+            template = template.rstrip("/") or "/"
             keys = [q.split("=", 1)[0] for q in query.split("&") if q]
             pattern = ""
             for part in re.split(r"(\{[^}]+\})", template):
@@ -522,15 +535,16 @@ def _lookup_events(start_response, body):
     return _json_response(start_response, "200 OK", {"Events": events}, "application/x-amz-json-1.1")
 
 
-def _fault_response(environ, start_response, status, code):
+def _fault_response(environ, start_response, status, code, message="injected by the test launcher"):
     """An error in the shape of the service's protocol (JSON or XML)."""
     if "json" in environ.get("CONTENT_TYPE", ""):
-        body = json.dumps({"__type": code, "message": "injected by the test launcher"}).encode()
+        body = json.dumps({"__type": code, "message": message}).encode()
         ctype = "application/x-amz-json-1.1"
     else:
-        body = ("<ErrorResponse><Error><Type>Receiver</Type><Code>%s</Code>"
-                "<Message>injected by the test launcher</Message></Error>"
-                "<RequestId>0</RequestId></ErrorResponse>" % code).encode()
+        kind = "Sender" if status.startswith("4") else "Receiver"
+        body = ("<ErrorResponse><Error><Type>%s</Type><Code>%s</Code>"
+                "<Message>%s</Message></Error>"
+                "<RequestId>0</RequestId></ErrorResponse>" % (kind, code, xml_escape(message))).encode()
         ctype = "text/xml"
     start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body)))])
     return [body]
@@ -590,6 +604,7 @@ class Middleware:
     def __init__(self, app):
         self.app = app
         self.call_log = os.environ.get("MOTO_CALL_LOG")
+        self.request_check = os.environ.get("MOTO_REQUEST_CHECK")
 
     def __getattr__(self, name):
         return getattr(self.app, name)
@@ -613,6 +628,18 @@ class Middleware:
         if self.call_log:
             with _log_lock, open(self.call_log, "a") as f:
                 f.write("%s %s\n" % (service, operation))
+        if self.request_check:
+            linted = aws_models.policy_findings(service, operation, environ, body)
+            if linted:
+                with _log_lock, open(self.request_check, "a") as f:
+                    f.write("".join(line + "\n" for line in linted))
+            broken = aws_models.violations(service, operation, environ, body)
+            if broken:
+                with _log_lock, open(self.request_check, "a") as f:
+                    f.write("".join(line + "\n" for line in broken))
+                code = "ValidationException" if "json" in environ.get("CONTENT_TYPE", "") else "ValidationError"
+                message = "%d validation error(s) detected: %s" % (len(broken), "; ".join(broken))
+                return _fault_response(environ, start_response, "400 Bad Request", code, message)
         if service == "cloudtrail" and operation == "LookupEvents":
             return _lookup_events(start_response, body)
         fail, lose, hang = _faults_for(operation)
@@ -745,6 +772,7 @@ def fork_server():
     # The REST services' routes, read from botocore's models once, here.
     for signing_name in ("route53", "elasticfilesystem", "s3"):
         _rest_routes(signing_name)
+    aws_models.preload()
     # Servers are reaped by the kernel; the tests stop them by pid.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     libc = ctypes.CDLL(None, use_errno=True)

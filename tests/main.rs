@@ -5,6 +5,7 @@
 mod support;
 
 mod architecture;
+mod aws_models;
 mod bad_input;
 mod cli;
 mod config_file;

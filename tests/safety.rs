@@ -23,7 +23,7 @@ async fn other_account_profile(moto: &Moto, w: &Workdir) {
     let creds = sts
         .assume_role()
         .role_arn("arn:aws:iam::111111111111:role/elsewhere")
-        .role_session_name("t")
+        .role_session_name("test")
         .send()
         .await
         .unwrap();

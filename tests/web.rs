@@ -87,7 +87,7 @@ async fn security_group(moto: &Moto, vpc: &str, name: &str) -> String {
     aws_sdk_ec2::Client::new(&moto.sdk().await)
         .create_security_group()
         .group_name(name)
-        .description("someone else's")
+        .description("another team")
         .vpc_id(vpc)
         .send()
         .await

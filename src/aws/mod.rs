@@ -74,7 +74,11 @@ pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
 }
 
 async fn load(profile: Option<&str>, region: Option<&str>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
+    // The tool names itself in every request's User-Agent (CloudTrail's
+    // `userAgent` shows which calls it made).
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .app_name(aws_config::AppName::new("fargate-stack").expect("a valid app name"));
     // AWS_PROFILE, when nothing named a profile, is honoured the same way.
     let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
     if let Some(p) = profile.or(env_profile.as_deref()) {

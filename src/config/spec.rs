@@ -509,6 +509,7 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
     let (log_group, retention_days) = log_group(&mut p, config, &app);
     let roles = roles(&mut p, config, &camel(&app));
     account(&mut p, config);
+    chosen_names(&mut p, config);
     let cluster = config
         .cluster
         .as_ref()
@@ -682,6 +683,163 @@ fn roles(p: &mut Problems, config: &Config, camel: &str) -> Roles {
             format!("Events{camel}Role"),
             format!("Events{camel}Policy"),
         ),
+    }
+}
+
+/// A rule AWS applies to a kind of name: its longest length, the
+/// characters it allows, and what it says.
+struct NameRule {
+    max: usize,
+    allowed: fn(char) -> bool,
+    /// A further rule on the whole name (a prefix or an edge it forbids).
+    whole: fn(&str) -> bool,
+    says: &'static str,
+}
+
+fn ecs_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+}
+
+fn iam_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+}
+
+fn elb_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-'
+}
+
+fn sg_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " ._-:/()#,@[]+=&;{}!$*".contains(c)
+}
+
+fn log_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._-/#".contains(c)
+}
+
+fn any_name(_: &str) -> bool {
+    true
+}
+
+const ECS_NAME: NameRule = NameRule {
+    max: 255,
+    allowed: ecs_char,
+    whole: any_name,
+    says: "up to 255 letters, digits, `-` and `_`",
+};
+const IAM_NAME: NameRule = NameRule {
+    max: IAM_POLICY_MAX,
+    allowed: iam_char,
+    whole: any_name,
+    says: "letters, digits and `+=,.@_-`",
+};
+const ELB_NAME: NameRule = NameRule {
+    max: super::web::ELB_NAME_MAX,
+    allowed: elb_char,
+    whole: |n| !n.starts_with('-') && !n.ends_with('-') && !n.starts_with("internal-"),
+    says: "up to 32 letters, digits and `-`, not starting or ending with `-` nor starting with `internal-`",
+};
+const SG_NAME: NameRule = NameRule {
+    max: 255,
+    allowed: sg_char,
+    whole: |n| !n.starts_with("sg-"),
+    says: "up to 255 letters, digits, spaces and `._-:/()#,@[]+=&;{}!$*`, not starting with `sg-`",
+};
+const LOG_GROUP_NAME: NameRule = NameRule {
+    max: 512,
+    allowed: log_char,
+    whole: any_name,
+    says: "up to 512 letters, digits and `._-/#`",
+};
+const WAF_NAME: NameRule = NameRule {
+    max: 128,
+    allowed: ecs_char,
+    whole: any_name,
+    says: "up to 128 letters, digits, `-` and `_`",
+};
+
+/// The names a user may write for resources the stack makes or finds, by
+/// AWS's rules for each (moto accepts any; AWS refuses them, often even to
+/// read). Names built from the app's name are judged where they are built.
+fn chosen_names(p: &mut Problems, config: &Config) {
+    let role = |r: &Option<super::model::Role>| r.as_ref().and_then(|r| r.name.clone());
+    let policy = |r: &Option<super::model::Role>| r.as_ref().and_then(|r| r.policy_name.clone());
+    let alb = config.alb.as_ref();
+    let groups = config.security_groups.as_ref();
+    let chosen: Vec<(String, Option<String>, &NameRule)> = vec![
+        ("role.name".into(), role(&config.role), &IAM_NAME),
+        ("role.policy_name".into(), policy(&config.role), &IAM_NAME),
+        ("task_role.name".into(), role(&config.task_role), &IAM_NAME),
+        (
+            "task_role.policy_name".into(),
+            policy(&config.task_role),
+            &IAM_NAME,
+        ),
+        (
+            "events_role.name".into(),
+            role(&config.events_role),
+            &IAM_NAME,
+        ),
+        (
+            "events_role.policy_name".into(),
+            policy(&config.events_role),
+            &IAM_NAME,
+        ),
+        (
+            "cluster.name".into(),
+            config.cluster.as_ref().and_then(|c| c.name.clone()),
+            &ECS_NAME,
+        ),
+        (
+            "log_group.name".into(),
+            config.log_group.as_ref().and_then(|l| l.name.clone()),
+            &LOG_GROUP_NAME,
+        ),
+        (
+            "alb.name".into(),
+            alb.and_then(|a| a.name.clone()),
+            &ELB_NAME,
+        ),
+        (
+            "alb.waf.name".into(),
+            alb.and_then(|a| a.waf.as_ref())
+                .and_then(|w| w.name.clone()),
+            &WAF_NAME,
+        ),
+        (
+            "security_groups.fargate.group_name".into(),
+            groups
+                .and_then(|g| g.fargate.as_ref())
+                .and_then(|g| g.group_name.clone()),
+            &SG_NAME,
+        ),
+        (
+            "security_groups.alb.group_name".into(),
+            groups
+                .and_then(|g| g.alb.as_ref())
+                .and_then(|g| g.group_name.clone()),
+            &SG_NAME,
+        ),
+    ]
+    .into_iter()
+    .chain(
+        config
+            .tasks
+            .iter()
+            .map(|(key, t)| (format!("tasks.{key}.name"), t.name.clone(), &ECS_NAME)),
+    )
+    .collect();
+    for (key, name, rule) in chosen {
+        let Some(name) = name else { continue };
+        let fits = !name.is_empty()
+            && name.chars().count() <= rule.max
+            && name.chars().all(rule.allowed)
+            && (rule.whole)(&name);
+        if !fits {
+            p.add(
+                p.at(key, format!("`{name}` is not a name AWS accepts here"))
+                    .hint(format!("use {}", rule.says)),
+            );
+        }
     }
 }
 
@@ -1151,6 +1309,26 @@ mod tests {
             (
                 "app:\n  name: a\nrole:\n  name: RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR\ntasks:\n  t:\n    image: x\n",
                 "role.name",
+            ),
+            (
+                "app:\n  name: a\ncluster:\n  name: my cluster\ntasks:\n  t:\n    image: x\n",
+                "cluster.name",
+            ),
+            (
+                "app:\n  name: a\nalb:\n  name: a-load-balancer-name-of-40-characters-xx\ntasks:\n  t:\n    image: x\n",
+                "alb.name",
+            ),
+            (
+                "app:\n  name: a\nlog_group:\n  name: /ecs/my logs\ntasks:\n  t:\n    image: x\n",
+                "log_group.name",
+            ),
+            (
+                "app:\n  name: a\nsecurity_groups:\n  fargate:\n    group_name: sg-mine\ntasks:\n  t:\n    image: x\n",
+                "security_groups.fargate.group_name",
+            ),
+            (
+                "app:\n  name: a\ntasks:\n  t:\n    image: x\n    name: my container\n",
+                "tasks.t.name",
             ),
             (
                 "app:\n  name: a\ntasks:\n  tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt:\n    image: x\n    schedule: rate(1 hour)\n",

@@ -36,8 +36,19 @@ impl Drop for Moto {
         unsafe {
             libc::kill(self.pid, libc::SIGKILL);
         }
+        // Every request the test made, checked by the launcher against
+        // AWS's API models (scripts/aws_models.py): one AWS would reject
+        // fails the test, even when the binary coped with the 400.
+        let broken =
+            std::fs::read_to_string(self.dir.path().join(REQUEST_CHECK)).unwrap_or_default();
+        if !broken.is_empty() && !std::thread::panicking() {
+            panic!("requests that AWS's API models reject (member: rule, value):\n{broken}");
+        }
     }
 }
+
+/// The launcher's list of requests that break AWS's API models.
+const REQUEST_CHECK: &str = "requests-aws-rejects.log";
 
 /// The operations that only read, by their meaning in the AWS API
 /// references (not by their names: `GetAuthorizationToken` issues a
@@ -219,6 +230,7 @@ impl Moto {
             let log = dir.path().join("moto.log");
             let mut server_env = serde_json::json!({
                 "MOTO_CALL_LOG": call_log,
+                "MOTO_REQUEST_CHECK": dir.path().join(REQUEST_CHECK),
                 "MOTO_ACM_VALIDATION_WAIT": "0",
             });
             for (k, v) in env {
@@ -347,6 +359,15 @@ impl Moto {
     }
 
     /// Posts a raw body to one of the launcher's control endpoints; the status.
+    /// The requests the launcher found AWS's models reject, taken (so that
+    /// a test that sends them on purpose does not fail when it ends).
+    pub fn take_rejected_requests(&self) -> String {
+        let path = self.dir.path().join(REQUEST_CHECK);
+        let found = std::fs::read_to_string(&path).unwrap_or_default();
+        std::fs::write(&path, "").unwrap();
+        found
+    }
+
     pub fn control(&self, path: &str, body: &str) -> Option<u16> {
         http_request(self.port, "POST", path, body)
     }
