@@ -163,3 +163,44 @@ async fn an_ecr_image_whose_repository_is_gone_never_turns_public() {
         verify.stderr
     );
 }
+
+/// The plan says where each task's image comes from: this account's ECR
+/// (with the digest its tag points at), another registry, or Docker Hub,
+/// so a public image standing in for a private one is seen before it runs.
+#[test]
+fn the_plan_names_each_images_registry() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "images.yml",
+        "app:\n  name: images\ntasks:\n  mine:\n    image: helloworld\n  public:\n    image: nginx:1.27\n  elsewhere:\n    image: ghcr.io/owner/tool:v1\n",
+    );
+    let run = w.run(&["plan", "-c", "images.yml", "--no-color"]).ok();
+    let line = |task: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("image {task}:")))
+            .unwrap_or_else(|| panic!("no image line for {task}:\n{}", run.stdout))
+            .to_string()
+    };
+    let mine = line("mine");
+    assert!(
+        mine.contains(&format!(
+            "{}.dkr.ecr.us-east-1.amazonaws.com/helloworld:latest from ECR, this account ({} us-east-1) (sha256:",
+            seed.account, seed.account
+        )),
+        "{mine}"
+    );
+    assert!(line("public").ends_with("nginx:1.27 from Docker Hub (public)"));
+    assert!(line("elsewhere").ends_with("ghcr.io/owner/tool:v1 from ghcr.io"));
+    let json = w
+        .run(&["plan", "-c", "images.yml", "-o", "json"])
+        .ok()
+        .stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let images = doc["header"]["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3, "{images:?}");
+    assert_eq!(images[1]["registry"], "Docker Hub (public)");
+    assert!(images[0]["digest"].as_str().unwrap().starts_with("sha256:"));
+}

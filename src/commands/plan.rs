@@ -41,6 +41,20 @@ pub(crate) fn header<'a>(
         config_arg: settings.config_arg(),
         cache: stack.cached,
         dry_run,
+        images: stack
+            .spec
+            .tasks
+            .iter()
+            .filter_map(|t| {
+                let image = stack.facts.images.get(&t.key)?;
+                Some(render::ImageSource {
+                    task: t.key.clone(),
+                    uri: image.uri.clone(),
+                    registry: crate::discovery::images::registry_of(&image.uri, &stack.facts.id),
+                    digest: image.digest.clone(),
+                })
+            })
+            .collect(),
     }
 }
 

@@ -23,6 +23,23 @@ pub struct ResolvedImage {
     pub repository_arn: Option<String>,
 }
 
+/// Where a resolved image is pulled from, as a person reads it: this
+/// account's ECR, another account's, a named registry, or Docker Hub.
+pub fn registry_of(uri: &str, id: &Identity) -> String {
+    if let Some((account, rest)) = uri.split_once(".dkr.ecr.") {
+        let region = rest.split('.').next().unwrap_or_default();
+        return if account == id.account && region == id.region {
+            format!("ECR, this account ({account} {region})")
+        } else {
+            format!("ECR, account {account} {region}")
+        };
+    }
+    match uri.split_once('/') {
+        Some((host, _)) if host.contains(['.', ':']) || host == "localhost" => host.to_string(),
+        _ => "Docker Hub (public)".to_string(),
+    }
+}
+
 pub fn ecr_uri(id: &Identity, repository: &str, tag: &str) -> String {
     let suffix = if id.partition == "aws-cn" {
         "amazonaws.com.cn"

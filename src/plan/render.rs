@@ -24,6 +24,19 @@ pub struct Header<'a> {
     pub config_arg: String,
     pub cache: bool,
     pub dry_run: bool,
+    /// Each task's image and where it comes from, so that a public image
+    /// standing in for a private one is seen before it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageSource>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageSource {
+    pub task: String,
+    pub uri: String,
+    pub registry: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
 }
 
 /// Terraform's shape: a short header, one line per resource that changes
@@ -66,6 +79,19 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             ""
         }
     );
+    for i in &header.images {
+        let _ = writeln!(
+            out,
+            "  image {}: {} from {}{}",
+            i.task,
+            i.uri,
+            i.registry,
+            i.digest
+                .as_deref()
+                .map(|d| format!(" ({})", short_digest(d)))
+                .unwrap_or_default()
+        );
+    }
     out.push('\n');
 
     for s in plan.steps.iter().filter(|s| s.action.changes_something()) {
