@@ -1374,3 +1374,82 @@ async fn another_apps_only_load_balancer_is_not_taken_silently() {
         "the shared load balancer stays"
     );
 }
+
+/// The stack's own load balancer, changed by hand: its security groups are
+/// set back in place (an update the plan shows), and a scheme the config no
+/// longer matches is an error that says which scheme it has and which the
+/// config asks for, never a scheme error for what is a group change.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_stacks_load_balancer_is_put_back_and_its_errors_say_what_differs() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    zone(&moto, "example.com", Some(&seed.vpc_id)).await;
+    zone(&moto, "example.com", None).await;
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "inside.yml",
+        "app:\n  name: inside\ntasks:\n  api:\n    type: http\n    image: helloworld\n    domain: api.example.com\n",
+    );
+    w.run(&["apply", "-c", "inside.yml", "--yes"]).ok();
+    let elb = elb(&moto).await;
+    let lb = elb
+        .describe_load_balancers()
+        .names("inside-alb")
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .clone();
+    let ours = lb.security_groups().to_vec();
+    let stray = security_group(&moto, &seed.vpc_id, "stray").await;
+    elb.set_security_groups()
+        .load_balancer_arn(lb.load_balancer_arn().unwrap())
+        .security_groups(&stray)
+        .send()
+        .await
+        .unwrap();
+
+    let plan = w.run(&["plan", "-c", "inside.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout.contains("~ load balancer") && plan.stdout.contains(&stray),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "inside.yml", "--yes"]).ok();
+    let now = elb
+        .describe_load_balancers()
+        .names("inside-alb")
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .security_groups()
+        .to_vec();
+    assert_eq!(now, ours);
+    moto.clear_calls();
+    w.run(&["apply", "-c", "inside.yml", "--yes"]).ok();
+    moto.assert_no_mutations("after the groups were put back");
+
+    // Asking for the other scheme: the error names both.
+    let text = w.read("inside.yml");
+    assert!(text.contains("\nalb:\n"), "{text}");
+    // (A public load balancer answers in the public zone: the recorded
+    // private one goes.)
+    let text: String = text
+        .replacen("\nalb:\n", "\nalb:\n  type: public\n", 1)
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("zone_id:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    w.write("inside.yml", &text);
+    let run = w.run(&["apply", "-c", "inside.yml", "--yes"]);
+    assert_ne!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("load balancer inside-alb is internal; the config asks for internet-facing")
+            && run.stderr.contains("`alb.type: private` to keep it")
+            && !run.stderr.contains("groups"),
+        "{}",
+        run.stderr
+    );
+}

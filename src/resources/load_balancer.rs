@@ -1,7 +1,10 @@
 //! The application load balancer: `<app>-alb`, internet-facing in the public
 //! subnets for https, internal in the private subnets for http, with the
-//! group `<app>-alb-sg`. An ALB the stack found rather than made (adopted)
-//! is used as it is: never changed, never deleted.
+//! group `<app>-alb-sg`. An ALB the stack found rather than made (adopted,
+//! or named by `alb.arn`) is used as it is: its scheme, subnets and groups
+//! are read, never set, and it is never deleted. The stack's own ALB gets
+//! its group back when someone changed it; its scheme cannot change, and
+//! the error says which it has and which the config asks for.
 
 use std::time::{Duration, Instant};
 
@@ -57,14 +60,14 @@ impl Resource for LoadBalancer {
 
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         let web = cx.spec.web.as_ref().expect("web nodes need a web spec");
+        let sg = work
+            .deps
+            .iter()
+            .find(|(a, _)| a.kind == Kind::SecurityGroup && a.key == security_group::ALB)
+            .map(|(_, s)| s.id.clone())
+            .ok_or_else(|| anyhow::anyhow!("the load balancer's security group is not known"))?;
         if let Some(current) = work.current {
-            anyhow::bail!(
-                "load balancer {} is {} with groups {}; the config asks for {}: a load balancer's scheme cannot change. Delete it (`fargate-stack destroy`, or by hand) and apply again, or set `alb.type` to match",
-                work.node.name,
-                current.attributes["scheme"],
-                current.attributes["security_groups"],
-                work.node.desired
-            );
+            return change(aws, web, work, current, sg).await;
         }
         let subnets = match web.scheme {
             Scheme::InternetFacing => &cx.network.public,
@@ -83,12 +86,6 @@ impl Resource for LoadBalancer {
                 }
             );
         }
-        let sg = work
-            .deps
-            .iter()
-            .find(|(a, _)| a.kind == Kind::SecurityGroup && a.key == security_group::ALB)
-            .map(|(_, s)| s.id.clone())
-            .ok_or_else(|| anyhow::anyhow!("the load balancer's security group is not known"))?;
         let out = aws
             .elb
             .create_load_balancer()
@@ -121,6 +118,51 @@ impl Resource for LoadBalancer {
                 .ctx("elbv2 DeleteLoadBalancer"),
         )?)
     }
+}
+
+/// The stack's own load balancer, found different from the config: its
+/// security groups are set in place; a scheme cannot change, and the error
+/// says which one it has and which the config asks for.
+async fn change(
+    aws: &Aws,
+    web: &crate::config::web::WebSpec,
+    work: &Work<'_>,
+    current: &State,
+    sg: String,
+) -> Result<State> {
+    let scheme = current.attributes["scheme"].as_str().unwrap_or("unknown");
+    if scheme != web.scheme.as_str() {
+        anyhow::bail!(
+            "load balancer {} is {scheme}; the config asks for {} ({}): a load balancer's scheme cannot change. Delete it (`fargate-stack destroy`, or by hand) and apply again, or set `alb.type: {}` to keep it",
+            work.node.name,
+            web.scheme.as_str(),
+            if web.https {
+                "https services are served by an internet-facing one"
+            } else {
+                "`alb.type`, or internal for http services"
+            },
+            if scheme == "internal" {
+                "private"
+            } else {
+                "public"
+            }
+        );
+    }
+    aws.elb
+        .set_security_groups()
+        .load_balancer_arn(&current.id)
+        .security_groups(&sg)
+        .send()
+        .await
+        .ctx("elbv2 SetSecurityGroups")?;
+    tracing::info!(
+        "load balancer {}: security groups {} -> [{sg}]",
+        work.node.name,
+        current.attributes["security_groups"]
+    );
+    let mut changed = current.clone();
+    changed.attributes["security_groups"] = json!([sg]);
+    Ok(changed)
 }
 
 pub fn elb_tags(app: &str) -> Vec<Tag> {
