@@ -61,6 +61,7 @@ impl Fixture {
                 public: vec![],
                 private: vec!["subnet-1".into()],
                 isolated: vec![],
+                ..Default::default()
             },
             images,
             secrets: BTreeMap::new(),

@@ -203,7 +203,7 @@ fn a_second_command_on_the_same_config_waits_for_the_first() {
 /// An untagged service in the stack's cluster under a task's name, as a
 /// person would make it (in the subnets the config records).
 async fn untagged_service(moto: &Moto, w: &Workdir, task_definition: &str) {
-    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+    use aws_sdk_ecs::types::LaunchType;
     let config = w.yaml("daemon.yml");
     let subnets = list_at(&config, &["subnets", "private"]);
     let group = str_at(&config, &["security_groups", "fargate", "group_id"]);
@@ -214,17 +214,7 @@ async fn untagged_service(moto: &Moto, w: &Workdir, task_definition: &str) {
         .task_definition(task_definition)
         .desired_count(1)
         .launch_type(LaunchType::Fargate)
-        .network_configuration(
-            NetworkConfiguration::builder()
-                .awsvpc_configuration(
-                    AwsVpcConfiguration::builder()
-                        .set_subnets(Some(subnets))
-                        .security_groups(group)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .network_configuration(awsvpc(subnets, &[group]))
         .send()
         .await
         .unwrap();

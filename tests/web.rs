@@ -97,6 +97,61 @@ async fn security_group(moto: &Moto, vpc: &str, name: &str) -> String {
         .to_string()
 }
 
+/// Another team's load balancer in these subnets, with its own group.
+async fn their_load_balancer(
+    moto: &Moto,
+    vpc: &str,
+    name: &str,
+    scheme: aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum,
+    subnets: &[String],
+) -> (String, String) {
+    let sg = security_group(moto, vpc, &format!("{name}-alb")).await;
+    let arn = elb(moto)
+        .await
+        .create_load_balancer()
+        .name(name)
+        .scheme(scheme)
+        .set_subnets(Some(subnets.to_vec()))
+        .security_groups(&sg)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .unwrap()
+        .to_string();
+    (arn, sg)
+}
+
+/// A subnet in `zone` of the VPC, its third octet `third`; with no route
+/// table of its own it uses the main one (through the NAT: private).
+async fn subnet_in(moto: &Moto, vpc: &str, third: &str, zone: &str) -> String {
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk().await);
+    let cidr = ec2
+        .describe_vpcs()
+        .vpc_ids(vpc)
+        .send()
+        .await
+        .unwrap()
+        .vpcs()[0]
+        .cidr_block()
+        .unwrap()
+        .to_string();
+    let prefix = cidr.rsplitn(3, '.').last().unwrap().to_string();
+    ec2.create_subnet()
+        .vpc_id(vpc)
+        .cidr_block(format!("{prefix}.{third}.0/24"))
+        .availability_zone(zone)
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string()
+}
+
 async fn elb(moto: &Moto) -> aws_sdk_elasticloadbalancingv2::Client {
     aws_sdk_elasticloadbalancingv2::Client::new(&moto.sdk().await)
 }
@@ -785,20 +840,14 @@ async fn an_existing_load_balancer_is_adopted_and_left_as_it_was() {
     let sdk = moto.sdk().await;
     let acm = aws_sdk_acm::Client::new(&sdk);
     let elb = elb(&moto).await;
-    let sg = security_group(&moto, &seed.vpc_id, "shared-alb").await;
-    let theirs = elb
-        .create_load_balancer()
-        .name("shared")
-        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::InternetFacing)
-        .set_subnets(Some(seed.public.clone()))
-        .security_groups(&sg)
-        .send()
-        .await
-        .unwrap()
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .unwrap()
-        .to_string();
+    let (theirs, sg) = their_load_balancer(
+        &moto,
+        &seed.vpc_id,
+        "shared",
+        aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::InternetFacing,
+        &seed.public,
+    )
+    .await;
     let their_cert = acm
         .request_certificate()
         .domain_name("other.example.com")
@@ -1451,5 +1500,204 @@ async fn the_stacks_load_balancer_is_put_back_and_its_errors_say_what_differs() 
             && !run.stderr.contains("groups"),
         "{}",
         run.stderr
+    );
+}
+
+/// Public subnets in two zones and private ones in three: the services run
+/// only in the two zones the load balancer serves (AWS sends no traffic to
+/// a target elsewhere), and the plan says which subnet is left out and why;
+/// once a public subnet exists in the third zone, the stack's own load
+/// balancer is given it.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_services_run_only_where_the_load_balancer_serves() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    zone(&moto, "example.com", None).await;
+    let private_c = subnet_in(&moto, &seed.vpc_id, "12", "us-east-1c").await;
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "zones.yml",
+        "app:\n  name: zones\ntasks:\n  web:\n    type: https\n    image: helloworld\n    domain: www.example.com\n",
+    );
+    let plan = w.run(&["plan", "-c", "zones.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout.contains(&format!(
+            "zones                 web services do not run in {private_c} (us-east-1c): the load balancer serves us-east-1a, us-east-1b"
+        )) && plan.stdout.contains("add a public subnet in us-east-1c to use it"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "zones.yml", "--yes"]).ok();
+    w.run(&["create-service", "web", "-c", "zones.yml"]).ok();
+    assert_eq!(
+        service_subnets(&moto, "zones-cluster", "web").await,
+        sorted(seed.private.clone()),
+        "never {private_c}"
+    );
+
+    // A public subnet in the third zone: the load balancer is given it.
+    let public_c = subnet_in(&moto, &seed.vpc_id, "13", "us-east-1c").await;
+    let ec2 = aws_sdk_ec2::Client::new(&moto.sdk().await);
+    let public_table = ec2
+        .describe_route_tables()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("association.subnet-id")
+                .values(&seed.public[0])
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    ec2.associate_route_table()
+        .route_table_id(&public_table)
+        .subnet_id(&public_c)
+        .send()
+        .await
+        .unwrap();
+    let plan = w
+        .run(&["plan", "-c", "zones.yml", "--no-cache", "--no-color"])
+        .ok();
+    assert!(
+        plan.stdout.contains("~ load balancer") && plan.stdout.contains(&public_c),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        !plan.stdout.contains("web services do not run"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "zones.yml", "--yes", "--no-cache"])
+        .ok();
+    let zones: Vec<String> = elb(&moto)
+        .await
+        .describe_load_balancers()
+        .names("zones-alb")
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .availability_zones()
+        .iter()
+        .filter_map(|z| z.zone_name().map(str::to_string))
+        .collect();
+    assert!(zones.contains(&"us-east-1c".to_string()), "{zones:?}");
+    moto.clear_calls();
+    w.run(&["apply", "-c", "zones.yml", "--yes", "--no-cache"])
+        .ok();
+    moto.assert_no_mutations("once the load balancer serves every zone");
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The subnets an ECS service runs in, sorted.
+async fn service_subnets(moto: &Moto, cluster: &str, service: &str) -> Vec<String> {
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let svc = ecs
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await
+        .unwrap()
+        .services()[0]
+        .clone();
+    sorted(
+        svc.network_configuration()
+            .unwrap()
+            .awsvpc_configuration()
+            .unwrap()
+            .subnets()
+            .to_vec(),
+    )
+}
+
+/// An adopted load balancer's zones are its own: `create-service` leaves out
+/// the subnets in other zones, and `verify` fails a service that runs there
+/// anyway (its tasks there would get no traffic).
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_checks_an_adopted_load_balancers_zones() {
+    let moto = Moto::start();
+    let seed = moto.seed("eligible");
+    zone(&moto, "example.com", Some(&seed.vpc_id)).await;
+    let private_c = subnet_in(&moto, &seed.vpc_id, "12", "us-east-1c").await;
+    let (theirs, _) = their_load_balancer(
+        &moto,
+        &seed.vpc_id,
+        "inner",
+        aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal,
+        &seed.private,
+    )
+    .await;
+    elb(&moto)
+        .await
+        .create_listener()
+        .load_balancer_arn(&theirs)
+        .port(80)
+        .protocol(ProtocolEnum::Http)
+        .default_actions(not_found())
+        .send()
+        .await
+        .unwrap();
+    let w = Workdir::new(Some(&moto));
+    w.write(
+        "inner.yml",
+        &format!(
+            "app:\n  name: inner\nalb:\n  arn: {theirs}\ntasks:\n  api:\n    type: http\n    image: helloworld\n    domain: api.example.com\n"
+        ),
+    );
+    let plan = w.run(&["plan", "-c", "inner.yml", "--no-color"]).ok();
+    assert!(
+        plan.stdout.contains(&format!(
+            "web services do not run in {private_c} (us-east-1c)"
+        )) && plan
+            .stdout
+            .contains("give the load balancer a subnet in us-east-1c to use it"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "inner.yml", "--yes"]).ok();
+    w.run(&["create-service", "api", "-c", "inner.yml"]).ok();
+    assert_eq!(
+        service_subnets(&moto, "inner-cluster", "api").await,
+        sorted(seed.private.clone())
+    );
+    let verify = w.run(&["verify", "-c", "inner.yml", "--no-color"]);
+    assert_eq!(verify.code, 0, "{}\n{}", verify.stdout, verify.stderr);
+    assert!(
+        verify
+            .stdout
+            .contains("service api runs in zones inner serves"),
+        "{}",
+        verify.stdout
+    );
+
+    // Someone moves the service into the third zone.
+    let mut subnets = seed.private.clone();
+    subnets.push(private_c.clone());
+    aws_sdk_ecs::Client::new(&moto.sdk().await)
+        .update_service()
+        .cluster("inner-cluster")
+        .service("api")
+        .network_configuration(awsvpc(subnets, &[]))
+        .send()
+        .await
+        .unwrap();
+    let verify = w.run(&["verify", "-c", "inner.yml", "--no-color"]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains(&format!(
+            "service api runs in {private_c} (us-east-1c), which inner"
+        )),
+        "{}",
+        verify.stdout
     );
 }

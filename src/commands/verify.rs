@@ -9,9 +9,10 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::aws::{Aws, code_of};
+use crate::config::Config;
 use crate::config::StackSpec;
 use crate::config::model::TaskType;
-use crate::discovery::{self, Identity, images};
+use crate::discovery::{self, Identity, Network, images};
 use crate::engine;
 use crate::output::table;
 use crate::settings::Settings;
@@ -120,10 +121,10 @@ async fn credentials(aws: &Aws, recorded: Option<&str>) -> (Vec<Check>, Option<I
     }
 }
 
-async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> Vec<Check> {
+async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> (Vec<Check>, Option<Network>) {
     let net = match discovery::network::discover(aws, vpc).await {
         Ok(n) => n,
-        Err(e) => return vec![check("vpc", Verdict::Fail, format!("{e:#}"))],
+        Err(e) => return (vec![check("vpc", Verdict::Fail, format!("{e:#}"))], None),
     };
     let mut out = vec![check(
         "vpc",
@@ -167,38 +168,127 @@ async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> Vec<Check> {
         .tasks
         .iter()
         .any(|t| matches!(t.kind, TaskType::Daemon | TaskType::Http | TaskType::Https));
-    match aws
-        .ec2
-        .describe_subnets()
-        .set_subnet_ids(Some(used.clone()))
-        .send()
-        .await
-    {
-        Ok(out_subnets) => {
-            let zones: BTreeSet<&str> = out_subnets
-                .subnets()
-                .iter()
-                .filter_map(|s| s.availability_zone())
-                .collect();
-            let zones_list = zones.iter().copied().collect::<Vec<_>>().join(", ");
-            if zones.len() < 2 && services {
-                out.push(check(
-                    "availability zones",
-                    Verdict::Warn,
-                    format!("the task subnets are all in {zones_list}: services there stop with that zone; add a subnet in another zone"),
-                ));
-            } else {
-                out.push(check("availability zones", Verdict::Pass, zones_list));
-            }
+    let zones: BTreeSet<&str> = used.iter().filter_map(|s| net.zone_of(s)).collect();
+    let zones_list = zones.iter().copied().collect::<Vec<_>>().join(", ");
+    if zones.len() < 2 && services {
+        out.push(check(
+            "availability zones",
+            Verdict::Warn,
+            format!("the task subnets are all in {zones_list}: services there stop with that zone; add a subnet in another zone"),
+        ));
+    } else {
+        out.push(check("availability zones", Verdict::Pass, zones_list));
+    }
+    (out, Some(net))
+}
+
+/// The load balancer's zones against where the web services run (or would
+/// run): AWS sends no traffic to a target in a zone its load balancer does
+/// not serve. Most useful for a load balancer the stack adopted, whose
+/// subnets it never sets.
+async fn zone_checks(aws: &Aws, spec: &StackSpec, config: &Config, net: &Network) -> Vec<Check> {
+    let Some(web) = &spec.web else {
+        return vec![];
+    };
+    let arn = config.alb.as_ref().and_then(|a| a.arn.clone());
+    let name = arn.is_none().then_some(web.alb_name.as_str());
+    let alb = match discovery::web::describe_by(aws, arn.as_deref(), name).await {
+        Ok(Some(alb)) => alb,
+        // None yet: apply creates it with a subnet in every zone it can.
+        Ok(None) => return vec![],
+        Err(e) => {
+            return vec![check(
+                "load balancer zones",
+                Verdict::Fail,
+                format!("{e:#}"),
+            )];
         }
-        Err(e) => out.push(check(
-            "subnets",
-            Verdict::Fail,
-            format!(
-                "{:#}",
-                anyhow::Error::from(e).context("ec2 DescribeSubnets")
-            ),
-        )),
+    };
+    let served: Vec<&str> = alb.zones.keys().map(String::as_str).collect();
+    let names: Vec<&str> = web.services.iter().map(|s| s.task.as_str()).collect();
+    let running = aws
+        .ecs
+        .describe_services()
+        .cluster(&spec.cluster)
+        .set_services(Some(names.iter().map(|n| n.to_string()).collect()))
+        .send()
+        .await;
+    let running: Vec<(String, Vec<String>)> = match running {
+        Ok(out) => out
+            .services()
+            .iter()
+            .filter(|s| s.status() != Some("INACTIVE"))
+            .map(|s| {
+                let subnets = s
+                    .network_configuration()
+                    .and_then(|n| n.awsvpc_configuration())
+                    .map(|c| c.subnets().to_vec())
+                    .unwrap_or_default();
+                (s.service_name().unwrap_or_default().to_string(), subnets)
+            })
+            .collect(),
+        Err(e) => {
+            return vec![check(
+                "load balancer zones",
+                Verdict::Fail,
+                format!(
+                    "{:#}",
+                    anyhow::Error::from(e).context("ecs DescribeServices")
+                ),
+            )];
+        }
+    };
+    let outside = |subnets: &[String]| -> Vec<String> {
+        subnets
+            .iter()
+            .filter_map(|s| {
+                let zone = net.zone_of(s)?;
+                (!served.contains(&zone)).then(|| format!("{s} ({zone})"))
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for (service, subnets) in &running {
+        let wrong = outside(subnets);
+        out.push(if wrong.is_empty() {
+            check(
+                "load balancer zones",
+                Verdict::Pass,
+                format!("service {service} runs in zones {} serves", alb.name),
+            )
+        } else {
+            check(
+                "load balancer zones",
+                Verdict::Fail,
+                format!(
+                    "service {service} runs in {}, which {} (serving {}) does not serve: its tasks there get no traffic; run `fargate-stack update-service {service}` after giving the load balancer a subnet there, or remove those subnets",
+                    wrong.join(", "),
+                    alb.name,
+                    served.join(", ")
+                ),
+            )
+        });
+    }
+    let not_running = web
+        .services
+        .iter()
+        .filter(|s| !running.iter().any(|(n, _)| *n == s.task));
+    let candidates = crate::resources::load_balancer::service_subnets(net).0;
+    let wrong = outside(&candidates);
+    for s in not_running {
+        if !wrong.is_empty() {
+            out.push(check(
+                "load balancer zones",
+                Verdict::Warn,
+                format!(
+                    "{} (serving {}) does not serve {}: `create-service {}` leaves those subnets out",
+                    alb.name,
+                    served.join(", "),
+                    wrong.join(", "),
+                    s.task
+                ),
+            ));
+        }
     }
     out
 }
@@ -450,7 +540,7 @@ pub async fn run(settings: &Settings) -> Result<u8> {
         c.tasks.get(key).is_some_and(|t| t.image_digest.is_some())
     }));
     if let Some(id) = &id {
-        let (net, imgs, secrets, logs, exec, task, zones) = tokio::join!(
+        let ((net, network), imgs, secrets, logs, exec, task, zones) = tokio::join!(
             network(&aws, &spec, c.vpc_id.as_deref()),
             image_checks(&aws, id, &spec),
             secret_checks(&aws, id, &spec, &loaded.path),
@@ -461,6 +551,9 @@ pub async fn run(settings: &Settings) -> Result<u8> {
         );
         for group in [net, imgs, secrets, logs, vec![exec, task], zones] {
             checks.extend(group);
+        }
+        if let Some(network) = &network {
+            checks.extend(zone_checks(&aws, &spec, c, network).await);
         }
     }
     let failed = checks.iter().filter(|c| c.result == Verdict::Fail).count();

@@ -35,6 +35,39 @@ pub struct Network {
     pub public: Vec<String>,
     pub private: Vec<String>,
     pub isolated: Vec<String>,
+    /// Each subnet's availability zone (a load balancer serves only the
+    /// zones of its subnets).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub zones: BTreeMap<String, String>,
+}
+
+impl Network {
+    pub fn zone_of(&self, subnet: &str) -> Option<&str> {
+        self.zones.get(subnet).map(String::as_str)
+    }
+}
+
+/// The zones of these subnets, for a network read from the config (which
+/// records the subnets, not their zones).
+pub async fn zones_of(aws: &Aws, subnets: &[String]) -> Result<BTreeMap<String, String>> {
+    if subnets.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let found = all_items!(
+        aws.ec2
+            .describe_subnets()
+            .set_subnet_ids(Some(subnets.to_vec())),
+        "ec2 DescribeSubnets"
+    )?;
+    Ok(found
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.subnet_id()?.to_string(),
+                s.availability_zone()?.to_string(),
+            ))
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,7 +241,10 @@ pub fn classify(vpc_id: &str, subnets: &[Subnet], tables: &[RouteTable]) -> Netw
         vpc_id: vpc_id.to_string(),
         ..Default::default()
     };
-    for (_, id) in sorted {
+    for (zone, id) in sorted {
+        if !zone.is_empty() {
+            net.zones.insert(id.to_string(), zone.to_string());
+        }
         match explicit.get(id).copied().unwrap_or(main_class) {
             SubnetClass::Public => net.public.push(id.to_string()),
             SubnetClass::Private => net.private.push(id.to_string()),

@@ -40,6 +40,8 @@ pub struct Alb {
     pub security_groups: Vec<String>,
     pub dualstack: bool,
     pub tags: BTreeMap<String, String>,
+    /// The zones it serves, each with its subnet there.
+    pub zones: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +82,11 @@ pub fn alb_from(lb: &LoadBalancer) -> Alb {
             .ip_address_type()
             .is_some_and(|t| t.as_str().starts_with("dualstack")),
         tags: BTreeMap::new(),
+        zones: lb
+            .availability_zones()
+            .iter()
+            .filter_map(|z| Some((z.zone_name()?.to_string(), z.subnet_id()?.to_string())))
+            .collect(),
     }
 }
 
@@ -144,7 +151,7 @@ pub async fn discover(
     })
 }
 
-async fn describe_by(aws: &Aws, arn: Option<&str>, name: Option<&str>) -> Result<Option<Alb>> {
+pub async fn describe_by(aws: &Aws, arn: Option<&str>, name: Option<&str>) -> Result<Option<Alb>> {
     let mut req = aws.elb.describe_load_balancers();
     if let Some(a) = arn {
         req = req.load_balancer_arns(a);

@@ -93,6 +93,7 @@ pub async fn gather(
                 public: subnets.public.clone(),
                 private: subnets.private.clone(),
                 isolated: subnets.isolated.clone(),
+                zones: BTreeMap::new(),
             })
         })
         .flatten();
@@ -211,20 +212,36 @@ pub async fn gather(
         } else {
             BTreeMap::new()
         };
-        let found = timed(
-            "discover:web",
-            timings,
-            discovery::web::discover(
-                aws,
-                &spec.app,
-                web,
-                &network.vpc_id,
-                &loaded.path,
-                &recorded_certificates,
+        // A recorded network has no zones; a web stack needs them (beside
+        // the load balancer's discovery, in the same round).
+        let zones = async {
+            if !network.zones.is_empty() {
+                return Ok(network.zones.clone());
+            }
+            let subnets: Vec<String> = network
+                .public
+                .iter()
+                .chain(&network.private)
+                .cloned()
+                .collect();
+            discovery::network::zones_of(aws, &subnets).await
+        };
+        let (found, zones) = tokio::try_join!(
+            timed(
+                "discover:web",
+                timings,
+                discovery::web::discover(
+                    aws,
+                    &spec.app,
+                    web,
+                    &network.vpc_id,
+                    &loaded.path,
+                    &recorded_certificates,
+                ),
             ),
-        )
-        .await?;
-        Ok((network, found))
+            zones
+        )?;
+        Ok((Network { zones, ..network }, found))
     };
     let found = tokio::try_join!(images_fut, network_and_web, secrets_fut, efs_fut);
     let account_check = caller.map(|caller| AccountCheck {

@@ -76,6 +76,7 @@ impl Stack {
         plan.prune = prune;
         plan.deferred = self.deferred.clone();
         plan.image_drift = self.image_drift();
+        plan.zones = crate::resources::load_balancer::zone_notes(&self.inputs());
         plan
     }
 

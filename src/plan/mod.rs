@@ -92,6 +92,10 @@ pub struct Plan {
     pub prune: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub image_drift: Vec<ImageDrift>,
+    /// Where web services cannot run, and why (zones the load balancer
+    /// does not serve).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub zones: Vec<String>,
 }
 
 impl Plan {

@@ -160,6 +160,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
             header.config_arg
         );
     }
+    for z in &plan.zones {
+        let _ = writeln!(out, "{} {:<21} {z}", style.yellow("  !"), "zones");
+    }
     for c in &plan.conflicts {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
     }

@@ -44,9 +44,12 @@ impl Resource for LoadBalancer {
             n.desired = json!({});
         } else {
             let sg = Address::new(Kind::SecurityGroup, security_group::ALB);
+            let mut subnets = placement(cx).map(|p| p.lb_subnets).unwrap_or_default();
+            subnets.sort();
             n.desired = json!({
                 "scheme": web.scheme.as_str(),
                 "security_groups": [reference(&sg)],
+                "subnets": subnets,
             });
             n.owner = Some(sg);
         }
@@ -121,7 +124,7 @@ impl Resource for LoadBalancer {
 }
 
 /// The stack's own load balancer, found different from the config: its
-/// security groups are set in place; a scheme cannot change, and the error
+/// security groups and subnets are set in place; a scheme cannot change, and the error
 /// says which one it has and which the config asks for.
 async fn change(
     aws: &Aws,
@@ -148,21 +151,154 @@ async fn change(
             }
         );
     }
-    aws.elb
-        .set_security_groups()
-        .load_balancer_arn(&current.id)
-        .security_groups(&sg)
-        .send()
-        .await
-        .ctx("elbv2 SetSecurityGroups")?;
-    tracing::info!(
-        "load balancer {}: security groups {} -> [{sg}]",
-        work.node.name,
-        current.attributes["security_groups"]
-    );
     let mut changed = current.clone();
-    changed.attributes["security_groups"] = json!([sg]);
+    if current.attributes["security_groups"] != json!([sg]) {
+        aws.elb
+            .set_security_groups()
+            .load_balancer_arn(&current.id)
+            .security_groups(&sg)
+            .send()
+            .await
+            .ctx("elbv2 SetSecurityGroups")?;
+        tracing::info!(
+            "load balancer {}: security groups {} -> [{sg}]",
+            work.node.name,
+            current.attributes["security_groups"]
+        );
+        changed.attributes["security_groups"] = json!([sg]);
+    }
+    let subnets = &work.node.desired["subnets"];
+    if &current.attributes["subnets"] != subnets {
+        // A subnet in every zone of its class, so that every zone its
+        // services run in is served.
+        aws.elb
+            .set_subnets()
+            .load_balancer_arn(&current.id)
+            .set_subnets(Some(super::core::strings(subnets)))
+            .send()
+            .await
+            .ctx("elbv2 SetSubnets")?;
+        tracing::info!(
+            "load balancer {}: subnets {} -> {subnets}",
+            work.node.name,
+            current.attributes["subnets"]
+        );
+        changed.attributes["subnets"] = subnets.clone();
+    }
     Ok(changed)
+}
+
+/// Where a web stack runs: the load balancer's subnets (the stack's own:
+/// every subnet of its class; an adopted one: its own), the subnets its
+/// services run in, and those left out because the load balancer serves no
+/// subnet in their zone. AWS sends no traffic to a target in a zone its
+/// load balancer does not serve, so a service never runs there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub lb_subnets: Vec<String>,
+    pub lb_zones: Vec<String>,
+    pub service_subnets: Vec<String>,
+    /// (subnet, zone) of the service subnets left out.
+    pub left_out: Vec<(String, String)>,
+}
+
+/// The placement of a web stack, `None` without one. Pure: from the
+/// network's zones and the load balancer discovery found.
+pub fn placement(cx: &Inputs) -> Option<Placement> {
+    let web = cx.spec.web.as_ref()?;
+    let net = cx.network;
+    let (lb_subnets, lb_zones): (Vec<String>, Vec<String>) = match cx.web.alb.as_ref() {
+        Some(alb) if cx.web.adopted => (
+            alb.zones.values().cloned().collect(),
+            alb.zones.keys().cloned().collect(),
+        ),
+        _ => {
+            let subnets = match web.scheme {
+                Scheme::InternetFacing => net.public.clone(),
+                Scheme::Internal => net.private.clone(),
+            };
+            let mut zones: Vec<String> = subnets
+                .iter()
+                .filter_map(|s| net.zone_of(s).map(str::to_string))
+                .collect();
+            zones.sort();
+            zones.dedup();
+            (subnets, zones)
+        }
+    };
+    let all = service_subnets(net).0;
+    // A subnet whose zone is not known is kept: nothing says it is wrong.
+    let (kept, left_out): (Vec<&String>, Vec<&String>) = all.iter().partition(|s| {
+        lb_zones.is_empty()
+            || net
+                .zone_of(s)
+                .is_none_or(|z| lb_zones.iter().any(|l| l == z))
+    });
+    // Leaving every subnet out would leave the services nowhere to run:
+    // they keep them all, and the plan says why that is wrong.
+    let (kept, left_out) = if kept.is_empty() {
+        (all.clone(), Vec::new())
+    } else {
+        (kept.into_iter().cloned().collect(), left_out)
+    };
+    Some(Placement {
+        lb_subnets,
+        lb_zones,
+        service_subnets: kept,
+        left_out: left_out
+            .into_iter()
+            .map(|s| (s.clone(), net.zone_of(s).unwrap_or_default().to_string()))
+            .collect(),
+    })
+}
+
+/// The subnets services run in: the private ones, or the public ones (with
+/// a public IP) when there are none.
+pub fn service_subnets(net: &crate::discovery::Network) -> (Vec<String>, bool) {
+    if net.private.is_empty() {
+        (net.public.clone(), true)
+    } else {
+        (net.private.clone(), false)
+    }
+}
+
+/// What the plan says about zones: the services' subnets left out, and why;
+/// or that no service subnet is in a zone the load balancer serves.
+pub fn zone_notes(cx: &Inputs) -> Vec<String> {
+    let Some(p) = placement(cx) else {
+        return vec![];
+    };
+    let mut notes = Vec::new();
+    for (subnet, zone) in &p.left_out {
+        let fix = if cx.web.adopted {
+            format!("give the load balancer a subnet in {zone} to use it")
+        } else if cx
+            .spec
+            .web
+            .as_ref()
+            .is_some_and(|w| w.scheme == Scheme::InternetFacing)
+        {
+            format!("add a public subnet in {zone} to use it")
+        } else {
+            format!("add a private subnet in {zone} to use it")
+        };
+        notes.push(format!(
+            "web services do not run in {subnet} ({zone}): the load balancer serves {}, and AWS sends no traffic to a target in another zone; {fix}",
+            p.lb_zones.join(", "),
+        ));
+    }
+    let serves = |s: &String| {
+        cx.network
+            .zone_of(s)
+            .is_none_or(|z| p.lb_zones.iter().any(|l| l == z))
+    };
+    if !p.lb_zones.is_empty() && !p.service_subnets.iter().any(serves) {
+        notes.push(format!(
+            "no subnet the services can run in is in a zone the load balancer serves ({}): their targets would get no traffic; add subnets in those zones",
+            p.lb_zones.join(", ")
+        ));
+    }
+    notes
 }
 
 pub fn elb_tags(app: &str) -> Vec<Tag> {
@@ -177,7 +313,11 @@ fn state_of(alb: &Alb, adopted: bool) -> State {
     s.attributes = if adopted {
         json!({})
     } else {
-        json!({ "scheme": alb.scheme, "security_groups": alb.security_groups })
+        json!({
+            "scheme": alb.scheme,
+            "security_groups": alb.security_groups,
+            "subnets": alb.zones.values().collect::<std::collections::BTreeSet<_>>(),
+        })
     };
     s.outputs.insert("dns_name".into(), alb.dns_name.clone());
     s.outputs
@@ -223,5 +363,95 @@ async fn wait_active(aws: &Aws, arn: &str, name: &str) -> Result<()> {
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::Fixture;
+
+    const WEB: &str = "app:\n  name: shop\ntasks:\n  web:\n    type: https\n    image: x\n    domain: shop.example.com\n";
+
+    /// Public subnets in two zones, private ones in three: the services
+    /// leave out the third zone's subnet, and the plan says why.
+    fn two_public_three_private() -> Fixture {
+        let mut f = Fixture::new(WEB).with_account();
+        f.network.public = vec!["subnet-pa".into(), "subnet-pb".into()];
+        f.network.private = vec!["subnet-qa".into(), "subnet-qb".into(), "subnet-qc".into()];
+        for (subnet, zone) in [
+            ("subnet-pa", "us-east-1a"),
+            ("subnet-pb", "us-east-1b"),
+            ("subnet-qa", "us-east-1a"),
+            ("subnet-qb", "us-east-1b"),
+            ("subnet-qc", "us-east-1c"),
+        ] {
+            f.network.zones.insert(subnet.into(), zone.into());
+        }
+        f
+    }
+
+    #[test]
+    fn services_run_only_in_zones_the_load_balancer_serves() {
+        let f = two_public_three_private();
+        let p = placement(&f.inputs()).unwrap();
+        assert_eq!(p.lb_subnets, ["subnet-pa", "subnet-pb"]);
+        assert_eq!(p.lb_zones, ["us-east-1a", "us-east-1b"]);
+        assert_eq!(p.service_subnets, ["subnet-qa", "subnet-qb"]);
+        assert_eq!(
+            p.left_out,
+            [("subnet-qc".to_string(), "us-east-1c".to_string())]
+        );
+        let notes = zone_notes(&f.inputs());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("web services do not run in subnet-qc (us-east-1c): the load balancer serves us-east-1a, us-east-1b")
+                && notes[0].ends_with("add a public subnet in us-east-1c to use it"),
+            "{}",
+            notes[0]
+        );
+    }
+
+    #[test]
+    fn an_adopted_load_balancer_decides_by_its_own_zones() {
+        let mut f = two_public_three_private();
+        f.web.adopted = true;
+        f.web.alb = Some(crate::discovery::web::Alb {
+            arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/theirs/1"
+                .into(),
+            name: "theirs".into(),
+            dns_name: String::new(),
+            canonical_zone: String::new(),
+            scheme: "internet-facing".into(),
+            security_groups: vec![],
+            dualstack: false,
+            tags: Default::default(),
+            zones: [("us-east-1b".to_string(), "subnet-pb".to_string())].into(),
+        });
+        let p = placement(&f.inputs()).unwrap();
+        assert_eq!(p.service_subnets, ["subnet-qb"]);
+        assert_eq!(p.left_out.len(), 2);
+        // No zone served at all: the services keep every subnet, and the
+        // plan says their targets would get no traffic.
+        f.web.alb.as_mut().unwrap().zones =
+            [("us-east-1d".to_string(), "subnet-pd".to_string())].into();
+        let p = placement(&f.inputs()).unwrap();
+        assert_eq!(p.service_subnets.len(), 3);
+        let notes = zone_notes(&f.inputs());
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("no subnet the services can run in")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_zones_change_nothing() {
+        let mut f = two_public_three_private();
+        f.network.zones.clear();
+        let p = placement(&f.inputs()).unwrap();
+        assert_eq!(p.service_subnets.len(), 3);
+        assert!(zone_notes(&f.inputs()).is_empty());
     }
 }

@@ -232,11 +232,18 @@ impl Resource for Service {
 /// replaces it).
 fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
     let recorded = cx.config.tasks.get(&t.key).and_then(|c| c.arn.clone());
-    let (subnets, public_ip) = if cx.network.private.is_empty() {
-        (&cx.network.public, true)
-    } else {
-        (&cx.network.private, false)
-    };
+    let (mut subnets, public_ip) = super::load_balancer::service_subnets(cx.network);
+    // A web service runs only where its load balancer sends traffic.
+    if cx
+        .spec
+        .web
+        .as_ref()
+        .and_then(|w| w.service(&t.key))
+        .is_some()
+        && let Some(placement) = super::load_balancer::placement(cx)
+    {
+        subnets = placement.service_subnets;
+    }
     let mut d = json!({
         "task_definition": recorded
             .unwrap_or_else(|| reference(&Address::new(Kind::TaskDefinition, &t.key))),

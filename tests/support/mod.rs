@@ -677,3 +677,16 @@ pub fn interrupt(pid: u32) {
             .success()
     );
 }
+
+/// An ECS service's network: these subnets and groups, no public IP.
+pub fn awsvpc(subnets: Vec<String>, groups: &[&str]) -> aws_sdk_ecs::types::NetworkConfiguration {
+    aws_sdk_ecs::types::NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            aws_sdk_ecs::types::AwsVpcConfiguration::builder()
+                .set_subnets(Some(subnets))
+                .set_security_groups(Some(groups.iter().map(|g| g.to_string()).collect()))
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
