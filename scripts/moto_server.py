@@ -59,6 +59,11 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    finding of the IAM policy linter on a policy the binary sent, is
    appended to FILE; the test harness fails the test when FILE is not empty.
 
+9. Answers shaped like AWS's (scripts/aws_shapes.py): with MOTO_AWS_SHAPED=1,
+   Describe/Get/List answers of ECS, EventBridge, Application Auto
+   Scaling, CloudWatch Logs, SQS, WAFv2, ELBv2 and IAM carry the fields and
+   defaults AWS fills in and moto leaves out (each cited there).
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
 """
@@ -79,6 +84,7 @@ from xml.sax.saxutils import escape as xml_escape
 import moto.server as moto_server
 
 import aws_models
+import aws_shapes
 
 _log_lock = threading.Lock()
 _state_lock = threading.Lock()
@@ -605,6 +611,8 @@ class Middleware:
         self.app = app
         self.call_log = os.environ.get("MOTO_CALL_LOG")
         self.request_check = os.environ.get("MOTO_REQUEST_CHECK")
+        self.aws_shaped = os.environ.get("MOTO_AWS_SHAPED") == "1"
+        self.account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
 
     def __getattr__(self, name):
         return getattr(self.app, name)
@@ -645,10 +653,13 @@ class Middleware:
         fail, lose, hang = _faults_for(operation)
         if fail:
             return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")
-        if service != "ecs" and not (lose or hang):
+        shaped = self.aws_shaped and service in aws_shapes.SERVICES
+        if service != "ecs" and not (lose or hang or shaped):
             return self.app(environ, start_response)
         status, headers, payload = _call_captured(self.app, environ)
         payload = _rewrite(service, operation, body, _region_of(environ), status, payload)
+        if shaped and status.startswith("200"):
+            payload = aws_shapes.shape(service, operation, body, payload, self.account)
         if hang:
             time.sleep(hang)
         if lose:

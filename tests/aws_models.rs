@@ -127,3 +127,48 @@ async fn a_policy_the_binary_sends_is_linted() {
         "the trust policy is clean: {found}"
     );
 }
+
+/// Every test's emulator answers as AWS does, with the fields and defaults
+/// moto leaves out (scripts/aws_shapes.py), so each convergence check in
+/// the suite ("No changes.", no mutating call) holds against AWS's answers.
+#[tokio::test]
+async fn answers_carry_what_aws_fills_in() {
+    let moto = Moto::start();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    ecs.register_task_definition()
+        .family("shaped")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("app")
+                .image("nginx")
+                .memory(512)
+                .port_mappings(
+                    aws_sdk_ecs::types::PortMapping::builder()
+                        .container_port(8080)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let td = ecs
+        .describe_task_definition()
+        .task_definition("shaped")
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .clone();
+    assert!(
+        td.registered_by()
+            .is_some_and(|r| r.starts_with("arn:aws:iam::"))
+    );
+    assert!(!td.requires_attributes().is_empty());
+    let c = &td.container_definitions()[0];
+    assert_eq!(c.essential(), Some(true));
+    let port = &c.port_mappings()[0];
+    assert_eq!(port.host_port(), Some(8080));
+    assert_eq!(port.protocol().map(|p| p.as_str()), Some("tcp"));
+}
