@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 SERVICES = ("ecs", "events", "application-autoscaling", "logs", "wafv2", "sqs",
             "elasticloadbalancing", "iam")
+XML_SERVICES = ("elasticloadbalancing", "iam")
 
 
 def _fill(target, defaults):
@@ -241,16 +242,3 @@ def shape_xml(service, operation, payload):
     handler(operation, root, ns)
     return ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
-
-def shape(service, operation, body, payload, account):
-    """moto's answer with what AWS's would also carry."""
-    if service in ("elasticloadbalancing", "iam"):
-        return shape_xml(service, operation, payload)
-    try:
-        doc = json.loads(payload)
-    except ValueError:
-        return payload
-    if not isinstance(doc, dict):
-        return payload
-    shape_json(service, operation, doc, body, account)
-    return json.dumps(doc).encode()

@@ -582,9 +582,13 @@ def _call_captured(app, environ):
     return captured["status"], captured["headers"], payload
 
 
-def _rewrite(service, operation, body, region, status, payload):
-    """The one place moto's answers are changed (ECS's; see the module's doc)."""
-    if service != "ecs":
+def _rewrite(service, operation, body, region, status, payload, shaped=False, account=None):
+    """The one place moto's answers are changed: ECS's (see the module's
+    doc) and, in the AWS-shaped mode, the defaults AWS fills in."""
+    ok = status.startswith("200")
+    if shaped and ok and service in aws_shapes.XML_SERVICES:
+        return aws_shapes.shape_xml(service, operation, payload)
+    if service != "ecs" and not shaped:
         return payload
     try:
         doc = json.loads(payload)
@@ -592,7 +596,7 @@ def _rewrite(service, operation, body, region, status, payload):
         return payload
     if not isinstance(doc, dict):
         return payload
-    if status.startswith("200"):
+    if service == "ecs" and ok:
         if operation == "RunTask":
             _on_run_task(doc, region)
         elif operation in ("DescribeTasks", "StopTask"):
@@ -602,7 +606,10 @@ def _rewrite(service, operation, body, region, status, payload):
         elif operation == "CreateService":
             _remember_deployment_config(body)
             _add_deployment_config(doc.get("service", {}))
-    _fix_ecs_numbers(doc)
+    if shaped and ok:
+        aws_shapes.shape_json(service, operation, doc, body, account)
+    if service == "ecs":
+        _fix_ecs_numbers(doc)
     return json.dumps(doc).encode()
 
 
@@ -657,9 +664,8 @@ class Middleware:
         if service != "ecs" and not (lose or hang or shaped):
             return self.app(environ, start_response)
         status, headers, payload = _call_captured(self.app, environ)
-        payload = _rewrite(service, operation, body, _region_of(environ), status, payload)
-        if shaped and status.startswith("200"):
-            payload = aws_shapes.shape(service, operation, body, payload, self.account)
+        payload = _rewrite(service, operation, body, _region_of(environ), status, payload,
+                           shaped, self.account)
         if hang:
             time.sleep(hang)
         if lose:
