@@ -1629,7 +1629,7 @@ async fn verify_checks_an_adopted_load_balancers_zones() {
     let seed = moto.seed("eligible");
     zone(&moto, "example.com", Some(&seed.vpc_id)).await;
     let private_c = subnet_in(&moto, &seed.vpc_id, "12", "us-east-1c").await;
-    let (theirs, _) = their_load_balancer(
+    let (theirs, their_group) = their_load_balancer(
         &moto,
         &seed.vpc_id,
         "inner",
@@ -1699,5 +1699,37 @@ async fn verify_checks_an_adopted_load_balancers_zones() {
         )),
         "{}",
         verify.stdout
+    );
+
+    // destroy leaves the load balancer named by `alb.arn` as it was: its
+    // own group, its one listener, none of our rules.
+    w.run(&["destroy", "-c", "inner.yml", "--yes"]).ok();
+    let elb = elb(&moto).await;
+    let lb = elb
+        .describe_load_balancers()
+        .load_balancer_arns(&theirs)
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .clone();
+    assert_eq!(lb.security_groups(), std::slice::from_ref(&their_group));
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(&theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listeners.listeners().len(), 1);
+    let rules = elb
+        .describe_rules()
+        .listener_arn(listeners.listeners()[0].listener_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rules.rules().iter().all(|r| r.is_default() == Some(true)),
+        "{:?}",
+        rules.rules()
     );
 }

@@ -1339,6 +1339,16 @@ mod tests {
             let e = spec(text).expect_err(text);
             assert!(e.contains(&format!("`{key}`")), "{text} -> {e}");
         }
+        // A generated name over Application Auto Scaling's 256 characters.
+        let long = "t".repeat(240);
+        let e = spec(&format!(
+            "app:\n  name: a\ntasks:\n  {long}:\n    type: daemon\n    image: x\n    autoscaling:\n      cpu: 50\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains(&format!("`tasks.{long}.autoscaling.policy_name`")),
+            "{e}"
+        );
     }
 
     #[test]

@@ -12,6 +12,8 @@ use crate::error::ConfigError;
 /// ELB's limit on target group (and load balancer) names.
 pub const ELB_NAME_MAX: usize = 32;
 pub const DEFAULT_GRACE_SECONDS: u32 = 60;
+/// Application Auto Scaling's limit on policy and scheduled action names.
+const SCALING_NAME_MAX: usize = 256;
 /// The TLS policy for HTTPS listeners: TLS 1.3 with 1.2 fallback, AWS's
 /// recommended policy.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -683,11 +685,24 @@ pub fn scaling(p: &mut Problems, app: &str, key: &str, t: &Task) -> Option<Scali
                 .hint("give a percentage from 1 to 100 (cpu, memory) or requests per target per minute"),
             );
         }
+        let name = a
+            .policy_name
+            .clone()
+            .unwrap_or_else(|| format!("app-fargatestack-{app}-{key}-autoscaling-policy"));
+        if name.len() > SCALING_NAME_MAX {
+            p.add(
+                p.at(
+                    akey("policy_name"),
+                    format!(
+                        "the scaling policy name `{name}` is {} characters; Application Auto Scaling allows at most {SCALING_NAME_MAX}",
+                        name.len()
+                    ),
+                )
+                .hint("name it yourself with `policy_name:`, or use a shorter task name"),
+            );
+        }
         PolicySpec {
-            name: a
-                .policy_name
-                .clone()
-                .unwrap_or_else(|| format!("app-fargatestack-{app}-{key}-autoscaling-policy")),
+            name,
             metric: *metric,
             target: *target,
             scale_out_cooldown: a.scale_out_cooldown.unwrap_or(60),
@@ -793,11 +808,25 @@ fn scheduled_actions(
     else {
         return Vec::new();
     };
+    let out_name = format!("{app}-{entry}-out-schedule");
+    if out_name.len() > SCALING_NAME_MAX {
+        p.add(
+            p.at(
+                format!("{at}.{entry}"),
+                format!(
+                    "the scheduled action name `{out_name}` is {} characters; Application Auto Scaling allows at most {SCALING_NAME_MAX}",
+                    out_name.len()
+                ),
+            )
+            .hint("use a shorter entry name"),
+        );
+        return Vec::new();
+    }
     let cron = |(m, h): (u32, u32)| format!("cron({m:02} {h:02} ? * {days} *)");
     vec![
         ScheduledSpec {
             entry: entry.to_string(),
-            name: format!("{app}-{entry}-out-schedule"),
+            name: out_name,
             schedule: cron(start),
             min: min_out,
             max: max_out,
