@@ -13,6 +13,7 @@ mod converge;
 mod create_stack;
 mod destroy;
 mod discovery;
+mod import;
 mod lifecycle;
 mod operations;
 mod robustness;

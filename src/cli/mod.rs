@@ -208,6 +208,12 @@ pub enum Command {
         args: Vec<String>,
     },
 
+    /// Write a config from what you run today (an AWS Copilot workspace)
+    #[command(
+        after_help = "Example:\n  fargate-stack import --from-copilot ~/src/shop --env prod -c shop.yml\n\nReads copilot/.workspace and each copilot/<service>/manifest.yml (with the\nenvironment's overrides for --env): Load Balanced Web Services become https\ntasks, Backend and Worker Services daemons (a worker's queue the stack's\nqueue), Scheduled Jobs scheduled tasks. Every manifest key with no\nequivalent is listed with its file and line, on stderr and as a comment at\nthe top of the written config. Request-Driven Web Services, static sites\nand pipelines are not converted. No AWS call is made; run `plan` next.\nSee docs/migrating.md for moving a Copilot app safely."
+    )]
+    Import(ImportArgs),
+
     /// Show or set the default config file (.fargatestack/defaults.json)
     #[command(
         after_help = "Examples:\n  fargate-stack state           # show the defaults\n  fargate-stack state my-app.yml"
@@ -512,6 +518,17 @@ pub enum Command {
         after_help = "Example:\n  fargate-stack schema > fargate-stack.schema.json\n\nThen start the config with\n  # yaml-language-server: $schema=./fargate-stack.schema.json\nfor completion and checking in editors that use the YAML language server."
     )]
     Schema,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ImportArgs {
+    /// A Copilot workspace: the directory that holds `copilot/`
+    #[arg(long, value_name = "DIR", required = true)]
+    pub from_copilot: PathBuf,
+    /// The Copilot environment whose overrides (`environments.<env>`) and
+    /// certificates apply
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args, Clone, Default)]

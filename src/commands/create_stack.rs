@@ -2,6 +2,8 @@
 //! `daemon:worker image:my-repo env:LOG_LEVEL=info`. Nothing is created in
 //! AWS; STS and ECR are asked only to fill in the account and image URIs.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
 
@@ -164,20 +166,27 @@ pub fn parse(args: &[String]) -> Result<(String, Vec<Clause>), UserError> {
 /// Where create-stack puts the config's JSON Schema, relative to the config.
 pub const SCHEMA_FILE: &str = ".fargatestack/config.schema.json";
 
-pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Result<u8> {
-    let (app, clauses) = parse(args)?;
+/// Where a command that writes a new config puts it (`-c FILE`, else
+/// `<app>.yml`): never over an existing file without `--force`.
+pub fn new_config_path(settings: &Settings, global: &Global, app: &str) -> Result<PathBuf> {
     let path = global
         .config
         .clone()
         .unwrap_or_else(|| format!("{app}.yml").into());
     if path.exists() && !settings.force {
         return Err(UserError::new(format!(
-            "{} already exists; pass --force to overwrite it (a backup is kept as {}.bak)",
+            "{} already exists; pass --force to overwrite it (a backup is kept as {}.bak), or -c another file",
             path.display(),
             path.display()
         ))
         .into());
     }
+    Ok(path)
+}
+
+pub async fn run(settings: &Settings, global: &Global, args: &[String]) -> Result<u8> {
+    let (app, clauses) = parse(args)?;
+    let path = new_config_path(settings, global, &app)?;
 
     let opts = AwsOptions {
         profile: settings

@@ -7,6 +7,7 @@ pub mod cloudtrail;
 pub mod context;
 pub mod create_stack;
 pub mod destroy;
+pub mod import;
 pub mod logs;
 pub mod meta;
 pub mod plan;
@@ -47,6 +48,7 @@ pub fn handles_interrupt(cli: &Cli) -> bool {
 fn text_only(command: &Command) -> Option<&'static str> {
     Some(match command {
         Command::CreateStack { .. } => "create-stack (it prints the YAML it writes)",
+        Command::Import(_) => "import (it writes a config)",
         Command::StopTask { .. } => "stop-task",
         Command::RegisterTaskDefinition { .. } => "register-task-definition",
         Command::ResetHistory => "reset-history",
@@ -88,6 +90,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Some(Command::CreateStack { args }) => {
             create_stack::run(&settings, &cli.global, &args).await
         }
+        Some(Command::Import(a)) => import::run(&settings, &cli.global, &a),
         Some(Command::State { file }) => state::state(&settings, file.as_deref()),
         Some(Command::ResetHistory) => state::reset(&settings),
         Some(Command::CreateService(a)) => services::create(&settings, &a).await,

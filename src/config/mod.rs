@@ -5,6 +5,7 @@
 //! call, so bad input costs nothing and changes nothing.
 
 pub mod all_errors;
+pub mod copilot;
 pub mod diagnose;
 pub mod load;
 pub mod lock;
