@@ -686,3 +686,45 @@ async fn status_says_whether_service_tasks_are_current() {
         "{running:#}"
     );
 }
+
+/// `revisions`: the family's revisions, newest first, with the service
+/// deployment running each and the one the config records.
+#[test]
+fn revisions_show_what_runs_and_what_is_recorded() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    w.run(&["create-service", "worker", "-c", "daemon.yml"])
+        .ok();
+    let text = w
+        .read("daemon.yml")
+        .replace("GREETING: hello", "GREETING: bonjour");
+    w.write("daemon.yml", &text);
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+
+    let json = w
+        .run(&["revisions", "worker", "-c", "daemon.yml", "-o", "json"])
+        .ok()
+        .stdout;
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let revisions = doc[0]["revisions"].as_array().unwrap();
+    assert_eq!(revisions.len(), 2, "{doc}");
+    assert_eq!(revisions[0]["revision"], 2);
+    assert_eq!(revisions[0]["recorded"], true);
+    assert!(revisions[0]["deployments"].as_array().unwrap().is_empty());
+    assert_eq!(revisions[1]["revision"], 1);
+    assert_eq!(revisions[1]["recorded"], false);
+    assert_eq!(revisions[1]["deployments"][0], "worker (PRIMARY)");
+    let shown = w
+        .run(&["revisions", "-c", "daemon.yml", "--max", "1", "--no-color"])
+        .ok()
+        .stdout;
+    assert!(
+        shown.contains("worker:2") && shown.contains("recorded") && !shown.contains("worker:1"),
+        "{shown}"
+    );
+    let unknown = w.run(&["revisions", "nope", "-c", "daemon.yml"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+}

@@ -481,6 +481,18 @@ pub enum Command {
         what: ShowWhat,
     },
 
+    /// A task's registered revisions, which one its service runs, which the config records
+    #[command(
+        after_help = "Example:\n  fargate-stack revisions worker\n  fargate-stack revisions --max 3 -o json\n\nThe newest active revisions of each task's family (all tasks without a name), each\nwith its image and registration time, the service deployments that run it\n(PRIMARY, ACTIVE), and `recorded` for the one the config records (tasks.<task>.arn)."
+    )]
+    Revisions {
+        /// Task (default: every task)
+        task: Option<String>,
+        /// How many of the newest revisions to show per family
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i32).range(1..=100))]
+        max: i32,
+    },
+
     /// Print the version
     #[command(after_help = "Example:\n  fargate-stack version\n  fargate-stack version -o json")]
     Version,

@@ -11,6 +11,7 @@ pub mod import;
 pub mod logs;
 pub mod meta;
 pub mod plan;
+pub mod revisions;
 pub mod schedules;
 pub mod services;
 pub mod state;
@@ -177,6 +178,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
         Some(Command::Version) => meta::version(&settings),
+        Some(Command::Revisions { task, max }) => {
+            revisions::run(&settings, task.as_deref(), max).await
+        }
         Some(Command::Completions { shell }) => meta::completions(&settings, shell),
         Some(Command::Man) => meta::man(&settings),
         Some(Command::Schema) => meta::schema(&settings),
