@@ -728,3 +728,121 @@ fn revisions_show_what_runs_and_what_is_recorded() {
     let unknown = w.run(&["revisions", "nope", "-c", "daemon.yml"]);
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
 }
+
+/// `scale`: the count, autoscaling's range (written to the config, so the
+/// next apply keeps it) and its suspension.
+#[tokio::test(flavor = "multi_thread")]
+async fn scale_sets_the_count_the_range_and_pauses_autoscaling() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let refused = w.run(&[
+        "scale",
+        "worker",
+        "--min",
+        "1",
+        "--max",
+        "2",
+        "-c",
+        "daemon.yml",
+    ]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("has no autoscaling"),
+        "{}",
+        refused.stderr
+    );
+    w.run(&[
+        "add-scaling-policy",
+        "worker",
+        "cpu",
+        "60",
+        "1",
+        "4",
+        "-c",
+        "daemon.yml",
+    ])
+    .ok();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    w.run(&["create-service", "worker", "-c", "daemon.yml"])
+        .ok();
+    let sdk = moto.sdk().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let scaling = aws_sdk_applicationautoscaling::Client::new(&sdk);
+    let desired = || async {
+        ecs.describe_services()
+            .cluster("hello-daemon-cluster")
+            .services("worker")
+            .send()
+            .await
+            .unwrap()
+            .services()[0]
+            .desired_count()
+    };
+    let target = || async {
+        scaling
+            .describe_scalable_targets()
+            .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+            .send()
+            .await
+            .unwrap()
+            .scalable_targets()[0]
+            .clone()
+    };
+
+    w.run(&["scale", "worker", "3", "-c", "daemon.yml"]).ok();
+    assert_eq!(desired().await, 3);
+    assert_eq!(w.yaml("daemon.yml")["tasks"]["worker"]["desired_count"], 3);
+
+    w.run(&[
+        "scale",
+        "worker",
+        "--min",
+        "2",
+        "--max",
+        "6",
+        "-c",
+        "daemon.yml",
+    ])
+    .ok();
+    let t = target().await;
+    assert_eq!((t.min_capacity(), t.max_capacity()), (2, 6));
+    let auto = &w.yaml("daemon.yml")["tasks"]["worker"]["autoscaling"];
+    assert_eq!(
+        (auto["min_capacity"].as_u64(), auto["max_capacity"].as_u64()),
+        (Some(2), Some(6))
+    );
+    moto.clear_calls();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    moto.assert_no_mutations("apply keeps the range scale set");
+
+    w.run(&[
+        "scale",
+        "worker",
+        "--suspend-autoscaling",
+        "-c",
+        "daemon.yml",
+    ])
+    .ok();
+    let suspended = target().await.suspended_state().cloned().unwrap();
+    assert_eq!(suspended.dynamic_scaling_in_suspended(), Some(true));
+    assert_eq!(suspended.scheduled_scaling_suspended(), Some(true));
+    w.run(&[
+        "scale",
+        "worker",
+        "--resume-autoscaling",
+        "-c",
+        "daemon.yml",
+    ])
+    .ok();
+    let resumed = target().await.suspended_state().cloned().unwrap();
+    assert_eq!(resumed.dynamic_scaling_out_suspended(), Some(false));
+
+    let outside = w.run(&["scale", "worker", "9", "-c", "daemon.yml"]).ok();
+    assert!(
+        outside.stderr.contains("outside autoscaling's range 2-6"),
+        "{}",
+        outside.stderr
+    );
+}

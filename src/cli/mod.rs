@@ -238,6 +238,12 @@ pub enum Command {
     )]
     CreateService(ServiceCount),
 
+    /// Set a service's desired count and, with autoscaling, its range; or pause autoscaling
+    #[command(
+        after_help = "Examples:\n  fargate-stack scale worker 3\n  fargate-stack scale web 4 --min 2 --max 10\n  fargate-stack scale web --suspend-autoscaling    # hold the count while you investigate\n  fargate-stack scale web --resume-autoscaling\n\nThe count and range are written to the config too (desired_count, autoscaling.min_capacity,\nautoscaling.max_capacity), so the next apply keeps them. Waits until the service is stable."
+    )]
+    Scale(ScaleArgs),
+
     /// Set a service's desired count (default 1) and wait until it is stable
     #[command(
         name = "start-service",
@@ -612,6 +618,28 @@ pub struct StableWait {
     /// Longest to wait for the service to become stable
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScaleArgs {
+    /// Service (default: the stack's only daemon or http service)
+    pub service: Option<String>,
+    /// Desired count
+    pub count: Option<u32>,
+    /// Autoscaling's lowest count
+    #[arg(long)]
+    pub min: Option<u32>,
+    /// Autoscaling's highest count
+    #[arg(long)]
+    pub max: Option<u32>,
+    /// Stop autoscaling from changing the count (scheduled actions too)
+    #[arg(long, conflicts_with = "resume_autoscaling")]
+    pub suspend_autoscaling: bool,
+    /// Let autoscaling change the count again
+    #[arg(long)]
+    pub resume_autoscaling: bool,
+    #[command(flatten)]
+    pub waiting: StableWait,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -18,7 +18,7 @@ const METRICS: [&str; 3] = ["cpu", "memory", "requests"];
 /// Writes `updates` (after `removals`) to the config, but only when the
 /// result still loads and validates: a command never leaves a config that
 /// apply would refuse.
-fn edit(
+pub(crate) fn edit(
     ctx: &Ctx,
     settings: &Settings,
     updates: &[Update],

@@ -96,6 +96,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Some(Command::ResetHistory) => state::reset(&settings),
         Some(Command::CreateService(a)) => services::create(&settings, &a).await,
         Some(Command::StartService(a)) => services::start(&settings, &a).await,
+        Some(Command::Scale(a)) => services::scale(&settings, &a).await,
         Some(Command::StopService(a)) => services::stop(&settings, &a).await,
         Some(Command::UpdateService(a)) => services::update(&settings, &a).await,
         Some(Command::Redeploy(a)) => services::redeploy(&settings, &a).await,

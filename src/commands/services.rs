@@ -11,9 +11,10 @@ use aws_sdk_ecs::types::{DesiredStatus, LoadBalancer, Service};
 
 use super::context::{Candidates, Ctx, short_id};
 use crate::aws::AwsResultExt;
-use crate::cli::{RollbackArgs, ServiceCount, ServiceWait, StableWait};
+use crate::cli::{RollbackArgs, ScaleArgs, ServiceCount, ServiceWait, StableWait};
 use crate::config::spec::TaskSpec;
 use crate::config::store::Writer;
+use crate::config::writeback::Update;
 use crate::engine::{self, Scope};
 use crate::error::UserError;
 use crate::output::{Progress, note};
@@ -223,6 +224,144 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         &args.waiting,
     )
     .await
+}
+
+/// `scale`: the desired count and, for a scaled service, autoscaling's
+/// range or its suspension. The config is written first (checked as apply
+/// would check it), so the next apply keeps what was set.
+pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
+    use aws_sdk_applicationautoscaling::types::{
+        ScalableDimension, ServiceNamespace, SuspendedState,
+    };
+    let ctx = Ctx::open_locked(settings).await?;
+    let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
+    let pause = args
+        .suspend_autoscaling
+        .then_some(true)
+        .or(args.resume_autoscaling.then_some(false));
+    let range_asked = args.min.is_some() || args.max.is_some();
+    if args.count.is_none() && !range_asked && pause.is_none() {
+        return Err(UserError::new(
+            "scale: give a count, --min/--max, or --suspend-autoscaling/--resume-autoscaling (e.g. `fargate-stack scale worker 3`)",
+        )
+        .into());
+    }
+    let scaling = ctx.spec.scaling.iter().find(|s| s.task == task.key);
+    if scaling.is_none() && (range_asked || pause.is_some()) {
+        return Err(UserError::new(format!(
+            "{}: tasks.{} has no autoscaling; add it with `fargate-stack add-scaling-policy {} cpu 60 1 4`, or give only a count",
+            ctx.path(),
+            task.key,
+            task.key
+        ))
+        .into());
+    }
+    let (min, max) = match scaling {
+        Some(s) => (args.min.unwrap_or(s.min), args.max.unwrap_or(s.max)),
+        None => (0, u32::MAX),
+    };
+    if min > max {
+        return Err(UserError::new(format!("scale: --min {min} is more than --max {max}")).into());
+    }
+    let before = require(&ctx, &task.key).await?;
+    if let Some(n) = args.count
+        && scaling.is_some()
+        && pause != Some(true)
+        && !(min..=max).contains(&n)
+    {
+        note(format!(
+            "warning: {n} is outside autoscaling's range {min}-{max}; autoscaling will bring it back into the range (--suspend-autoscaling holds it)"
+        ));
+    }
+    if settings.dry_run {
+        say!(
+            settings,
+            "dry run: would set {} to {} (now {}){}",
+            task.key,
+            args.count
+                .map_or("its count".to_string(), |n| format!("{n} task(s)")),
+            before.desired_count(),
+            if range_asked {
+                format!(", autoscaling {min}-{max}")
+            } else {
+                String::new()
+            }
+        );
+        return Ok(0);
+    }
+    let key = |k: &[&str]| -> Vec<String> {
+        std::iter::once("tasks")
+            .chain(std::iter::once(task.key.as_str()))
+            .chain(k.iter().copied())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut updates = Vec::new();
+    if let Some(n) = args.count {
+        updates.push(Update::new(&strs(&key(&["desired_count"])), n));
+    }
+    if range_asked {
+        for (k, v) in [("min_capacity", min), ("max_capacity", max)] {
+            updates.push(Update::new(&strs(&key(&["autoscaling", k])), v));
+        }
+    }
+    if !updates.is_empty() {
+        super::autoscaling::edit(&ctx, settings, &updates, &[])?;
+    }
+    if range_asked || pause.is_some() {
+        let mut register = ctx
+            .aws
+            .scaling
+            .register_scalable_target()
+            .service_namespace(ServiceNamespace::Ecs)
+            .resource_id(crate::resources::scalable_target::resource_id(
+                ctx.cluster(),
+                &task.key,
+            ))
+            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
+            .min_capacity(min as i32)
+            .max_capacity(max as i32);
+        if let Some(suspended) = pause {
+            register = register.suspended_state(
+                SuspendedState::builder()
+                    .dynamic_scaling_in_suspended(suspended)
+                    .dynamic_scaling_out_suspended(suspended)
+                    .scheduled_scaling_suspended(suspended)
+                    .build(),
+            );
+        }
+        register
+            .send()
+            .await
+            .ctx("application-autoscaling RegisterScalableTarget")?;
+        say!(
+            settings,
+            "{}: autoscaling {min}-{max}{}",
+            task.key,
+            match pause {
+                Some(true) => ", suspended",
+                Some(false) => ", resumed",
+                None => "",
+            }
+        );
+    }
+    let Some(n) = args.count else {
+        return Ok(0);
+    };
+    set_count(&ctx, &task.key, n).await?;
+    finish(
+        &ctx,
+        settings,
+        &task.key,
+        None,
+        event_ids(Some(&before)),
+        &args.waiting,
+    )
+    .await
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 /// An http/https service's place in its target group (container and port),
