@@ -846,3 +846,67 @@ async fn scale_sets_the_count_the_range_and_pauses_autoscaling() {
         outside.stderr
     );
 }
+
+/// `render`: the RegisterTaskDefinition and CreateService requests, in the
+/// ECS API's JSON; what apply has not made yet stays a reference, and what
+/// exists is filled in. It changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn render_shows_the_requests_apply_would_send() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    moto.clear_calls();
+    let before = w.run(&["render", "-c", "daemon.yml"]).ok().stdout;
+    let doc: serde_json::Value = serde_json::from_str(&before).unwrap();
+    let td = &doc["task_definition"];
+    assert_eq!(td["family"], "worker");
+    assert_eq!(td["requiresCompatibilities"][0], "FARGATE");
+    let env = td["containerDefinitions"][0]["environment"]
+        .as_array()
+        .unwrap();
+    assert!(
+        env.contains(&serde_json::json!({"name": "GREETING", "value": "hello"})),
+        "{env:?}"
+    );
+    assert_eq!(doc["service"]["serviceName"], "worker");
+    assert_eq!(
+        doc["service"]["taskDefinition"],
+        "{{task-definition/worker}}"
+    );
+    assert_eq!(doc["service"]["launchType"], "FARGATE");
+    assert_eq!(
+        doc["service"]["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"][0],
+        "{{security-group/main}}"
+    );
+    moto.assert_no_mutations("render");
+
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    let after: serde_json::Value =
+        serde_json::from_str(&w.run(&["render", "worker", "-c", "daemon.yml"]).ok().stdout)
+            .unwrap();
+    let recorded = str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "arn"]).to_string();
+    assert_eq!(after["service"]["taskDefinition"], recorded.as_str());
+    let group = after["service"]["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"]
+        [0]
+    .as_str()
+    .unwrap();
+    assert!(group.starts_with("sg-"), "{group}");
+    // What apply registered is what render shows.
+    let registered = aws_sdk_ecs::Client::new(&moto.sdk().await)
+        .describe_task_definition()
+        .task_definition(&recorded)
+        .send()
+        .await
+        .unwrap();
+    let c = &registered
+        .task_definition()
+        .unwrap()
+        .container_definitions()[0];
+    assert_eq!(
+        after["task_definition"]["containerDefinitions"][0]["image"],
+        c.image().unwrap()
+    );
+    let unknown = w.run(&["render", "nope", "-c", "daemon.yml"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+}

@@ -487,6 +487,15 @@ pub enum Command {
         what: ShowWhat,
     },
 
+    /// Print the task definition and service requests apply and create-service would send
+    #[command(
+        after_help = "Example:\n  fargate-stack render worker\n  fargate-stack render worker | jq .task_definition.containerDefinitions\n\nJSON in the ECS API's own shape: `task_definition` (RegisterTaskDefinition) and, for a\nservice, `service` (CreateService). Values another resource gives are filled in from what\nexists; what apply has not created yet stays `{{kind/key}}`. Secret values never appear:\nonly where ECS reads them (ARNs). Changes nothing."
+    )]
+    Render {
+        /// Task (default: the stack's only task)
+        task: Option<String>,
+    },
+
     /// A task's registered revisions, which one its service runs, which the config records
     #[command(
         after_help = "Example:\n  fargate-stack revisions worker\n  fargate-stack revisions --max 3 -o json\n\nThe newest active revisions of each task's family (all tasks without a name), each\nwith its image and registration time, the service deployments that run it\n(PRIMARY, ACTIVE), and `recorded` for the one the config records (tasks.<task>.arn)."

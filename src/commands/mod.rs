@@ -11,6 +11,7 @@ pub mod import;
 pub mod logs;
 pub mod meta;
 pub mod plan;
+pub mod render;
 pub mod revisions;
 pub mod schedules;
 pub mod services;
@@ -50,6 +51,7 @@ fn text_only(command: &Command) -> Option<&'static str> {
     Some(match command {
         Command::CreateStack { .. } => "create-stack (it prints the YAML it writes)",
         Command::Import(_) => "import (it writes a config)",
+        Command::Render { .. } => "render (its output is JSON already)",
         Command::StopTask { .. } => "stop-task",
         Command::RegisterTaskDefinition { .. } => "register-task-definition",
         Command::ResetHistory => "reset-history",
@@ -179,6 +181,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
         Some(Command::Version) => meta::version(&settings),
+        Some(Command::Render { task }) => render::run(&settings, task.as_deref()).await,
         Some(Command::Revisions { task, max }) => {
             revisions::run(&settings, task.as_deref(), max).await
         }

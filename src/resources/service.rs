@@ -87,8 +87,8 @@ impl Resource for Service {
             )
             .build();
         let deployment = DeploymentConfiguration::builder()
-            .maximum_percent(200)
-            .minimum_healthy_percent(100)
+            .maximum_percent(MAXIMUM_PERCENT)
+            .minimum_healthy_percent(MINIMUM_HEALTHY_PERCENT)
             .deployment_circuit_breaker(
                 DeploymentCircuitBreaker::builder()
                     .enable(true)
@@ -260,6 +260,60 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
             load_balancer_entry(w, t, reference(&Address::new(Kind::TargetGroup, &t.key)));
     }
     d
+}
+
+/// A rolling deployment: new tasks start beside the old ones, which stop
+/// once the new ones are healthy.
+const MAXIMUM_PERCENT: i32 = 200;
+const MINIMUM_HEALTHY_PERCENT: i32 = 100;
+
+/// The CreateService request `create-service` sends for a service node's desired
+/// document, as the ECS API's JSON (what `render` shows); references not
+/// yet known stay `{{kind/key}}`.
+pub fn request_json(cx_cluster: &str, app: &str, name: &str, d: &Value) -> Value {
+    let (load_balancers, grace) = load_balancers(&d["load_balancer"]);
+    let mut out = json!({
+        "cluster": cx_cluster,
+        "serviceName": name,
+        "taskDefinition": d["task_definition"],
+        "desiredCount": d["desired_count"],
+        "networkConfiguration": {"awsvpcConfiguration": {
+            "subnets": d["subnets"],
+            "securityGroups": d["security_groups"],
+            "assignPublicIp": d["assign_public_ip"],
+        }},
+        "deploymentConfiguration": {
+            "maximumPercent": MAXIMUM_PERCENT,
+            "minimumHealthyPercent": MINIMUM_HEALTHY_PERCENT,
+            "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+        },
+        "tags": super::core::tags(app).into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+    });
+    match d["spot"].as_u64() {
+        Some(base) => {
+            out["capacityProviderStrategy"] = json!([
+                {"capacityProvider": "FARGATE", "base": base, "weight": 0},
+                {"capacityProvider": "FARGATE_SPOT", "base": 0, "weight": 1},
+            ]);
+        }
+        None => out["launchType"] = json!("FARGATE"),
+    }
+    if let Some(lbs) = load_balancers {
+        out["loadBalancers"] = lbs
+            .iter()
+            .map(|lb| {
+                json!({
+                    "targetGroupArn": lb.target_group_arn(),
+                    "containerName": lb.container_name(),
+                    "containerPort": lb.container_port(),
+                })
+            })
+            .collect();
+    }
+    if let Some(g) = grace {
+        out["healthCheckGracePeriodSeconds"] = json!(g);
+    }
+    out
 }
 
 /// A web service's place behind the load balancer, as the service node

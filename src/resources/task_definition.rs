@@ -12,6 +12,7 @@ use aws_sdk_ecs::types::{
     PortMapping, TaskDefinition as EcsTaskDefinition, TaskDefinitionField, TransportProtocol,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::core::Action;
 use super::core::{Address, Diff, Inputs, Kind, Node, Record, Resource, State, Work};
@@ -160,6 +161,72 @@ pub fn desired(
             }),
         }],
     }
+}
+
+/// The RegisterTaskDefinition request `register` sends for `def`, as the
+/// ECS API's JSON (what `render` shows).
+pub fn request_json(def: &TaskDef, app: &str) -> Value {
+    let containers: Vec<Value> = def
+        .container_definitions
+        .iter()
+        .map(|c| {
+            let mut out = json!({
+                "name": c.name,
+                "image": c.image,
+                "essential": c.essential,
+                "environment": c.environment.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>(),
+                "portMappings": c.port_mappings,
+            });
+            if !c.command.is_empty() {
+                out["command"] = json!(c.command);
+            }
+            if !c.secrets.is_empty() {
+                out["secrets"] = c
+                    .secrets
+                    .iter()
+                    .map(|(k, v)| json!({"name": k, "valueFrom": v}))
+                    .collect();
+            }
+            if !c.mount_points.is_empty() {
+                out["mountPoints"] = json!(c.mount_points);
+            }
+            if let Some(log) = &c.log_configuration {
+                out["logConfiguration"] = json!(log);
+            }
+            out
+        })
+        .collect();
+    let mut out = json!({
+        "family": def.family,
+        "cpu": def.cpu,
+        "memory": def.memory,
+        "networkMode": def.network_mode,
+        "requiresCompatibilities": def.requires_compatibilities,
+        "executionRoleArn": def.execution_role_arn,
+        "taskRoleArn": def.task_role_arn,
+        "containerDefinitions": containers,
+        "tags": super::core::tags(app).into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
+    });
+    if let Some(arch) = &def.cpu_architecture {
+        out["runtimePlatform"] = json!({"cpuArchitecture": arch, "operatingSystemFamily": "LINUX"});
+    }
+    if !def.volumes.is_empty() {
+        out["volumes"] = def
+            .volumes
+            .iter()
+            .map(|v| {
+                json!({
+                    "name": v.name,
+                    "efsVolumeConfiguration": {
+                        "fileSystemId": v.file_system_id,
+                        "rootDirectory": v.root_directory,
+                        "transitEncryption": v.transit_encryption,
+                    }
+                })
+            })
+            .collect();
+    }
+    out
 }
 
 fn from_sdk(td: &EcsTaskDefinition) -> TaskDef {
