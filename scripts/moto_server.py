@@ -64,6 +64,9 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    Scaling, CloudWatch Logs, SQS, WAFv2, ELBv2 and IAM carry the fields and
    defaults AWS fills in and moto leaves out (each cited there).
 
+10. ECS Exec: moto has no ExecuteCommand; the launcher answers it with a
+   session as AWS does, and gives running containers a runtimeId.
+
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
 """
@@ -100,6 +103,7 @@ MATERIALIZED = set()
 DEPLOYMENT_CONFIG = {}  # (cluster, service, field) -> deploymentConfiguration or capacityProviderStrategy as sent
 SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
 TRAIL = []  # CloudTrail records added by tests
+EXECUTED = []  # ExecuteCommand requests (ECS Exec)
 FAULTS = {"fail_rate": 0.0, "lose": set(), "hang": {}, "rng": random.Random(0)}
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
@@ -295,7 +299,10 @@ def _on_describe_tasks(doc):
                 task[key] = str(info[key])
         last = task.get("lastStatus")
         containers = task.get("containers", [])
-        for c in containers:
+        for i, c in enumerate(containers):
+            # ECS names each running container by a runtime id (ECS Exec's
+            # target); moto has none.
+            c.setdefault("runtimeId", "%s-%d" % (arn.rsplit("/", 1)[-1], i))
             if info.get("digest"):
                 c["imageDigest"] = info["digest"]
         if info.get("pinned") and not task.get("stoppedReason"):
@@ -342,6 +349,13 @@ def _event(service_name, message, when, salt=""):
     return {"id": "%s-%s-%s-%s-%s" % (eid[:8], eid[8:12], eid[12:16], eid[16:20], eid[20:32]), "createdAt": when, "message": message}
 
 
+# What moto 5.2.1 drops from CreateService/UpdateService and the launcher
+# keeps: ECS's deployment settings, Fargate Spot's strategy, the grace
+# period, and ECS Exec's switch.
+SERVICE_FIELDS = ("deploymentConfiguration", "capacityProviderStrategy",
+                  "healthCheckGracePeriodSeconds", "enableExecuteCommand")
+
+
 def _remember_deployment_config(body):
     # moto 5.2.1 drops CreateService's deploymentConfiguration; keep it here.
     try:
@@ -352,15 +366,17 @@ def _remember_deployment_config(body):
     # ... and its capacityProviderStrategy (Fargate Spot): kept, and the
     # launch type left out as ECS does when a strategy is given; and its
     # healthCheckGracePeriodSeconds (services behind a load balancer).
-    for field in ("deploymentConfiguration", "capacityProviderStrategy", "healthCheckGracePeriodSeconds"):
+    # UpdateService names it `service` (a name or an ARN).
+    name = req.get("serviceName") or (req.get("service") or "").rsplit("/", 1)[-1]
+    for field in SERVICE_FIELDS:
         if field in req:
             with _state_lock:
-                DEPLOYMENT_CONFIG[(cluster, req.get("serviceName"), field)] = req[field]
+                DEPLOYMENT_CONFIG[(cluster, name, field)] = req[field]
 
 
 def _add_deployment_config(svc):
     key = (svc.get("clusterArn", "").rsplit("/", 1)[-1], svc.get("serviceName"))
-    for field in ("deploymentConfiguration", "capacityProviderStrategy", "healthCheckGracePeriodSeconds"):
+    for field in SERVICE_FIELDS:
         with _state_lock:
             remembered = DEPLOYMENT_CONFIG.get(key + (field,))
         if not svc.get(field) and remembered is not None:
@@ -546,6 +562,27 @@ def _lookup_events(start_response, body):
     return _json_response(start_response, "200 OK", {"Events": events}, "application/x-amz-json-1.1")
 
 
+def _execute_command(start_response, body):
+    """ECS Exec's answer (moto has no ExecuteCommand): the session a client
+    hands to the Session Manager plugin, as AWS answers it."""
+    req = json.loads(body or b"{}")
+    task = req.get("task", "")
+    doc = {
+        "clusterArn": req.get("cluster", ""),
+        "containerName": req.get("container", ""),
+        "interactive": req.get("interactive", True),
+        "taskArn": task,
+        "session": {
+            "sessionId": "ecs-execute-command-%s" % hashlib.sha1(task.encode()).hexdigest()[:17],
+            "streamUrl": "wss://ssmmessages.us-east-1.amazonaws.com/v1/data-channel/session",
+            "tokenValue": "emulated-token",
+        },
+    }
+    with _log_lock:
+        EXECUTED.append(req)
+    return _json_response(start_response, "200 OK", doc, "application/x-amz-json-1.1")
+
+
 def _fault_response(environ, start_response, status, code, message="injected by the test launcher"):
     """An error in the shape of the service's protocol (JSON or XML)."""
     if "json" in environ.get("CONTENT_TYPE", ""):
@@ -608,7 +645,7 @@ def _rewrite(service, operation, body, region, status, payload, shaped=False, ac
             _on_describe_tasks(doc if operation == "DescribeTasks" else {"tasks": [doc.get("task", {})]})
         elif operation == "DescribeServices":
             _on_describe_services(doc, region)
-        elif operation == "CreateService":
+        elif operation in ("CreateService", "UpdateService"):
             _remember_deployment_config(body)
             _add_deployment_config(doc.get("service", {}))
     if shaped and ok:
@@ -668,6 +705,8 @@ class Middleware:
                 return _fault_response(environ, start_response, "400 Bad Request", code, message)
         if service == "cloudtrail" and operation == "LookupEvents":
             return _lookup_events(start_response, body)
+        if service == "ecs" and operation == "ExecuteCommand":
+            return _execute_command(start_response, body)
         fail, lose, hang = _faults_for(operation)
         if fail:
             return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")

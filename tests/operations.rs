@@ -910,3 +910,139 @@ async fn render_shows_the_requests_apply_would_send() {
     let unknown = w.run(&["render", "nope", "-c", "daemon.yml"]);
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
 }
+
+/// ECS Exec: `exec: true` gives the container an init process, the task
+/// role the Session Manager channels and the service execute-command; `exec`
+/// hands ECS's session to the Session Manager plugin with the AWS CLI's
+/// arguments, and says how to install the plugin when it is missing.
+#[tokio::test(flavor = "multi_thread")]
+async fn exec_opens_a_session_through_the_session_manager_plugin() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    let refused = w.run(&["exec", "worker", "-c", "daemon.yml"]);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("has no `exec: true`"),
+        "{}",
+        refused.stderr
+    );
+    let text = w
+        .read("daemon.yml")
+        .replace("    type: daemon\n", "    type: daemon\n    exec: true\n");
+    assert!(text.contains("exec: true"), "{text}");
+    w.write("daemon.yml", &text);
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    w.run(&["create-service", "worker", "-c", "daemon.yml"])
+        .ok();
+
+    let sdk = moto.sdk().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let arn = str_at(&w.yaml("daemon.yml"), &["tasks", "worker", "arn"]).to_string();
+    let td = ecs
+        .describe_task_definition()
+        .task_definition(&arn)
+        .send()
+        .await
+        .unwrap();
+    let c = &td.task_definition().unwrap().container_definitions()[0];
+    assert_eq!(
+        c.linux_parameters().and_then(|l| l.init_process_enabled()),
+        Some(true)
+    );
+    let policy = aws_sdk_iam::Client::new(&sdk)
+        .get_role_policy()
+        .role_name("FargateHelloDaemonTaskRole")
+        .policy_name("FargateHelloDaemonTaskPolicy")
+        .send()
+        .await
+        .unwrap();
+    let document =
+        percent_encoding::percent_decode_str(policy.policy_document()).decode_utf8_lossy();
+    assert!(
+        document.contains("ssmmessages:OpenDataChannel"),
+        "{document}"
+    );
+    moto.clear_calls();
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    moto.assert_no_mutations("apply after exec was turned on");
+
+    // No plugin on PATH: one line with how to install it, no session.
+    let missing = w.run(&["exec", "worker", "-c", "daemon.yml"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("session-manager-plugin is not installed")
+            && missing
+                .stderr
+                .contains("session-manager-working-with-install-plugin"),
+        "{}",
+        missing.stderr
+    );
+
+    // A stand-in plugin that records what it was handed.
+    let bin = w.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let plugin = bin.join("session-manager-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > {}\n",
+            w.path("plugin-args").display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = w
+        .command(&["exec", "worker", "-c", "daemon.yml", "--", "ls", "-la"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let args = w.read("plugin-args");
+    let args: Vec<&str> = args.lines().collect();
+    assert_eq!(args.len(), 6, "{args:?}");
+    let session: serde_json::Value = serde_json::from_str(args[0]).unwrap();
+    assert!(
+        session["sessionId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecs-execute-command-")
+    );
+    assert_eq!(args[1], "us-east-1");
+    assert_eq!(args[2], "StartSession");
+    let target: serde_json::Value = serde_json::from_str(args[4]).unwrap();
+    assert!(
+        target["Target"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecs:hello-daemon-cluster_"),
+        "{target}"
+    );
+    assert_eq!(args[5], moto.endpoint);
+    assert!(moto.calls().iter().any(|c| c == "ecs ExecuteCommand"));
+    // verify: the service runs with execute-command on; no plugin here.
+    let verify = w.run(&["verify", "-c", "daemon.yml", "--no-color"]);
+    assert!(
+        verify
+            .stdout
+            .contains("service worker runs with execute-command on")
+            && verify
+                .stdout
+                .contains("session-manager-plugin is not on PATH"),
+        "{}",
+        verify.stdout
+    );
+}

@@ -487,6 +487,12 @@ pub enum Command {
         what: ShowWhat,
     },
 
+    /// Open a shell (or run a command) in a running container (ECS Exec)
+    #[command(
+        after_help = "Examples:\n  fargate-stack exec web                 # an interactive shell in one of web's tasks\n  fargate-stack exec web -- ls -la /app\n  fargate-stack exec worker --task 0f3c... --container worker -- env\n\nThe task needs `exec: true` in the config (then apply and update-service, so new tasks\nrun the agent). The session is handed to AWS's Session Manager plugin\n(session-manager-plugin on PATH), exactly as the AWS CLI does."
+    )]
+    Exec(ExecArgs),
+
     /// Print the task definition and service requests apply and create-service would send
     #[command(
         after_help = "Example:\n  fargate-stack render worker\n  fargate-stack render worker | jq .task_definition.containerDefinitions\n\nJSON in the ECS API's own shape: `task_definition` (RegisterTaskDefinition) and, for a\nservice, `service` (CreateService). Values another resource gives are filled in from what\nexists; what apply has not created yet stays `{{kind/key}}`. Secret values never appear:\nonly where ECS reads them (ARNs). Changes nothing."
@@ -627,6 +633,21 @@ pub struct StableWait {
     /// Longest to wait for the service to become stable
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExecArgs {
+    /// Task or service (default: the stack's only task)
+    pub task: Option<String>,
+    /// The task's ID (default: the first running task)
+    #[arg(long = "task", value_name = "ID")]
+    pub task_id: Option<String>,
+    /// Container (default: the task's own)
+    #[arg(long)]
+    pub container: Option<String>,
+    /// The command to run (default: an interactive shell, /bin/sh)
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -7,6 +7,7 @@ pub mod cloudtrail;
 pub mod context;
 pub mod create_stack;
 pub mod destroy;
+pub mod exec;
 pub mod import;
 pub mod logs;
 pub mod meta;
@@ -181,6 +182,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             what: crate::cli::ShowWhat::CloudtrailEvents { task, start, end },
         }) => cloudtrail::run(&settings, Some(&task), &start, end.as_deref()).await,
         Some(Command::Version) => meta::version(&settings),
+        Some(Command::Exec(a)) => exec::run(&settings, &a).await,
         Some(Command::Render { task }) => render::run(&settings, task.as_deref()).await,
         Some(Command::Revisions { task, max }) => {
             revisions::run(&settings, task.as_deref(), max).await

@@ -360,6 +360,12 @@ pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
     .await
 }
 
+/// `exec:` turned on or off since the service was made: the update sets
+/// it (the new tasks get the agent).
+fn exec_change(task: &TaskSpec, svc: &Service) -> Option<bool> {
+    (svc.enable_execute_command() != task.exec).then_some(task.exec)
+}
+
 fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
@@ -502,6 +508,7 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         .task_definition(&latest)
         .set_load_balancers(attach)
         .set_health_check_grace_period_seconds(grace)
+        .set_enable_execute_command(exec_change(task, &before))
         .send()
         .await
         .ctx("ecs UpdateService")?;
@@ -533,6 +540,7 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         .force_new_deployment(true)
         .set_load_balancers(attach)
         .set_health_check_grace_period_seconds(grace)
+        .set_enable_execute_command(exec_change(task, &before))
         .send()
         .await
         .ctx("ecs UpdateService")?;

@@ -73,6 +73,7 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         // A one-off task with `spot: true` runs on Fargate Spot.
         .set_launch_type(task.spot.is_none().then_some(LaunchType::Fargate))
         .set_capacity_provider_strategy(crate::resources::cluster::one_off_strategy(task.spot))
+        .set_enable_execute_command(task.exec.then_some(true))
         .count(1)
         .started_by("fargate-stack")
         .group(format!("family:{}", task.family))

@@ -182,6 +182,70 @@ async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> (Vec<Check>,
     (out, Some(net))
 }
 
+/// ECS Exec's prerequisites for the tasks with `exec: true`: the Session
+/// Manager plugin on this machine, and each existing service created or
+/// updated with execute-command on (its tasks run the agent).
+async fn exec_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
+    let tasks: Vec<&crate::config::spec::TaskSpec> = spec.tasks.iter().filter(|t| t.exec).collect();
+    if tasks.is_empty() {
+        return vec![];
+    }
+    let plugin = super::exec::find_plugin().is_some();
+    let mut out = vec![if plugin {
+        check("exec", Verdict::Pass, "session-manager-plugin is installed")
+    } else {
+        check(
+            "exec",
+            Verdict::Warn,
+            "session-manager-plugin is not on PATH: `fargate-stack exec` needs it (https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html)",
+        )
+    }];
+    let services: Vec<String> = tasks
+        .iter()
+        .filter(|t| t.kind != TaskType::Task)
+        .map(|t| t.key.clone())
+        .collect();
+    if services.is_empty() {
+        return out;
+    }
+    match aws
+        .ecs
+        .describe_services()
+        .cluster(&spec.cluster)
+        .set_services(Some(services))
+        .send()
+        .await
+    {
+        Ok(found) => {
+            for s in found
+                .services()
+                .iter()
+                .filter(|s| s.status() != Some("INACTIVE"))
+            {
+                let name = s.service_name().unwrap_or_default();
+                out.push(if s.enable_execute_command() {
+                    check("exec", Verdict::Pass, format!("service {name} runs with execute-command on"))
+                } else {
+                    check(
+                        "exec",
+                        Verdict::Fail,
+                        format!("service {name} has execute-command off: run `fargate-stack update-service {name}` (its new tasks get the agent)"),
+                    )
+                });
+            }
+        }
+        Err(e) => out.push(check(
+            "exec",
+            Verdict::Fail,
+            format!(
+                "{:#}",
+                anyhow::Error::from(e).context("ecs DescribeServices")
+            ),
+        )),
+    }
+    out
+}
+
 /// The load balancer's zones against where the web services run (or would
 /// run): AWS sends no traffic to a target in a zone its load balancer does
 /// not serve. Most useful for a load balancer the stack adopted, whose
@@ -555,6 +619,7 @@ pub async fn run(settings: &Settings) -> Result<u8> {
         if let Some(network) = &network {
             checks.extend(zone_checks(&aws, &spec, c, network).await);
         }
+        checks.extend(exec_checks(&aws, &spec).await);
     }
     let failed = checks.iter().filter(|c| c.result == Verdict::Fail).count();
     let warned = checks.iter().filter(|c| c.result == Verdict::Warn).count();

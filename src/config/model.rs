@@ -341,6 +341,11 @@ pub struct Task {
     /// minutes' notice). Services keep `on_demand_base` tasks on regular
     /// Fargate. Beyond the original.
     pub spot: Option<bool>,
+    /// ECS Exec: `fargate-stack exec` opens a shell (or runs a command) in
+    /// the running container. Turns on the service's and run-task's
+    /// `enableExecuteCommand`, the container's init process, and the task
+    /// role's Session Manager channel permissions. Beyond the original.
+    pub exec: Option<bool>,
     /// With `spot: true`, how many of a service's tasks stay on regular
     /// Fargate (default 1, so a service survives a Spot reclaim).
     pub on_demand_base: Option<u32>,

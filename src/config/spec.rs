@@ -69,6 +69,8 @@ pub struct TaskSpec {
     pub arch: super::model::Arch,
     /// Fargate Spot with this many tasks kept on regular Fargate.
     pub spot: Option<u32>,
+    /// ECS Exec is on (`exec: true`).
+    pub exec: bool,
 }
 
 /// An image as written in the config, split into its parts.
@@ -1044,6 +1046,7 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
             .spot
             .unwrap_or(false)
             .then(|| t.on_demand_base.unwrap_or(1)),
+        exec: t.exec.unwrap_or(false),
     })
 }
 

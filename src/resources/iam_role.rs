@@ -136,6 +136,21 @@ pub fn task_policy(cx: &Inputs) -> Option<Value> {
         }
     }
     statements.extend(super::bucket::statements(cx));
+    // ECS Exec: the agent in the task opens Session Manager channels. These
+    // actions have no resource types; `*` is the only resource AWS allows.
+    if cx.spec.tasks.iter().any(|t| t.exec) {
+        statements.push(json!({
+            "Sid": "EcsExecSessionChannels",
+            "Effect": "Allow",
+            "Action": [
+                "ssmmessages:CreateControlChannel",
+                "ssmmessages:CreateDataChannel",
+                "ssmmessages:OpenControlChannel",
+                "ssmmessages:OpenDataChannel",
+            ],
+            "Resource": "*",
+        }));
+    }
     // EFS: mount (and write unless every task mounts it read-only) on each
     // file system's ARN.
     let mut file_systems: std::collections::BTreeMap<&str, bool> = Default::default();

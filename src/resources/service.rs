@@ -112,6 +112,7 @@ impl Resource for Service {
             .network_configuration(network)
             .deployment_configuration(deployment)
             .set_load_balancers(load_balancers)
+            .set_enable_execute_command(d["enable_execute_command"].as_bool())
             .set_health_check_grace_period_seconds(grace_seconds)
             .set_tags(Some(super::cluster::ecs_tags(&cx.spec.app)))
             .send()
@@ -255,6 +256,9 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
     if let Some(spot) = t.spot {
         d["spot"] = json!(spot);
     }
+    if t.exec {
+        d["enable_execute_command"] = json!(true);
+    }
     if let Some(w) = cx.spec.web.as_ref().and_then(|w| w.service(&t.key)) {
         d["load_balancer"] =
             load_balancer_entry(w, t, reference(&Address::new(Kind::TargetGroup, &t.key)));
@@ -312,6 +316,9 @@ pub fn request_json(cx_cluster: &str, app: &str, name: &str, d: &Value) -> Value
     }
     if let Some(g) = grace {
         out["healthCheckGracePeriodSeconds"] = json!(g);
+    }
+    if d["enable_execute_command"].as_bool() == Some(true) {
+        out["enableExecuteCommand"] = json!(true);
     }
     out
 }

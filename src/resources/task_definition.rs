@@ -74,6 +74,10 @@ pub struct Container {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mount_points: Vec<MountPoint>,
     pub log_configuration: Option<Log>,
+    /// ECS Exec runs its agent beside the app: an init process reaps what
+    /// the sessions leave behind.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub init_process_enabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -159,6 +163,7 @@ pub fn desired(
                 log_driver: "awslogs".into(),
                 options,
             }),
+            init_process_enabled: task.exec,
         }],
     }
 }
@@ -192,6 +197,9 @@ pub fn request_json(def: &TaskDef, app: &str) -> Value {
             }
             if let Some(log) = &c.log_configuration {
                 out["logConfiguration"] = json!(log);
+            }
+            if c.init_process_enabled {
+                out["linuxParameters"] = json!({"initProcessEnabled": true});
             }
             out
         })
@@ -312,6 +320,10 @@ fn container_from_sdk(c: &ContainerDefinition) -> Container {
             .map(|s| (s.name().to_string(), s.value_from().to_string()))
             .collect(),
         port_mappings: ports,
+        init_process_enabled: c
+            .linux_parameters()
+            .and_then(|l| l.init_process_enabled())
+            .unwrap_or(false),
         mount_points: {
             let mut m: Vec<MountPoint> = c
                 .mount_points()
@@ -753,6 +765,13 @@ async fn register_once(
                         })
                         .collect(),
                 ));
+            if c.init_process_enabled {
+                b = b.linux_parameters(
+                    aws_sdk_ecs::types::LinuxParameters::builder()
+                        .init_process_enabled(true)
+                        .build(),
+                );
+            }
             if let Some(log) = &c.log_configuration {
                 b = b.log_configuration(
                     LogConfiguration::builder()
