@@ -1046,3 +1046,78 @@ async fn exec_opens_a_session_through_the_session_manager_plugin() {
         verify.stdout
     );
 }
+
+/// The plan's cost: the month's estimate and what the change adds, the
+/// items with `--cost`, and the same in JSON; no price table, no figure.
+#[test]
+fn the_plan_says_what_the_stack_costs() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    let w = Workdir::new(Some(&moto));
+    copy_example(&w, "daemon.yml");
+    // One 0.5 vCPU / 1 GB task, all month in us-east-1:
+    // (0.5 * 0.04048 + 1 * 0.004445) * 730 = $18.02.
+    let first = w.run(&["plan", "-c", "daemon.yml", "--no-color"]).ok();
+    assert!(
+        first
+            .stdout
+            .contains("Cost: $18.02/month (+$18.02) in us-east-1"),
+        "{}",
+        first.stdout
+    );
+    w.run(&["apply", "-c", "daemon.yml", "--yes"]).ok();
+    let steady = w.run(&["plan", "-c", "daemon.yml", "--no-color"]).ok();
+    assert!(
+        steady.stdout.contains("Cost: $18.02/month in us-east-1"),
+        "{}",
+        steady.stdout
+    );
+    // Twice the size: the difference is what the change adds.
+    // (apply recorded the size's cpu and memory beside it)
+    let text = w
+        .read("daemon.yml")
+        .replace("size: small", "size: medium")
+        .replace("cpu: 512", "cpu: 1024")
+        .replace("memory: 1024", "memory: 2048");
+    w.write("daemon.yml", &text);
+    let bigger = w
+        .run(&["plan", "-c", "daemon.yml", "--no-color", "--cost"])
+        .ok();
+    assert!(
+        bigger
+            .stdout
+            .contains("Cost: $36.04/month (+$18.02) in us-east-1"),
+        "{}",
+        bigger.stdout
+    );
+    assert!(
+        bigger.stdout.contains("task worker (1 vCPU, 2 GB)")
+            && bigger.stdout.contains("not included: data transfer")
+            && bigger.stdout.contains("prices: AWS Fargate"),
+        "{}",
+        bigger.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &w.run(&["plan", "-c", "daemon.yml", "-o", "json"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        (json["cost"]["monthly"].as_f64().unwrap() - 36.04).abs() < 0.01,
+        "{}",
+        json["cost"]
+    );
+    // A prices file replaces the built-in table.
+    w.write(
+        "prices.json",
+        r#"{"us-east-1": {"source": "test", "vcpu_hour": 0.1, "gb_hour": 0.0, "vcpu_hour_arm": 0.1, "gb_hour_arm": 0.0, "alb_hour": 0.0, "spot_discount": 0.5}}"#,
+    );
+    let custom = w
+        .command(&["plan", "-c", "daemon.yml", "--no-color"])
+        .env("FARGATE_STACK_PRICES", w.path("prices.json"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&custom.stdout);
+    assert!(stdout.contains("Cost: $73.00/month"), "{stdout}");
+}

@@ -576,6 +576,10 @@ pub struct PlanArgs {
     /// Also print the Required Resources and timing tables (as the original)
     #[arg(long)]
     pub tables: bool,
+    /// Also list the estimated monthly cost line by line (prices: a dated built-in table, or
+    /// the JSON file FARGATE_STACK_PRICES names)
+    #[arg(long)]
+    pub cost: bool,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -12,7 +12,7 @@ use crate::config::store::Writer;
 use crate::engine::{self, Scope, Stack};
 use crate::error::UserError;
 use crate::plan::render::{self, Header};
-use crate::plan::{Action, Plan};
+use crate::plan::{self, Action, Plan};
 use crate::settings::Settings;
 
 pub(crate) fn header<'a>(
@@ -65,6 +65,36 @@ async fn prepare(settings: &Settings, args: &PlanArgs) -> Result<(Stack, Plan)> 
     Ok((stack, plan))
 }
 
+/// The stack's monthly cost, and what the same counts cost with the sizes
+/// that exist now; an error says why there is none (no prices for the
+/// region, a prices file that does not read).
+fn cost_of(stack: &Stack) -> Result<plan::cost::Estimate, String> {
+    use crate::resources::{Address, Kind};
+    let file = std::env::var("FARGATE_STACK_PRICES").ok();
+    let region = &stack.facts.id.region;
+    let prices = plan::cost::prices(region, file.as_deref())?.ok_or_else(|| {
+        format!("no prices for {region} built in; give them in the JSON file FARGATE_STACK_PRICES names (docs/commands.md)")
+    })?;
+    let current = stack
+        .spec
+        .tasks
+        .iter()
+        .filter_map(|t| {
+            let state = stack
+                .observed
+                .get(&Address::new(Kind::TaskDefinition, &t.key))?;
+            let a = &state.attributes;
+            let number = |k: &str| a[k].as_str().and_then(|v| v.parse::<u32>().ok());
+            let arm = a["cpuArchitecture"].as_str() == Some("ARM64");
+            Some((t.key.clone(), (number("cpu")?, number("memory")?, arm)))
+        })
+        .collect();
+    let lb = stack
+        .observed
+        .contains_key(&Address::new(Kind::LoadBalancer, "main"));
+    Ok(plan::cost::estimate(&stack.spec, &prices, &current, lb))
+}
+
 /// `--detailed-exitcode`: 3 when the plan has changes (2 is bad input).
 pub const EXIT_CHANGES: u8 = 3;
 
@@ -101,6 +131,7 @@ pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
     let (stack, plan) = prepare(settings, args).await?;
     let written = engine::write_back(settings, &stack.loaded, engine::state_updates(&stack, &[]))?;
     let h = header("plan", &stack, settings, true);
+    let estimate = cost_of(&stack);
     let seconds = start.elapsed().as_secs_f64();
     settings.out.show(
         |style| {
@@ -115,6 +146,7 @@ pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
             }
             out.push_str(&render::summary(&plan, &call_stats(), seconds, false));
             out.push('\n');
+            out.push_str(&render::cost(&estimate, args.cost, &stack.facts.id.region));
             if plan.has_changes() {
                 out.push_str(&format!(
                     "Run `fargate-stack apply{}{}` to make these changes.\n",
@@ -124,7 +156,11 @@ pub async fn plan(settings: &Settings, args: &PlanArgs) -> Result<u8> {
             }
             out
         },
-        || plan_json(&h, &plan, &stack.timings, seconds, &written, false),
+        || {
+            let mut doc = plan_json(&h, &plan, &stack.timings, seconds, &written, false);
+            doc["cost"] = json!(estimate.as_ref().ok());
+            doc
+        },
     );
     if !plan.conflicts.is_empty() {
         // The plan is shown, and it cannot be applied as it is.

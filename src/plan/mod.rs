@@ -5,6 +5,7 @@
 //! plan is pure (`build`), so it is unit-tested without the network.
 
 pub mod build;
+pub mod cost;
 pub mod execute;
 pub mod render;
 

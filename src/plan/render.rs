@@ -284,3 +284,48 @@ pub fn summary(plan: &Plan, calls: &CallStats, seconds: f64, applied: bool) -> S
         format!("Plan: {c} to add, {u} to change, {d} to destroy, {e} unchanged. [{cost}]")
     }
 }
+
+/// The plan's cost line (`Cost: $142.35/month (+$18.40)`), and with
+/// `--cost` its items, what is left out and where the prices come from.
+pub fn cost(estimate: &Result<super::cost::Estimate, String>, items: bool, region: &str) -> String {
+    use super::cost::dollars;
+    let e = match estimate {
+        Ok(e) => e,
+        Err(why) => return format!("Cost: not estimated: {why}\n"),
+    };
+    let range = |low: f64, high: f64| {
+        if (high - low).abs() < 0.005 {
+            dollars(low)
+        } else {
+            format!("{}-{}", dollars(low), dollars(high))
+        }
+    };
+    let change = e.monthly - e.current;
+    let mut out = format!(
+        "Cost: {}/month{} in {region} (estimate; `plan --cost` for the items)\n",
+        range(e.monthly, e.monthly_max),
+        if change.abs() < 0.005 {
+            String::new()
+        } else if change > 0.0 {
+            format!(" (+{})", dollars(change))
+        } else {
+            format!(" (-{})", dollars(-change))
+        }
+    );
+    if items {
+        let mut t = table(&["Item", "Detail", "Monthly"]);
+        for i in &e.items {
+            t.add_row(vec![
+                i.what.clone(),
+                i.detail.clone(),
+                range(i.monthly, i.monthly_max),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+        for l in &e.left_out {
+            let _ = writeln!(out, "  not included: {l}");
+        }
+        let _ = writeln!(out, "  prices: {}", e.prices);
+    }
+    out
+}
