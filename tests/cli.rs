@@ -208,8 +208,14 @@ async fn the_plan_reads_like_terraform_and_has_a_ci_exit_code() {
     let steady = w.run(&["plan", "-c", "daemon.yml", "--detailed-exitcode"]);
     assert_eq!(steady.code, 0, "{}", steady.stderr);
     assert!(steady.stdout.contains("No changes."), "{}", steady.stdout);
+    // The header (four lines with the image), the verdict and the cost.
     assert!(
-        steady.stdout.lines().count() <= 6,
+        steady.stdout.lines().count() <= 7
+            && steady
+                .stdout
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with("Cost: ")),
         "a short plan when nothing changes:\n{}",
         steady.stdout
     );
