@@ -158,3 +158,50 @@ fn a_directory_that_is_not_a_workspace_is_refused() {
     );
     assert!(!w.path("x.yml").exists());
 }
+
+/// docs/migrating.md, steps 1 and 2, as a user runs them: Copilot's own
+/// workspace converted, its images named, then plan, apply, create-service,
+/// verify and status against the emulator, and a second apply changes
+/// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_migration_guide_runs() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    aws_sdk_route53::Client::new(&moto.sdk().await)
+        .create_hosted_zone()
+        .name("copilot-e2e-tests.ecs.aws.dev")
+        .caller_reference("guide")
+        .send()
+        .await
+        .unwrap();
+    let w = Workdir::new(Some(&moto));
+    import(&w, "real", &["--env", "test", "-c", "certs.yml"]).ok();
+    // Copilot built the images; here they are pushed as `helloworld`.
+    let text = w
+        .read("certs.yml")
+        .replace(
+            "    type: https\n",
+            "    type: https\n    image: helloworld\n",
+        )
+        .replace(
+            "    type: task\n",
+            "    type: task\n    image: helloworld\n",
+        )
+        .replace(
+            "  testers:\n    type: daemon\n",
+            "  testers:\n    type: daemon\n    image: helloworld\n",
+        )
+        .replace("image: flask-sample", "image: helloworld");
+    w.write("certs.yml", &text);
+    w.run(&["plan", "-c", "certs.yml"]).ok();
+    w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
+    w.run(&["create-service", "frontend", "-c", "certs.yml"])
+        .ok();
+    let verify = w.run(&["verify", "-c", "certs.yml"]);
+    assert_eq!(verify.code, 0, "{}\n{}", verify.stdout, verify.stderr);
+    let status = w.run(&["status", "frontend", "-c", "certs.yml"]).ok();
+    assert!(status.stdout.contains("frontend"), "{}", status.stdout);
+    moto.clear_calls();
+    w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply of the imported stack");
+}
