@@ -14,6 +14,7 @@ Requests are read back into the operation's input by its protocol: json
 and rest-xml (URI labels, query string, headers and the body).
 """
 
+import functools
 import json
 import re
 import urllib.parse
@@ -83,38 +84,40 @@ _patterns = {}
 UNCHECKED_PATTERNS = set()
 
 
-def _model(signing, environ, form):
+def _service_model(name):
+    """botocore's model of a service, loaded once."""
+    global _session
+    if name not in _models:
+        if _session is None:
+            _session = botocore.session.get_session()
+        _models[name] = _session.get_service_model(name)
+    return _models[name]
+
+
+def models_for(signing):
+    """The models of the services that sign as `signing`."""
+    return [_service_model(name) for name in SERVICES.get(signing, [])]
+
+
+def _model(signing, form):
     """The service model a request is for (elbv2 and elb share a signing
     name: the query's Version tells them apart)."""
-    global _session
-    names = SERVICES.get(signing)
-    if not names:
+    candidates = models_for(signing)
+    if not candidates:
         return None
-    if _session is None:
-        _session = botocore.session.get_session()
-    candidates = []
-    for name in names:
-        if name not in _models:
-            _models[name] = _session.get_service_model(name)
-        candidates.append(_models[name])
-    if len(candidates) == 1:
-        return candidates[0]
     version = (form or {}).get("Version")
     for m in candidates:
-        if m.metadata.get("apiVersion") == version:
+        if len(candidates) == 1 or m.metadata.get("apiVersion") == version:
             return m
     return candidates[0]
 
 
 def preload():
-    """Loads every model (the fork server does it once, before forking)."""
-    global _session
-    if _session is None:
-        _session = botocore.session.get_session()
+    """Loads every model and the policy linter's catalogue (the fork server
+    does it once, before forking)."""
     for names in SERVICES.values():
         for name in names:
-            if name not in _models:
-                _models[name] = _session.get_service_model(name)
+            _service_model(name)
     import parliament
 
     # Its catalogue of actions and resource types loads on first use.
@@ -240,7 +243,10 @@ def _from_xml(shape, el):
     return _scalar(shape, el.text or "")
 
 
-def _uri_regex(template):
+@functools.lru_cache(maxsize=None)
+def uri_regex(template):
+    """A request URI template (`/2013-04-01/hostedzone/{Id}/rrset/`) as a
+    regex with a named group per label."""
     pattern = ""
     # A trailing slash is optional: the SDKs' Smithy models leave out some
     # that botocore's keep (Route 53's `/rrset/`).
@@ -261,7 +267,7 @@ def _from_rest(op, environ, body):
     out = {}
     path = environ.get("PATH_INFO", "/")
     labels = {}
-    m = _uri_regex(op.http.get("requestUri", "/")).match(path)
+    m = uri_regex(op.http.get("requestUri", "/")).match(path)
     if m:
         labels = {k: urllib.parse.unquote(v) for k, v in m.groupdict().items()}
     query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -333,7 +339,7 @@ def read(signing, operation, environ, body):
     if "x-www-form-urlencoded" in ctype:
         form = {k: v[0] for k, v in urllib.parse.parse_qs(
             body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-    model = _model(signing, environ, form)
+    model = _model(signing, form)
     if model is None or operation not in model.operation_names:
         return None
     op = model.operation_model(operation)
@@ -480,19 +486,23 @@ def _prose(signing, operation, params, found):
                 found.append("%s: %s (%s), value %s" % (member, says, source, _show(value)))
 
 
-def violations(signing, operation, environ, body):
-    """Every way the request breaks its operation's model, one line each
-    ("ecs CreateService serviceName: ..."); empty when it is valid. A
-    request for an operation the models do not have is a violation too."""
+def check(signing, operation, environ, body):
+    """(violations, policy findings) of one request, read back once.
+
+    Violations: every way the request breaks its operation's model, one
+    line each ("ecs CreateService serviceName: ..."); a request for an
+    operation the models do not have is one too. Findings: the policy
+    linter's, on the policy documents the binary sends."""
     read_back = read(signing, operation, environ, body)
     if read_back is None:
-        return ["%s %s: no such operation in AWS's models" % (signing, operation)]
+        return ["%s %s: no such operation in AWS's models" % (signing, operation)], []
     op, params = read_back
     found = []
     if op.input_shape is not None:
         _check(op.input_shape, params, "", found)
     _prose(signing, operation, params, found)
-    return ["%s %s %s" % (signing, operation, f) for f in found]
+    broken = ["%s %s %s" % (signing, operation, f) for f in found]
+    return broken, _policy_findings(signing, operation, environ, params)
 
 
 # -- IAM policy documents ------------------------------------------------------
@@ -519,7 +529,7 @@ def _member(params, path):
     return params
 
 
-def policy_findings(signing, operation, environ, body):
+def _policy_findings(signing, operation, environ, params):
     """Every finding of parliament (an IAM policy linter with IAM's action
     and resource catalogue) on the policy documents a request sends: an
     action that does not exist, a resource that does not match the action's
@@ -529,17 +539,13 @@ def policy_findings(signing, operation, environ, body):
     # a broad policy on purpose, to see the binary replace it.
     if not places or "app/fargate-stack" not in environ.get("HTTP_USER_AGENT", ""):
         return []
-    read_back = read(signing, operation, environ, body)
-    if read_back is None:
-        return []
     import parliament
 
     found = []
     for member, kind in places:
-        document = _member(read_back[1], member)
+        document = _member(params, member)
         if not isinstance(document, str):
             continue
-        document = urllib.parse.unquote(document) if document.startswith("%7B") else document
         for f in parliament.analyze_policy_string(document).findings:
             if kind == "trust" and f.issue == "MALFORMED" and "Resource" in str(f.detail):
                 continue

@@ -152,34 +152,18 @@ def _rest_routes(signing_name):
     if signing_name in _REST_ROUTES:
         return _REST_ROUTES[signing_name]
     import re
-    import botocore.session
 
-    session = botocore.session.get_session()
     routes = []
-    for name in session.get_available_services():
-        model = session.get_service_model(name)
-        meta = model.metadata
-        if signing_name not in (meta.get("signingName"), meta.get("endpointPrefix")):
-            continue
-        if meta.get("protocol") not in ("rest-json", "rest-xml"):
+    for model in aws_models.models_for(signing_name):
+        if model.metadata.get("protocol") not in ("rest-json", "rest-xml"):
             continue
         for op_name in model.operation_names:
             http = model.operation_model(op_name).http
             uri = http.get("requestUri", "/")
             template, _, query = uri.partition("?")
-            # The SDKs' Smithy models leave out some trailing slashes that
-            # botocore's keep (Route 53's `/rrset/`): either form names it.
-            template = template.rstrip("/") or "/"
             keys = [q.split("=", 1)[0] for q in query.split("&") if q]
-            pattern = ""
-            for part in re.split(r"(\{[^}]+\})", template):
-                if part.startswith("{"):
-                    pattern += "(.+)" if part.endswith("+}") else "([^/]+)"
-                else:
-                    pattern += re.escape(part)
-            literal = len(re.sub(r"\{[^}]+\}", "", template))
-            routes.append((http.get("method"), re.compile("^" + pattern + "/?$"), keys, literal, op_name))
-        break
+            literal = len(re.sub(r"\{[^}]+\}", "", template.rstrip("/") or "/"))
+            routes.append((http.get("method"), aws_models.uri_regex(uri), keys, literal, op_name))
     _REST_ROUTES[signing_name] = routes
     return routes
 
@@ -687,19 +671,16 @@ class Middleware:
                 f.write("%s %s\n" % (service, operation))
         if self.request_check:
             try:
-                linted = aws_models.policy_findings(service, operation, environ, body)
-                broken = aws_models.violations(service, operation, environ, body)
+                broken, linted = aws_models.check(service, operation, environ, body)
             except Exception:  # a bug in the checker: the test says so, moto still answers
                 import traceback
                 linted = ["launcher: checking %s %s failed: %s" % (
                     service, operation, traceback.format_exc().strip().replace("\n", " | "))]
                 broken = []
-            if linted:
+            if linted or broken:
                 with _log_lock, open(self.request_check, "a") as f:
-                    f.write("".join(line + "\n" for line in linted))
+                    f.write("".join(line + "\n" for line in linted + broken))
             if broken:
-                with _log_lock, open(self.request_check, "a") as f:
-                    f.write("".join(line + "\n" for line in broken))
                 code = "ValidationException" if "json" in environ.get("CONTENT_TYPE", "") else "ValidationError"
                 message = "%d validation error(s) detected: %s" % (len(broken), "; ".join(broken))
                 return _fault_response(environ, start_response, "400 Bad Request", code, message)

@@ -168,7 +168,7 @@ pub async fn add_scheduled(settings: &Settings, args: &[String]) -> Result<u8> {
 pub async fn delete_policy(settings: &Settings, name: Option<&str>) -> Result<u8> {
     let ctx = Ctx::open_locked(settings).await?;
     let task = ctx.pick(name, Candidates::Services)?;
-    let Some(scaling) = ctx.spec.scaling.iter().find(|s| s.task == task.key) else {
+    let Some(scaling) = ctx.spec.scaling_of(&task.key) else {
         return Err(UserError::new(format!(
             "{}: tasks.{} has no `autoscaling:`",
             ctx.path(),

@@ -85,41 +85,7 @@ impl Ctx {
 
     /// The task named, or the only candidate; otherwise an error that lists them.
     pub fn pick(&self, name: Option<&str>, which: Candidates) -> Result<&TaskSpec> {
-        if let Some(n) = name {
-            return self.spec.tasks.iter().find(|t| t.key == n).ok_or_else(|| {
-                let all: Vec<&str> = self.spec.tasks.iter().map(|t| t.key.as_str()).collect();
-                UserError::new(format!(
-                    "{}: no task named `{n}`; the stack has: {}",
-                    self.path(),
-                    all.join(", ")
-                ))
-                .into()
-            });
-        }
-        let candidates: Vec<&TaskSpec> = self
-            .spec
-            .tasks
-            .iter()
-            .filter(|t| which.accepts(t))
-            .collect();
-        match candidates.as_slice() {
-            [one] => Ok(one),
-            [] => Err(UserError::new(format!(
-                "{}: the stack has no {}",
-                self.path(),
-                which.noun()
-            ))
-            .into()),
-            many => Err(UserError::new(format!(
-                "{}: the stack has several of them ({}); name one",
-                self.path(),
-                many.iter()
-                    .map(|t| t.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-            .into()),
-        }
+        pick(&self.spec, &self.path(), name, which)
     }
 
     pub fn recorded_task_arn(&self, task: &TaskSpec) -> Result<String> {
@@ -294,6 +260,41 @@ impl Ctx {
             .into_iter()
             .filter(|t| t.group() == Some(group.as_str()))
             .collect())
+    }
+}
+
+/// The task named, or the only candidate; otherwise an error that lists
+/// them (`path` is the config's, for the message).
+pub fn pick<'a>(
+    spec: &'a StackSpec,
+    path: &str,
+    name: Option<&str>,
+    which: Candidates,
+) -> Result<&'a TaskSpec> {
+    if let Some(n) = name {
+        return spec.tasks.iter().find(|t| t.key == n).ok_or_else(|| {
+            let all: Vec<&str> = spec.tasks.iter().map(|t| t.key.as_str()).collect();
+            UserError::new(format!(
+                "{}: no task named `{n}`; the stack has: {}",
+                path,
+                all.join(", ")
+            ))
+            .into()
+        });
+    }
+    let candidates: Vec<&TaskSpec> = spec.tasks.iter().filter(|t| which.accepts(t)).collect();
+    match candidates.as_slice() {
+        [one] => Ok(one),
+        [] => Err(UserError::new(format!("{}: the stack has no {}", path, which.noun())).into()),
+        many => Err(UserError::new(format!(
+            "{}: the stack has several of them ({}); name one",
+            path,
+            many.iter()
+                .map(|t| t.key.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into()),
     }
 }
 

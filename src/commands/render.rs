@@ -5,38 +5,16 @@
 use anyhow::Result;
 use serde_json::json;
 
+use super::context::{Candidates, pick};
 use crate::config::model::TaskType;
 use crate::engine::{self, Scope};
-use crate::error::UserError;
 use crate::resources::{Address, Kind, core, service, task_definition};
 use crate::settings::Settings;
 
 pub async fn run(settings: &Settings, task: Option<&str>) -> Result<u8> {
     let (loaded, spec) = engine::load_read_only(settings)?;
-    let key = match (task, spec.tasks.as_slice()) {
-        (Some(name), tasks) => tasks
-            .iter()
-            .find(|t| t.key == name)
-            .map(|t| t.key.clone())
-            .ok_or_else(|| {
-                let names: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
-                UserError::new(format!(
-                    "{}: no task `{name}`; the tasks are {}",
-                    settings.config_path.display(),
-                    names.join(", ")
-                ))
-            })?,
-        (None, [only]) => only.key.clone(),
-        (None, tasks) => {
-            let names: Vec<&str> = tasks.iter().map(|t| t.key.as_str()).collect();
-            return Err(UserError::new(format!(
-                "render: which task? The config has {}; e.g. `fargate-stack render {}`",
-                names.join(", "),
-                names[0]
-            ))
-            .into());
-        }
-    };
+    let path = settings.config_path.display().to_string();
+    let key = pick(&spec, &path, task, Candidates::Any)?.key.clone();
     let is_service = spec
         .tasks
         .iter()

@@ -3,13 +3,13 @@
 //! `update-service` choose between.
 
 use anyhow::Result;
-use aws_sdk_ecs::types::{SortOrder, TaskDefinitionStatus};
 use serde::Serialize;
 
 use super::context::{Candidates, Ctx, fmt_time};
 use crate::aws::AwsResultExt;
 use crate::config::spec::TaskSpec;
 use crate::output::table;
+use crate::resources::task_definition;
 use crate::settings::Settings;
 
 #[derive(Debug, Serialize)]
@@ -84,34 +84,9 @@ pub async fn run(settings: &Settings, task: Option<&str>, max: i32) -> Result<u8
 
 async fn family(ctx: &Ctx, t: &TaskSpec, max: i32) -> Result<Family> {
     let ecs = &ctx.aws.ecs;
-    // A prefix: `web` also lists `web2:1`, so the family is matched whole.
-    let listed = ecs
-        .list_task_definitions()
-        .family_prefix(&t.family)
-        .status(TaskDefinitionStatus::Active)
-        .sort(SortOrder::Desc)
-        .max_results(100)
-        .send()
-        .await
-        .ctx("ecs ListTaskDefinitions")?;
-    let of_family = |arn: &&String| {
-        arn.rsplit_once('/')
-            .and_then(|(_, fr)| fr.rsplit_once(':'))
-            .is_some_and(|(f, _)| f == t.family)
-    };
-    let revision_of = |arn: &str| {
-        arn.rsplit_once(':')
-            .and_then(|(_, r)| r.parse::<i32>().ok())
-            .unwrap_or(0)
-    };
-    let mut arns: Vec<String> = listed
-        .task_definition_arns()
-        .iter()
-        .filter(of_family)
-        .cloned()
-        .collect();
+    let mut arns = task_definition::active_revisions(&ctx.aws, &t.family).await?;
     // Newest first, whatever order the answer came in.
-    arns.sort_by_key(|a| std::cmp::Reverse(revision_of(a)));
+    arns.sort_by_key(|a| std::cmp::Reverse(task_definition::revision_of(a)));
     arns.truncate(max as usize);
     let service = async {
         if t.kind == crate::config::model::TaskType::Task {

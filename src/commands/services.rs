@@ -214,25 +214,26 @@ pub async fn start(settings: &Settings, args: &ServiceCount) -> Result<u8> {
         );
         return Ok(0);
     }
-    set_count(&ctx, &task.key, count).await?;
-    finish(
-        &ctx,
-        settings,
-        &task.key,
-        None,
-        event_ids(Some(&before)),
-        &args.waiting,
-    )
-    .await
+    set_count_and_wait(&ctx, settings, &task.key, count, &before, &args.waiting).await
+}
+
+/// Sets the desired count and follows the service until it is stable.
+async fn set_count_and_wait(
+    ctx: &Ctx,
+    settings: &Settings,
+    name: &str,
+    count: u32,
+    before: &Service,
+    waiting: &StableWait,
+) -> Result<u8> {
+    set_count(ctx, name, count).await?;
+    finish(ctx, settings, name, None, event_ids(Some(before)), waiting).await
 }
 
 /// `scale`: the desired count and, for a scaled service, autoscaling's
 /// range or its suspension. The config is written first (checked as apply
 /// would check it), so the next apply keeps what was set.
 pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
-    use aws_sdk_applicationautoscaling::types::{
-        ScalableDimension, ServiceNamespace, SuspendedState,
-    };
     let ctx = Ctx::open_locked(settings).await?;
     let task = ctx.pick(args.service.as_deref(), Candidates::Services)?;
     let pause = args
@@ -246,7 +247,7 @@ pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
         )
         .into());
     }
-    let scaling = ctx.spec.scaling.iter().find(|s| s.task == task.key);
+    let scaling = ctx.spec.scaling_of(&task.key);
     if scaling.is_none() && (range_asked || pause.is_some()) {
         return Err(UserError::new(format!(
             "{}: tasks.{} has no autoscaling; add it with `fargate-stack add-scaling-policy {} cpu 60 1 4`, or give only a count",
@@ -289,51 +290,28 @@ pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
         );
         return Ok(0);
     }
-    let key = |k: &[&str]| -> Vec<String> {
-        std::iter::once("tasks")
-            .chain(std::iter::once(task.key.as_str()))
-            .chain(k.iter().copied())
-            .map(str::to_string)
-            .collect()
-    };
+    let key = task.key.as_str();
     let mut updates = Vec::new();
     if let Some(n) = args.count {
-        updates.push(Update::new(&strs(&key(&["desired_count"])), n));
+        updates.push(Update::new(&["tasks", key, "desired_count"], n));
     }
     if range_asked {
         for (k, v) in [("min_capacity", min), ("max_capacity", max)] {
-            updates.push(Update::new(&strs(&key(&["autoscaling", k])), v));
+            updates.push(Update::new(&["tasks", key, "autoscaling", k], v));
         }
     }
     if !updates.is_empty() {
         super::autoscaling::edit(&ctx, settings, &updates, &[])?;
     }
     if range_asked || pause.is_some() {
-        let mut register = ctx
-            .aws
-            .scaling
-            .register_scalable_target()
-            .service_namespace(ServiceNamespace::Ecs)
-            .resource_id(crate::resources::scalable_target::resource_id(
-                ctx.cluster(),
-                &task.key,
-            ))
-            .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
-            .min_capacity(min as i32)
-            .max_capacity(max as i32);
-        if let Some(suspended) = pause {
-            register = register.suspended_state(
-                SuspendedState::builder()
-                    .dynamic_scaling_in_suspended(suspended)
-                    .dynamic_scaling_out_suspended(suspended)
-                    .scheduled_scaling_suspended(suspended)
-                    .build(),
-            );
-        }
-        register
-            .send()
-            .await
-            .ctx("application-autoscaling RegisterScalableTarget")?;
+        crate::resources::scalable_target::register(
+            &ctx.aws,
+            &crate::resources::scalable_target::resource_id(ctx.cluster(), &task.key),
+            min.into(),
+            max.into(),
+            pause,
+        )
+        .await?;
         say!(
             settings,
             "{}: autoscaling {min}-{max}{}",
@@ -348,26 +326,13 @@ pub async fn scale(settings: &Settings, args: &ScaleArgs) -> Result<u8> {
     let Some(n) = args.count else {
         return Ok(0);
     };
-    set_count(&ctx, &task.key, n).await?;
-    finish(
-        &ctx,
-        settings,
-        &task.key,
-        None,
-        event_ids(Some(&before)),
-        &args.waiting,
-    )
-    .await
+    set_count_and_wait(&ctx, settings, &task.key, n, &before, &args.waiting).await
 }
 
 /// `exec:` turned on or off since the service was made: the update sets
 /// it (the new tasks get the agent).
 fn exec_change(task: &TaskSpec, svc: &Service) -> Option<bool> {
     (svc.enable_execute_command() != task.exec).then_some(task.exec)
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 /// An http/https service's place in its target group (container and port),

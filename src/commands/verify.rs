@@ -159,11 +159,7 @@ async fn network(aws: &Aws, spec: &StackSpec, vpc: Option<&str>) -> (Vec<Check>,
             ),
         ));
     }
-    let used = if net.private.is_empty() {
-        net.public.clone()
-    } else {
-        net.private.clone()
-    };
+    let used = net.task_subnets().0;
     let services = spec
         .tasks
         .iter()
@@ -337,7 +333,7 @@ async fn zone_checks(aws: &Aws, spec: &StackSpec, config: &Config, net: &Network
         .services
         .iter()
         .filter(|s| !running.iter().any(|(n, _)| *n == s.task));
-    let candidates = crate::resources::load_balancer::service_subnets(net).0;
+    let candidates = net.task_subnets().0;
     let wrong = outside(&candidates);
     for s in not_running {
         if !wrong.is_empty() {

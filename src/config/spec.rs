@@ -45,6 +45,13 @@ pub struct StackSpec {
     pub take_over: Vec<String>,
 }
 
+impl StackSpec {
+    /// A service's `autoscaling:`, when it has one.
+    pub fn scaling_of(&self, task: &str) -> Option<&super::web::ScalingSpec> {
+        self.scaling.iter().find(|s| s.task == task)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskSpec {
     /// The key under `tasks:`; also the ECS service name.

@@ -42,6 +42,16 @@ pub struct Network {
 }
 
 impl Network {
+    /// The subnets tasks run in: the private ones, or the public ones (with
+    /// a public IP, `true`) when there are none.
+    pub fn task_subnets(&self) -> (Vec<String>, bool) {
+        if self.private.is_empty() {
+            (self.public.clone(), true)
+        } else {
+            (self.private.clone(), false)
+        }
+    }
+
     pub fn zone_of(&self, subnet: &str) -> Option<&str> {
         self.zones.get(subnet).map(String::as_str)
     }

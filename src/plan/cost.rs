@@ -142,7 +142,7 @@ pub fn estimate(
             left_out.push(format!("task {}: runs when you start it (run-task)", t.key));
             continue;
         }
-        let scaling = spec.scaling.iter().find(|s| s.task == t.key);
+        let scaling = spec.scaling_of(&t.key);
         let (low, high) = match scaling {
             Some(s) => (s.min as f64, s.max as f64),
             None => {

@@ -200,6 +200,10 @@ pub struct Placement {
     pub service_subnets: Vec<String>,
     /// (subnet, zone) of the service subnets left out.
     pub left_out: Vec<(String, String)>,
+    /// No subnet the services can run in is in a zone the load balancer
+    /// serves (they keep them all: leaving every one out would leave them
+    /// nowhere to run).
+    pub none_served: bool,
 }
 
 /// The placement of a web stack, `None` without one. Pure: from the
@@ -226,7 +230,7 @@ pub fn placement(cx: &Inputs) -> Option<Placement> {
             (subnets, zones)
         }
     };
-    let all = service_subnets(net).0;
+    let all = net.task_subnets().0;
     // A subnet whose zone is not known is kept: nothing says it is wrong.
     let (kept, left_out): (Vec<&String>, Vec<&String>) = all.iter().partition(|s| {
         lb_zones.is_empty()
@@ -236,6 +240,7 @@ pub fn placement(cx: &Inputs) -> Option<Placement> {
     });
     // Leaving every subnet out would leave the services nowhere to run:
     // they keep them all, and the plan says why that is wrong.
+    let none_served = !lb_zones.is_empty() && kept.is_empty();
     let (kept, left_out) = if kept.is_empty() {
         (all.clone(), Vec::new())
     } else {
@@ -249,17 +254,8 @@ pub fn placement(cx: &Inputs) -> Option<Placement> {
             .into_iter()
             .map(|s| (s.clone(), net.zone_of(s).unwrap_or_default().to_string()))
             .collect(),
+        none_served,
     })
-}
-
-/// The subnets services run in: the private ones, or the public ones (with
-/// a public IP) when there are none.
-pub fn service_subnets(net: &crate::discovery::Network) -> (Vec<String>, bool) {
-    if net.private.is_empty() {
-        (net.public.clone(), true)
-    } else {
-        (net.private.clone(), false)
-    }
 }
 
 /// What the plan says about zones: the services' subnets left out, and why;
@@ -287,12 +283,7 @@ pub fn zone_notes(cx: &Inputs) -> Vec<String> {
             p.lb_zones.join(", "),
         ));
     }
-    let serves = |s: &String| {
-        cx.network
-            .zone_of(s)
-            .is_none_or(|z| p.lb_zones.iter().any(|l| l == z))
-    };
-    if !p.lb_zones.is_empty() && !p.service_subnets.iter().any(serves) {
+    if p.none_served {
         notes.push(format!(
             "no subnet the services can run in is in a zone the load balancer serves ({}): their targets would get no traffic; add subnets in those zones",
             p.lb_zones.join(", ")

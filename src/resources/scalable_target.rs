@@ -70,6 +70,7 @@ impl Resource for ScalableTarget {
             &work.node.name,
             d["min"].as_i64().unwrap_or(1),
             d["max"].as_i64().unwrap_or(1),
+            None,
         )
         .await?;
         Ok(State::new(work.node.name.clone(), None).with(d.clone()))
@@ -131,7 +132,15 @@ pub async fn scheduled_actions(
         .collect())
 }
 
-pub async fn register(aws: &Aws, resource_id: &str, min: i64, max: i64) -> Result<()> {
+/// Registers the service's range; `suspended` also stops (true) or
+/// restarts (false) every kind of scaling, and `None` leaves that as it is.
+pub async fn register(
+    aws: &Aws,
+    resource_id: &str,
+    min: i64,
+    max: i64,
+    suspended: Option<bool>,
+) -> Result<()> {
     aws.scaling
         .register_scalable_target()
         .service_namespace(ServiceNamespace::Ecs)
@@ -139,6 +148,13 @@ pub async fn register(aws: &Aws, resource_id: &str, min: i64, max: i64) -> Resul
         .scalable_dimension(ScalableDimension::EcsServiceDesiredCount)
         .min_capacity(min as i32)
         .max_capacity(max as i32)
+        .set_suspended_state(suspended.map(|s| {
+            aws_sdk_applicationautoscaling::types::SuspendedState::builder()
+                .dynamic_scaling_in_suspended(s)
+                .dynamic_scaling_out_suspended(s)
+                .scheduled_scaling_suspended(s)
+                .build()
+        }))
         .send()
         .await
         .ctx("application-autoscaling RegisterScalableTarget")?;

@@ -23,12 +23,7 @@ pub struct ScheduleTarget;
 
 impl Resource for ScheduleTarget {
     fn nodes(cx: &Inputs) -> Vec<Node> {
-        let (subnets, public) = if cx.network.private.is_empty() {
-            (cx.network.public.clone(), true)
-        } else {
-            (cx.network.private.clone(), false)
-        };
-        let mut subnets = subnets;
+        let (mut subnets, public) = cx.network.task_subnets();
         subnets.sort();
         cx.spec
             .tasks

@@ -233,7 +233,7 @@ impl Resource for Service {
 /// replaces it).
 fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
     let recorded = cx.config.tasks.get(&t.key).and_then(|c| c.arn.clone());
-    let (mut subnets, public_ip) = super::load_balancer::service_subnets(cx.network);
+    let (mut subnets, public_ip) = cx.network.task_subnets();
     // A web service runs only where its load balancer sends traffic.
     if cx
         .spec
