@@ -473,24 +473,13 @@ async fn a_recorded_shared_role_is_never_deleted_detached_or_rewritten() {
         .unwrap()
         .arn()
         .to_string();
-    let managed = iam
-        .create_policy()
-        .policy_name("shared-pull")
-        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}"#)
-        .send()
-        .await
-        .unwrap()
-        .policy()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_string();
-    iam.attach_role_policy()
-        .role_name("ecsTaskExecutionRole")
-        .policy_arn(&managed)
-        .send()
-        .await
-        .unwrap();
+    attach_managed_policy(
+        &iam,
+        "ecsTaskExecutionRole",
+        "shared-pull",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}"#,
+    )
+    .await;
     let w = Workdir::new(Some(&moto));
     let text = std::fs::read_to_string(copy_example(&w, "daemon.yml")).unwrap();
     let text =

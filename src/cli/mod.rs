@@ -208,9 +208,9 @@ pub enum Command {
         args: Vec<String>,
     },
 
-    /// Write a config from what you run today (an AWS Copilot workspace)
+    /// Write a config from what you run today: running ECS services, or an AWS Copilot workspace
     #[command(
-        after_help = "Example:\n  fargate-stack import --from-copilot ~/src/shop --env prod -c shop.yml\n\nReads copilot/.workspace and each copilot/<service>/manifest.yml (with the\nenvironment's overrides for --env): Load Balanced Web Services become https\ntasks, Backend and Worker Services daemons (a worker's queue the stack's\nqueue), Scheduled Jobs scheduled tasks. Every manifest key with no\nequivalent is listed with its file and line, on stderr and as a comment at\nthe top of the written config. Request-Driven Web Services, static sites\nand pipelines are not converted. No AWS call is made; run `plan` next.\nSee docs/migrating.md for moving a Copilot app safely."
+        after_help = "Examples:\n  fargate-stack import --cluster shop --service worker --service mailer -c shop.yml\n  fargate-stack import --cluster shop --service worker --own -c shop.yml\n  fargate-stack import --from-copilot ~/src/shop --env prod -c shop.yml\n\nFrom running services (--cluster, --service): reads the cluster, each service\nand its current task definition, its roles, log group, security group,\nsubnets and autoscaling, and writes a config that records every name and id\nas it is (nothing is renamed), with the roles used as they are (`as_is`), so\nthe next `plan` says \"No changes.\" What exists stays adopted: shown as not\nthe stack's, never changed without a conflict, never deleted by destroy.\nWith --own it is also tagged as this stack's (what another service in the\ncluster shares is not), so later applies and destroy manage it fully.\nWhat the config cannot say (a sidecar, an entry point, placement\nconstraints) is listed on stderr and as comments; the plan refuses a new\nrevision that would drop it. Services behind a load balancer are not\nimported yet.\n\nFrom Copilot (--from-copilot): reads copilot/.workspace and each\ncopilot/<service>/manifest.yml (with the environment's overrides for --env):\nLoad Balanced Web Services become https tasks, Backend and Worker Services\ndaemons (a worker's queue the stack's queue), Scheduled Jobs scheduled tasks.\nEvery manifest key with no equivalent is listed with its file and line.\nRequest-Driven Web Services, static sites and pipelines are not converted.\nNo AWS call is made; run `plan` next.\n\nSee docs/migrating.md for moving safely."
     )]
     Import(ImportArgs),
 
@@ -556,12 +556,31 @@ pub enum Command {
 #[derive(Debug, Args, Clone)]
 pub struct ImportArgs {
     /// A Copilot workspace: the directory that holds `copilot/`
-    #[arg(long, value_name = "DIR", required = true)]
-    pub from_copilot: PathBuf,
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
+    pub from_copilot: Option<PathBuf>,
     /// The Copilot environment whose overrides (`environments.<env>`) and
     /// certificates apply
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", requires = "from_copilot")]
     pub env: Option<String>,
+    /// The ECS cluster the running services are in
+    #[arg(long, value_name = "CLUSTER", requires = "service")]
+    pub cluster: Option<String>,
+    /// A running service to import (repeat for several; they share the config's roles, log
+    /// group and network)
+    #[arg(long, value_name = "SERVICE", requires = "cluster")]
+    pub service: Vec<String>,
+    /// The app name (default: the cluster's name without `-cluster`)
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub app: Option<String>,
+    /// Also tag what the services use alone as this stack's, so applies and destroy manage it
+    /// fully (an existing config is kept as it is: its app name is used)
+    #[arg(long, requires = "cluster")]
+    pub own: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

@@ -70,7 +70,7 @@ pub async fn run(settings: &Settings, args: LogArgs<'_>) -> Result<u8> {
     if end.is_some_and(|e| e < start) {
         return Err(UserError::new("the end time is before the start time").into());
     }
-    let prefix = format!("{}/{}/", ctx.spec.app, task.name);
+    let prefix = format!("{}/{}/", ctx.spec.log_stream_prefix(task), task.name);
     let mut seen: HashSet<String> = HashSet::new();
     let mut from = start;
     let interrupt = tokio::signal::ctrl_c();

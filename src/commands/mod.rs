@@ -94,7 +94,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Some(Command::CreateStack { args }) => {
             create_stack::run(&settings, &cli.global, &args).await
         }
-        Some(Command::Import(a)) => import::run(&settings, &cli.global, &a),
+        Some(Command::Import(a)) => import::run(&settings, &cli.global, &a).await,
         Some(Command::State { file }) => state::state(&settings, file.as_deref()),
         Some(Command::ResetHistory) => state::reset(&settings),
         Some(Command::CreateService(a)) => services::create(&settings, &a).await,

@@ -55,11 +55,17 @@ async fn require(ctx: &Ctx, name: &str) -> Result<Service> {
     let service = describe(ctx, name).await?.ok_or_else(|| {
         UserError::new(format!("service `{name}` does not exist in cluster {}; create it with `fargate-stack create-service {name}{}`", ctx.cluster(), ctx.c))
     })?;
-    let own =
-        crate::resources::service::ownership(&ctx.loaded.config, &ctx.spec.app, name, &service);
+    let own = crate::resources::service::ownership(
+        &ctx.aws,
+        &ctx.loaded.config,
+        &ctx.spec.app,
+        name,
+        &service,
+    )
+    .await?;
     if let Some(why) = own.not_ours_because() {
         return Err(UserError::new(format!(
-            "service `{name}` in cluster {} {why}, so it is left as it is; a service is this stack's when it carries the tags `fargate-stack:app={}` or runs the task definition family the config records under `tasks.{name}.arn`",
+            "service `{name}` in cluster {} {why}, so it is left as it is; a service is this stack's when it carries the tags `fargate-stack:app={}` or runs a revision of the stack's own in the family the config records under `tasks.{name}.arn` (an imported service becomes the stack's with `import --own`)",
             ctx.cluster(),
             ctx.spec.app
         ))

@@ -128,7 +128,11 @@ pub async fn run_task(settings: &Settings, args: RunArgs<'_>) -> Result<u8> {
         return Ok(130);
     }
     tracing::info!("started task {task_id} ({})", short_id(&task_def));
-    let stream = format!("{}/{}/{task_id}", ctx.spec.app, task.name);
+    let stream = format!(
+        "{}/{}/{task_id}",
+        ctx.spec.log_stream_prefix(task),
+        task.name
+    );
     wait_for_task(
         &ctx,
         &arn,

@@ -137,6 +137,10 @@ pub struct Role {
     pub name: Option<String>,
     pub arn: Option<String>,
     pub policy_name: Option<String>,
+    /// Use the role exactly as it is: the stack adds no policy to it (what
+    /// the role already allows is what the tasks get). What `import`
+    /// writes for a running service's roles. Beyond the original.
+    pub as_is: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
@@ -346,6 +350,9 @@ pub struct Task {
     /// `enableExecuteCommand`, the container's init process, and the task
     /// role's Session Manager channel permissions. Beyond the original.
     pub exec: Option<bool>,
+    /// The `awslogs-stream-prefix` of the container's log configuration
+    /// (default the app's name). Beyond the original.
+    pub log_stream_prefix: Option<String>,
     /// With `spot: true`, how many of a service's tasks stay on regular
     /// Fargate (default 1, so a service survives a Spot reclaim).
     pub on_demand_base: Option<u32>,

@@ -32,6 +32,15 @@ pub struct StackSpec {
     pub task_policy: String,
     pub events_role: String,
     pub events_policy: String,
+    /// The ARNs the config records for the roles (only where they are the
+    /// named role's: a role with a path is known by its recorded ARN).
+    pub execution_role_arn: Option<String>,
+    pub task_role_arn: Option<String>,
+    pub events_role_arn: Option<String>,
+    /// The roles used as they are (`as_is: true`): no policy is added.
+    pub execution_role_as_is: bool,
+    pub task_role_as_is: bool,
+    pub events_role_as_is: bool,
     pub queue: Option<QueueSpec>,
     pub bucket: Option<BucketSpec>,
     pub tasks: Vec<TaskSpec>,
@@ -49,6 +58,12 @@ impl StackSpec {
     /// A service's `autoscaling:`, when it has one.
     pub fn scaling_of(&self, task: &str) -> Option<&super::web::ScalingSpec> {
         self.scaling.iter().find(|s| s.task == task)
+    }
+
+    /// The `awslogs-stream-prefix` of a task's container: its streams are
+    /// `<prefix>/<container>/<task id>`.
+    pub fn log_stream_prefix<'a>(&'a self, task: &'a TaskSpec) -> &'a str {
+        task.log_stream_prefix.as_deref().unwrap_or(&self.app)
     }
 }
 
@@ -78,6 +93,9 @@ pub struct TaskSpec {
     pub spot: Option<u32>,
     /// ECS Exec is on (`exec: true`).
     pub exec: bool,
+    /// The container's `awslogs-stream-prefix` (the app's name unless
+    /// `log_stream_prefix` says otherwise).
+    pub log_stream_prefix: Option<String>,
 }
 
 /// An image as written in the config, split into its parts.
@@ -552,7 +570,13 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         scaling.extend(super::web::scaling(&mut p, &app, key, t));
         tasks.extend(task_spec(&mut p, key, t));
     }
+    let execution_role_arn = recorded_arn(&config.role, &roles.execution.0);
+    let task_role_arn = recorded_arn(&config.task_role, &roles.task.0);
+    let events_role_arn = recorded_arn(&config.events_role, &roles.events.0);
     p.finish(|| StackSpec {
+        execution_role_arn,
+        task_role_arn,
+        events_role_arn,
         app,
         log_group,
         retention_days,
@@ -564,6 +588,9 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
         task_policy: roles.task.1,
         events_role: roles.events.0,
         events_policy: roles.events.1,
+        execution_role_as_is: as_is(&config.role),
+        task_role_as_is: as_is(&config.task_role),
+        events_role_as_is: as_is(&config.events_role),
         queue,
         bucket,
         tasks,
@@ -609,7 +636,7 @@ fn log_group(p: &mut Problems, config: &Config, app: &str) -> (String, i64) {
         .as_ref()
         .and_then(|l| l.retention_days)
         .unwrap_or(DEFAULT_RETENTION_DAYS);
-    if !RETENTION_DAYS.contains(&retention_days) {
+    if retention_days != 0 && !RETENTION_DAYS.contains(&retention_days) {
         let nearest = RETENTION_DAYS
             .iter()
             .min_by_key(|d| (*d - retention_days).abs())
@@ -621,12 +648,23 @@ fn log_group(p: &mut Problems, config: &Config, app: &str) -> (String, i64) {
                 format!("{retention_days} is not a retention period CloudWatch Logs allows"),
             )
             .hint(format!(
-                "use one of {} (nearest: {nearest})",
+                "use one of {} (nearest: {nearest}), or 0 to keep the logs forever",
                 join(RETENTION_DAYS)
             )),
         );
     }
     (name, retention_days)
+}
+
+/// The recorded ARN of the role named `name` (`role/<path>/<name>`).
+fn recorded_arn(role: &Option<super::model::Role>, name: &str) -> Option<String> {
+    let arn = role.as_ref()?.arn.as_ref()?;
+    let (_, resource) = arn.split_once(":role/")?;
+    (resource.rsplit('/').next() == Some(name)).then(|| arn.clone())
+}
+
+fn as_is(role: &Option<super::model::Role>) -> bool {
+    role.as_ref().and_then(|r| r.as_is).unwrap_or(false)
 }
 
 /// The three roles, each as (role name, policy name).
@@ -1054,6 +1092,7 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
             .unwrap_or(false)
             .then(|| t.on_demand_base.unwrap_or(1)),
         exec: t.exec.unwrap_or(false),
+        log_stream_prefix: t.log_stream_prefix.clone(),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod efs;
 pub mod identity;
 pub mod images;
 pub mod network;
+pub mod running;
 pub mod secrets;
 pub mod web;
 

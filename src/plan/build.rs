@@ -138,7 +138,13 @@ pub fn plan(nodes: &[Node], observed: &Observed, cx: &Context, not_handled: Vec<
                         })
                         .collect();
                     s.diff = d.text;
-                    if let Some(c) = refusal(&mut s, node, cx, None) {
+                    if let Some(why) = d.refused {
+                        conflicts.push(format!(
+                            "{} `{}` {why}",
+                            node.address.kind.label(),
+                            node.name
+                        ));
+                    } else if let Some(c) = refusal(&mut s, node, cx, None) {
                         conflicts.push(c);
                     }
                     s
@@ -215,7 +221,7 @@ fn refusal(s: &mut Step, node: &Node, cx: &Context, via: Option<&Node>) -> Optio
                 ));
             }
             format!(
-                "{what} already exists and is not this stack's ({}); {}",
+                "{what} already exists and is not this stack's ({}); {} {take_over_fix}",
                 shown.join(", "),
                 kind.conflict_fix()
             )

@@ -416,6 +416,9 @@ pub struct Diff {
     pub text: Option<String>,
     /// What it will be known as after the change (a task definition's next revision).
     pub predicted: Option<String>,
+    /// Why the change may not be made by anyone (it would lose what the
+    /// config cannot say): a conflict whoever owns the resource.
+    pub refused: Option<String>,
 }
 
 /// What the executor hands a kind's `apply`.
@@ -440,6 +443,7 @@ impl Work<'_> {
 pub fn diff_attributes(desired: &Value, observed: &Value) -> Option<Diff> {
     let changes = field_changes(observed, desired);
     (!changes.is_empty()).then_some(Diff {
+        refused: None,
         action: Some(Action::Update),
         changes,
         text: None,

@@ -25,6 +25,18 @@ pub fn role_arn(id: &Identity, name: &str) -> String {
     id.arn("iam", false, &format!("role/{name}"))
 }
 
+/// The ARN a role of the stack will have: the one the config records for
+/// it (a role with a path, `role/service-role/<name>`, cannot be told from
+/// its name), else the one its name gives.
+pub fn arn_of(id: &Identity, spec: &StackSpec, kind: Kind) -> String {
+    let (recorded, name) = match kind {
+        Kind::ExecutionRole => (&spec.execution_role_arn, &spec.execution_role),
+        Kind::EventsRole => (&spec.events_role_arn, &spec.events_role),
+        _ => (&spec.task_role_arn, &spec.task_role),
+    };
+    recorded.clone().unwrap_or_else(|| role_arn(id, name))
+}
+
 pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
 
 /// Whether the stack has scheduled tasks (and so an events role).
@@ -40,11 +52,19 @@ pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
         _ => &cx.spec.task_role,
     };
     let mut n = Node::new(kind, "main", name);
-    n.predicted = role_arn(cx.id, name);
+    n.predicted = arn_of(cx.id, cx.spec, kind);
     vec![n]
 }
 
 pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
+    let as_is = match kind {
+        Kind::EventsPolicy => cx.spec.events_role_as_is,
+        Kind::TaskPolicy => cx.spec.task_role_as_is,
+        _ => cx.spec.execution_role_as_is,
+    };
+    if as_is {
+        return vec![];
+    }
     let (name, role, role_kind, document) = match kind {
         Kind::EventsPolicy if !scheduled(cx) => return vec![],
         Kind::EventsPolicy => (
@@ -208,8 +228,8 @@ pub fn events_policy(cx: &Inputs) -> Value {
                 "Effect": "Allow",
                 "Action": ["iam:PassRole"],
                 "Resource": [
-                    role_arn(cx.id, &cx.spec.execution_role),
-                    role_arn(cx.id, &cx.spec.task_role)
+                    arn_of(cx.id, cx.spec, Kind::ExecutionRole),
+                    arn_of(cx.id, cx.spec, Kind::TaskRole)
                 ],
                 // Only to ECS's tasks, not to any service that takes a role.
                 "Condition": { "StringEquals": { "iam:PassedToService": "ecs-tasks.amazonaws.com" } }
@@ -273,6 +293,7 @@ pub fn diff_policy(node: &Node, state: &State) -> Option<Diff> {
     let desired = normalise(&node.desired["document"]);
     let current = normalise(&state.attributes["document"]);
     (desired != current).then(|| Diff {
+        refused: None,
         action: Some(Action::Update),
         changes: vec![Change {
             field: "document".into(),

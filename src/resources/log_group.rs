@@ -26,7 +26,9 @@ impl Resource for LogGroup {
     fn nodes(cx: &Inputs) -> Vec<Node> {
         let mut n = Node::new(Kind::LogGroup, "main", &cx.spec.log_group);
         n.predicted = arn(cx.id, &cx.spec.log_group);
-        n.desired = json!({ "retention_days": cx.spec.retention_days });
+        // 0 keeps the logs forever: no retention policy, as AWS shows it.
+        let retention = (cx.spec.retention_days > 0).then_some(cx.spec.retention_days);
+        n.desired = json!({ "retention_days": retention });
         vec![n]
     }
 
@@ -79,13 +81,22 @@ impl Resource for LogGroup {
                 Err(e) => return Err(e.into()),
             }
         }
-        aws.logs
-            .put_retention_policy()
-            .log_group_name(name)
-            .retention_in_days(cx.spec.retention_days as i32)
-            .send()
-            .await
-            .ctx("logs PutRetentionPolicy")?;
+        if cx.spec.retention_days > 0 {
+            aws.logs
+                .put_retention_policy()
+                .log_group_name(name)
+                .retention_in_days(cx.spec.retention_days as i32)
+                .send()
+                .await
+                .ctx("logs PutRetentionPolicy")?;
+        } else if work.current.is_some() {
+            aws.logs
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .ctx("logs DeleteRetentionPolicy")?;
+        }
         Ok(
             State::new(arn(cx.id, name), super::core::tag_map(&cx.spec.app))
                 .with(work.node.desired.clone()),

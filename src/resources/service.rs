@@ -24,7 +24,8 @@ pub const STATUS: &str = "status";
 
 /// An untagged service (App::FargateStack's, or someone's) is this stack's
 /// only when it runs the family the config recorded for its task: its
-/// name and the config's records agree.
+/// name and the config's records agree (and, see `scoped`, the revision it
+/// runs is the stack's).
 fn runs_recorded_family(config: &Config, task: &str, s: &EcsService) -> bool {
     let family = |arn: &str| super::task_definition::family_of(arn).map(str::to_string);
     let recorded = config
@@ -36,16 +37,34 @@ fn runs_recorded_family(config: &Config, task: &str, s: &EcsService) -> bool {
 }
 
 /// Whose a service found in the stack's cluster under a task's name is
-/// (for the commands that change one: it must be the stack's).
-pub fn ownership(config: &Config, app: &str, task: &str, s: &EcsService) -> Ownership {
-    crate::ownership::of(
-        super::cluster::tag_map(s.tags()).as_ref(),
-        app,
-        crate::ownership::Evidence {
-            scoped: true,
-            recorded: runs_recorded_family(config, task, s),
-        },
-    )
+/// (for the commands that change one: it must be the stack's). An untagged
+/// service is the stack's only when it runs the recorded family and the
+/// revision it runs is the stack's (one more call, for those only).
+pub async fn ownership(
+    aws: &Aws,
+    config: &Config,
+    app: &str,
+    task: &str,
+    s: &EcsService,
+) -> Result<Ownership> {
+    let judged = |scoped: bool| {
+        crate::ownership::of(
+            super::cluster::tag_map(s.tags()).as_ref(),
+            app,
+            crate::ownership::Evidence {
+                scoped,
+                recorded: runs_recorded_family(config, task, s),
+            },
+        )
+    };
+    let own = judged(true);
+    if own != Ownership::Recorded {
+        return Ok(own);
+    }
+    let revision = s.task_definition().unwrap_or_default();
+    let stacks =
+        super::task_definition::revision_is_stacks(aws, app, revision, config.id.is_some()).await?;
+    Ok(judged(stacks))
 }
 
 impl Resource for Service {
@@ -185,15 +204,25 @@ impl Resource for Service {
             }))
     }
 
-    /// Named after its task, in the stack's cluster: the name is the stack's;
-    /// the tags or the config's records say whether the service is.
+    /// Named after its task, in the stack's cluster, and running a revision
+    /// that is the stack's: an untagged service running the recorded family
+    /// is the stack's only then. An imported config records the family of a
+    /// service that stays its owner's, and that family is not the stack's.
     fn scoped(
-        _node: &Node,
+        node: &Node,
         _state: &State,
-        _observed: &std::collections::BTreeMap<Address, State>,
-        _app: &str,
+        observed: &std::collections::BTreeMap<Address, State>,
+        app: &str,
     ) -> bool {
-        true
+        let task = node.task.as_deref().unwrap_or(&node.name);
+        observed
+            .get(&Address::new(Kind::TaskDefinition, task))
+            .is_some_and(|td| {
+                let scoped = <super::task_definition::TaskDefinition as Resource>::scoped(
+                    node, td, observed, app,
+                );
+                td.ownership(app, scoped).is_ours()
+            })
     }
 
     /// Scales to zero, deletes, and waits until ECS reports it gone.

@@ -107,7 +107,10 @@ pub fn desired(
     let options = BTreeMap::from([
         ("awslogs-group".to_string(), spec.log_group.clone()),
         ("awslogs-region".to_string(), id.region.clone()),
-        ("awslogs-stream-prefix".to_string(), spec.app.clone()),
+        (
+            "awslogs-stream-prefix".to_string(),
+            spec.log_stream_prefix(task).to_string(),
+        ),
     ]);
     TaskDef {
         family: task.family.clone(),
@@ -116,8 +119,8 @@ pub fn desired(
         network_mode: "awsvpc".into(),
         requires_compatibilities: vec!["FARGATE".into()],
         cpu_architecture: task.arch_written.map(|a| a.ecs().to_string()),
-        execution_role_arn: super::iam_role::role_arn(id, &spec.execution_role),
-        task_role_arn: super::iam_role::role_arn(id, &spec.task_role),
+        execution_role_arn: super::iam_role::arn_of(id, spec, Kind::ExecutionRole),
+        task_role_arn: super::iam_role::arn_of(id, spec, Kind::TaskRole),
         volumes: task
             .efs
             .iter()
@@ -460,7 +463,7 @@ impl Resource for TaskDefinition {
             Ok(out) => Ok(out
                 .task_definition()
                 .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
-                .map(|td| state_of(td, out.tags()))),
+                .map(|td| state_of(td, out.tags(), container_of(&node.desired)))),
             Err(e)
                 if matches!(
                     code_of(&e),
@@ -513,7 +516,7 @@ impl Resource for TaskDefinition {
                         .ctx("ecs DescribeTaskDefinition")?;
                     let mut revision = out
                         .task_definition()
-                        .map(|td| state_of(td, out.tags()))
+                        .map(|td| state_of(td, out.tags(), None))
                         .unwrap_or_else(|| State::new(&arn, None));
                     revision.recorded = vouched;
                     let scoped = <TaskDefinition as Resource>::scoped(
@@ -575,16 +578,74 @@ impl Resource for TaskDefinition {
                 "config",
             )),
             predicted: Some(format!("{}:{next}", node.name)),
+            refused: state.outputs.get(UNEXPRESSED).map(|what| {
+                format!(
+                    "has what the config cannot say ({what}); a new revision from the config would drop it. Register the change yourself, or remove these from the live definition first"
+                )
+            }),
         })
     }
 }
 
-fn state_of(td: &EcsTaskDefinition, tags: &[aws_sdk_ecs::types::Tag]) -> State {
-    State::new(
+/// The output naming what a revision holds that the config cannot say.
+pub const UNEXPRESSED: &str = "unexpressed";
+
+/// A revision as the config would write it. With `container` (the config's
+/// container), only that container is compared; the others, and what the
+/// engine never writes, are listed under `UNEXPRESSED`, so a revision made
+/// elsewhere (an imported service's) compares equal to the config that
+/// describes it and still cannot lose its sidecar to a new revision.
+fn state_of(
+    td: &EcsTaskDefinition,
+    tags: &[aws_sdk_ecs::types::Tag],
+    container: Option<&str>,
+) -> State {
+    let mut def = from_sdk(td);
+    let mut state = State::new(
         td.task_definition_arn().unwrap_or_default(),
         super::cluster::tag_map(tags),
-    )
-    .with(serde_json::to_value(from_sdk(td)).expect("serialises"))
+    );
+    if let Some(name) = container
+        && def.container_definitions.iter().any(|c| c.name == name)
+    {
+        def.container_definitions.retain(|c| c.name == name);
+        let unexpressed = crate::discovery::running::unexpressed(td, name);
+        if !unexpressed.is_empty() {
+            state
+                .outputs
+                .insert(UNEXPRESSED.into(), unexpressed.join(", "));
+        }
+    }
+    state.with(serde_json::to_value(def).expect("serialises"))
+}
+
+/// Whether the revision `arn` is the stack's: tagged as this app's, or (in
+/// a config App::FargateStack wrote, `vouched`) untagged and running with
+/// this app's roles.
+pub async fn revision_is_stacks(aws: &Aws, app: &str, arn: &str, vouched: bool) -> Result<bool> {
+    let out = aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .ctx("ecs DescribeTaskDefinition")?;
+    let Some(td) = out.task_definition() else {
+        return Ok(false);
+    };
+    let mut state = state_of(td, out.tags(), None);
+    state.recorded = vouched;
+    let node = Node::new(Kind::TaskDefinition, "", "");
+    let scoped = <TaskDefinition as Resource>::scoped(&node, &state, &BTreeMap::new(), app);
+    Ok(state.ownership(app, scoped).is_ours())
+}
+
+/// The name of the container a desired definition describes.
+fn container_of(desired: &Value) -> Option<&str> {
+    desired
+        .pointer("/containerDefinitions/0/name")
+        .and_then(Value::as_str)
 }
 
 /// Where the image digest a task's revision was registered with is recorded.
@@ -705,7 +766,7 @@ async fn latest_if_same(
     Ok(out
         .task_definition()
         .filter(|td| td.status().is_none_or(|s| s.as_str() == "ACTIVE"))
-        .map(|td| state_of(td, out.tags()))
+        .map(|td| state_of(td, out.tags(), None))
         .filter(|s| s.attributes == wanted))
 }
 

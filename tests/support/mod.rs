@@ -693,3 +693,31 @@ pub fn awsvpc(subnets: Vec<String>, groups: &[&str]) -> aws_sdk_ecs::types::Netw
         )
         .build()
 }
+
+/// A customer managed policy with this document, attached to `role`; its ARN.
+pub async fn attach_managed_policy(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    name: &str,
+    document: &str,
+) -> String {
+    let arn = iam
+        .create_policy()
+        .policy_name(name)
+        .policy_document(document)
+        .send()
+        .await
+        .unwrap()
+        .policy()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_string();
+    iam.attach_role_policy()
+        .role_name(role)
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    arn
+}
