@@ -206,6 +206,93 @@ async fn the_migration_guide_runs() {
     moto.assert_no_mutations("a second apply of the imported stack");
 }
 
+/// Roles made by hand that `service` may assume; their ARNs.
+async fn roles_for(iam: &aws_sdk_iam::Client, service: &str, names: &[&str]) -> Vec<String> {
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let mut arns = Vec::new();
+    for name in names {
+        arns.push(
+            iam.create_role()
+                .role_name(*name)
+                .assume_role_policy_document(&trust)
+                .send()
+                .await
+                .unwrap()
+                .role()
+                .unwrap()
+                .arn()
+                .to_string(),
+        );
+    }
+    arns
+}
+
+/// Security groups made by hand in the VPC; their ids.
+async fn groups_in(ec2: &aws_sdk_ec2::Client, vpc: &str, names: &[&str]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for name in names {
+        ids.push(
+            ec2.create_security_group()
+                .group_name(*name)
+                .description("made by hand")
+                .vpc_id(vpc)
+                .send()
+                .await
+                .unwrap()
+                .group_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    ids
+}
+
+/// An A alias record `name` -> `dns` (in the load balancers' zone `target_zone`).
+async fn alias_record(
+    r53: &aws_sdk_route53::Client,
+    zone: &str,
+    name: &str,
+    target_zone: &str,
+    dns: &str,
+) {
+    use aws_sdk_route53::types::{
+        AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
+    };
+    r53.change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(ChangeAction::Create)
+                        .resource_record_set(
+                            ResourceRecordSet::builder()
+                                .name(name)
+                                .r#type(RrType::A)
+                                .alias_target(
+                                    AliasTarget::builder()
+                                        .hosted_zone_id(target_zone)
+                                        .dns_name(dns)
+                                        .evaluate_target_health(true)
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A service made by hand, as a console or a script makes one: its own
 /// role names, a managed policy, a log group with its own retention and
 /// stream prefix, a security group, secrets by ARN, target-tracking
@@ -229,22 +316,12 @@ async fn hand_made(moto: &Moto) -> HandMade {
         aws_sdk_ssm::Client::new(&sdk),
         aws_sdk_applicationautoscaling::Client::new(&sdk),
     );
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    let mut roles = Vec::new();
-    for name in ["shop-exec", "shop-task", "other-exec"] {
-        roles.push(
-            iam.create_role()
-                .role_name(name)
-                .assume_role_policy_document(trust)
-                .send()
-                .await
-                .unwrap()
-                .role()
-                .unwrap()
-                .arn()
-                .to_string(),
-        );
-    }
+    let roles = roles_for(
+        &iam,
+        "ecs-tasks.amazonaws.com",
+        &["shop-exec", "shop-task", "other-exec"],
+    )
+    .await;
     // A managed policy of the account's own (destroy, once owned, detaches it).
     attach_managed_policy(
         &iam,
@@ -268,21 +345,7 @@ async fn hand_made(moto: &Moto) -> HandMade {
                 .unwrap();
         }
     }
-    let mut groups = Vec::new();
-    for name in ["shop-tasks", "other-tasks"] {
-        groups.push(
-            ec2.create_security_group()
-                .group_name(name)
-                .description("made by hand")
-                .vpc_id(&seed.vpc_id)
-                .send()
-                .await
-                .unwrap()
-                .group_id()
-                .unwrap()
-                .to_string(),
-        );
-    }
+    let groups = groups_in(&ec2, &seed.vpc_id, &["shop-tasks", "other-tasks"]).await;
     let secret = sm
         .create_secret()
         .name("shop/db")
@@ -309,6 +372,14 @@ async fn hand_made(moto: &Moto) -> HandMade {
         .send()
         .await
         .unwrap();
+    let efs = aws_sdk_efs::Client::new(&sdk)
+        .create_file_system()
+        .creation_token("shop-data")
+        .send()
+        .await
+        .unwrap()
+        .file_system_id()
+        .to_string();
 
     use aws_sdk_ecs::types::{
         Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
@@ -337,7 +408,6 @@ async fn hand_made(moto: &Moto) -> HandMade {
             })
             .task_role_arn(&roles[1])
             .set_container_definitions(Some(containers))
-            .send()
     };
     let worker = ContainerDefinition::builder()
         .name("worker")
@@ -360,8 +430,31 @@ async fn hand_made(moto: &Moto) -> HandMade {
                 .unwrap(),
         )
         .log_configuration(log("/ecs/shop", "worker"))
+        .mount_points(
+            aws_sdk_ecs::types::MountPoint::builder()
+                .source_volume("data")
+                .container_path("/mnt/data")
+                .read_only(true)
+                .build(),
+        )
         .build();
-    register("shop-worker", vec![worker]).await.unwrap();
+    register("shop-worker", vec![worker])
+        .volumes(
+            aws_sdk_ecs::types::Volume::builder()
+                .name("data")
+                .efs_volume_configuration(
+                    aws_sdk_ecs::types::EfsVolumeConfiguration::builder()
+                        .file_system_id(&efs)
+                        .root_directory("/exports")
+                        .transit_encryption(aws_sdk_ecs::types::EfsTransitEncryption::Enabled)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
     let mailer = ContainerDefinition::builder()
         .name("mailer")
         .image("public.ecr.aws/docker/library/busybox:1.36")
@@ -374,14 +467,83 @@ async fn hand_made(moto: &Moto) -> HandMade {
         .image("public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29")
         .essential(false)
         .build();
-    register("mailer", vec![mailer, envoy]).await.unwrap();
+    register("mailer", vec![mailer, envoy])
+        .send()
+        .await
+        .unwrap();
     let other = ContainerDefinition::builder()
         .name("other")
         .image("public.ecr.aws/docker/library/busybox:1.36")
         .essential(true)
         .log_configuration(log("/ecs/other", "other"))
         .build();
-    register("other", vec![other]).await.unwrap();
+    register("other", vec![other]).send().await.unwrap();
+    // A nightly job: an EventBridge rule of its own name, running the
+    // `report` family in the cluster as its own role.
+    let report = ContainerDefinition::builder()
+        .name("report")
+        .image("public.ecr.aws/docker/library/busybox:1.36")
+        .essential(true)
+        .log_configuration(log("/ecs/shop", "worker"))
+        .build();
+    let report = register("report", vec![report])
+        .send()
+        .await
+        .unwrap()
+        .task_definition()
+        .unwrap()
+        .task_definition_arn()
+        .unwrap()
+        .to_string();
+    let events_role = roles_for(&iam, "events.amazonaws.com", &["shop-events"])
+        .await
+        .remove(0);
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    events
+        .put_rule()
+        .name("nightly-report")
+        .schedule_expression("cron(0 3 * * ? *)")
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_eventbridge::types as eb;
+    events
+        .put_targets()
+        .rule("nightly-report")
+        .targets(
+            eb::Target::builder()
+                .id("run-report")
+                .arn(format!(
+                    "arn:aws:ecs:us-east-1:{}:cluster/shop",
+                    seed.account
+                ))
+                .role_arn(&events_role)
+                .ecs_parameters(
+                    eb::EcsParameters::builder()
+                        .task_definition_arn(&report)
+                        .task_count(1)
+                        .launch_type(eb::LaunchType::Fargate)
+                        .network_configuration(
+                            eb::NetworkConfiguration::builder()
+                                .awsvpc_configuration(
+                                    eb::AwsVpcConfiguration::builder()
+                                        .set_subnets(Some(seed.private.clone()))
+                                        .security_groups(&groups[0])
+                                        .assign_public_ip(eb::AssignPublicIp::Disabled)
+                                        .build()
+                                        .unwrap(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
     for (service, family, group) in [
         ("worker", "shop-worker", &groups[0]),
         ("mailer", "mailer", &groups[0]),
@@ -460,6 +622,8 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
         "worker",
         "--service",
         "mailer",
+        "--schedule",
+        "nightly-report",
         "-c",
         "shop.yml",
     ];
@@ -492,10 +656,21 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
         list_at(&cfg, &["tasks", "worker", "secrets"]),
         ["shop/db#password:DB_PASSWORD", "ssm:/shop/api-url:API_URL"]
     );
+    assert_eq!(worker["efs"]["path"], "/exports");
+    assert_eq!(worker["efs"]["mount_point"], "/mnt/data");
+    assert_eq!(worker["efs"]["readonly"], true);
     assert_eq!(worker["autoscaling"]["cpu"], 70);
     assert_eq!(worker["autoscaling"]["max_capacity"], 4);
     assert_eq!(worker["autoscaling"]["policy_name"], "worker-cpu");
     assert!(cfg["tasks"].get("other").is_none());
+    let report = &cfg["tasks"]["nightly-report"];
+    assert_eq!(report["type"], "task");
+    assert_eq!(report["schedule"], "cron(0 3 * * ? *)");
+    assert_eq!(report["schedule_rule"], "nightly-report");
+    assert_eq!(report["schedule_target"], "run-report");
+    assert_eq!(report["family"], "report");
+    assert_eq!(str_at(&cfg, &["events_role", "name"]), "shop-events");
+    assert_eq!(cfg["events_role"]["as_is"], true);
     assert!(!text.contains("hunter2"));
 
     // The first plan: nothing to do, and not one mutating call.
@@ -640,6 +815,16 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
             .is_err(),
         "the imported services' group is deleted"
     );
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    assert!(
+        events
+            .describe_rule()
+            .name("nightly-report")
+            .send()
+            .await
+            .is_err(),
+        "the owned schedule is deleted"
+    );
     let clusters = ecs
         .describe_clusters()
         .clusters("shop")
@@ -650,5 +835,304 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
         clusters.clusters()[0].status(),
         Some("ACTIVE"),
         "the shared cluster stays"
+    );
+}
+
+/// A web service made by hand: its own load balancer with an https
+/// listener (a certificate), a redirect on 80, a host rule to its target
+/// group and an alias record. Import records it all; the first plan
+/// changes nothing; `--own` claims the target group (and with it the rule
+/// and the alias record that lead to it) and the load balancer (it serves
+/// nothing else), and destroy removes them, keeping the certificate.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_web_service_is_imported_with_its_load_balancer() {
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, HostHeaderConditionConfig,
+        LoadBalancerSchemeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
+        RuleCondition, TargetTypeEnum,
+    };
+    let moto = Moto::start();
+    moto.acm_validation_wait(0);
+    let seed = moto.seed("eligible");
+    let sdk = moto.sdk().await;
+    let (ecs, iam, ec2, elb, acm, r53) = (
+        aws_sdk_ecs::Client::new(&sdk),
+        aws_sdk_iam::Client::new(&sdk),
+        aws_sdk_ec2::Client::new(&sdk),
+        aws_sdk_elasticloadbalancingv2::Client::new(&sdk),
+        aws_sdk_acm::Client::new(&sdk),
+        aws_sdk_route53::Client::new(&sdk),
+    );
+    let roles = roles_for(&iam, "ecs-tasks.amazonaws.com", &["site-exec", "site-task"]).await;
+    aws_sdk_cloudwatchlogs::Client::new(&sdk)
+        .create_log_group()
+        .log_group_name("/ecs/site")
+        .send()
+        .await
+        .unwrap();
+    let groups = groups_in(&ec2, &seed.vpc_id, &["site-alb", "site-tasks"]).await;
+    // The load balancer may reach the tasks' port.
+    ec2.authorize_security_group_ingress()
+        .group_id(&groups[1])
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(8080)
+                .to_port(8080)
+                .user_id_group_pairs(
+                    aws_sdk_ec2::types::UserIdGroupPair::builder()
+                        .group_id(&groups[0])
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let lb = elb
+        .create_load_balancer()
+        .name("site-alb")
+        .scheme(LoadBalancerSchemeEnum::InternetFacing)
+        .set_subnets(Some(seed.public.clone()))
+        .security_groups(&groups[0])
+        .send()
+        .await
+        .unwrap()
+        .load_balancers()[0]
+        .clone();
+    let lb_arn = lb.load_balancer_arn().unwrap().to_string();
+    let cert = acm
+        .request_certificate()
+        .domain_name("www.example.com")
+        .send()
+        .await
+        .unwrap()
+        .certificate_arn()
+        .unwrap()
+        .to_string();
+    let group = elb
+        .create_target_group()
+        .name("site-www")
+        .protocol(ProtocolEnum::Http)
+        .port(8080)
+        .vpc_id(&seed.vpc_id)
+        .target_type(TargetTypeEnum::Ip)
+        .health_check_path("/up")
+        .send()
+        .await
+        .unwrap()
+        .target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let https = elb
+        .create_listener()
+        .load_balancer_arn(&lb_arn)
+        .port(443)
+        .protocol(ProtocolEnum::Https)
+        .certificates(Certificate::builder().certificate_arn(&cert).build())
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(
+                    FixedResponseActionConfig::builder()
+                        .status_code("404")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .listeners()[0]
+        .listener_arn()
+        .unwrap()
+        .to_string();
+    elb.create_listener()
+        .load_balancer_arn(&lb_arn)
+        .port(80)
+        .protocol(ProtocolEnum::Http)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Redirect)
+                .redirect_config(
+                    RedirectActionConfig::builder()
+                        .protocol("HTTPS")
+                        .port("443")
+                        .status_code(RedirectActionStatusCodeEnum::Http301)
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    elb.create_rule()
+        .listener_arn(&https)
+        .priority(7)
+        .conditions(
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(
+                    HostHeaderConditionConfig::builder()
+                        .values("www.example.com")
+                        .build(),
+                )
+                .build(),
+        )
+        .actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&group)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let zone = r53
+        .create_hosted_zone()
+        .name("example.com")
+        .caller_reference("site")
+        .send()
+        .await
+        .unwrap()
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    alias_record(
+        &r53,
+        &zone,
+        "www.example.com",
+        lb.canonical_hosted_zone_id().unwrap(),
+        lb.dns_name().unwrap(),
+    )
+    .await;
+    ecs.create_cluster()
+        .cluster_name("site")
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_ecs::types::{ContainerDefinition, PortMapping};
+    ecs.register_task_definition()
+        .family("site-www")
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("256")
+        .memory("512")
+        .execution_role_arn(&roles[0])
+        .task_role_arn(&roles[1])
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("www")
+                .image("public.ecr.aws/nginx/nginx:1.27")
+                .essential(true)
+                .port_mappings(PortMapping::builder().container_port(8080).build())
+                .log_configuration(
+                    aws_sdk_ecs::types::LogConfiguration::builder()
+                        .log_driver(aws_sdk_ecs::types::LogDriver::Awslogs)
+                        .options("awslogs-group", "/ecs/site")
+                        .options("awslogs-region", "us-east-1")
+                        .options("awslogs-stream-prefix", "www")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster("site")
+        .service_name("www")
+        .task_definition("site-www")
+        .desired_count(2)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .health_check_grace_period_seconds(90)
+        .load_balancers(
+            aws_sdk_ecs::types::LoadBalancer::builder()
+                .target_group_arn(&group)
+                .container_name("www")
+                .container_port(8080)
+                .build(),
+        )
+        .network_configuration(awsvpc(seed.private.clone(), &[&groups[1]]))
+        .send()
+        .await
+        .unwrap();
+
+    let w = Workdir::new(Some(&moto));
+    let import = &[
+        "import",
+        "--cluster",
+        "site",
+        "--service",
+        "www",
+        "-c",
+        "site.yml",
+    ];
+    w.run(import).ok();
+    let cfg = w.yaml("site.yml");
+    let www = &cfg["tasks"]["www"];
+    assert_eq!(www["type"], "https");
+    assert_eq!(www["domain"], "www.example.com");
+    assert_eq!(www["container_port"], 8080);
+    assert_eq!(www["certificate_arn"], cert.as_str());
+    assert_eq!(www["target_group_arn"], group.as_str());
+    assert_eq!(www["health_check"]["path"], "/up");
+    assert_eq!(www["health_check_grace_period"], 90);
+    assert_eq!(str_at(&cfg, &["alb", "arn"]), lb_arn);
+    assert_eq!(cfg["alb"]["redirect_80"], true);
+    assert_eq!(
+        str_at(&cfg, &["security_groups", "alb", "group_id"]),
+        groups[0]
+    );
+    assert_eq!(str_at(&cfg, &["route53", "zone_id"]), zone);
+
+    moto.clear_calls();
+    let plan = w
+        .run(&["plan", "-c", "site.yml", "--detailed-exitcode"])
+        .ok();
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    moto.assert_no_mutations("the first plan after importing a web service");
+
+    let own = w.run(&[import as &[&str], &["--own"]].concat()).ok();
+    assert!(
+        own.stdout.contains("target group site-www"),
+        "{}",
+        own.stdout
+    );
+    assert!(
+        own.stdout.contains("load balancer site-alb"),
+        "{}",
+        own.stdout
+    );
+    w.run(&["destroy", "-c", "site.yml", "--yes"]).ok();
+    let left = elb.describe_target_groups().send().await.unwrap();
+    assert!(
+        left.target_groups().is_empty(),
+        "the owned target group is deleted"
+    );
+    assert!(
+        acm.describe_certificate()
+            .certificate_arn(&cert)
+            .send()
+            .await
+            .is_ok(),
+        "the certificate stays"
+    );
+    let records = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !records
+            .resource_record_sets()
+            .iter()
+            .any(|r| r.name().starts_with("www.example.com")),
+        "the alias record goes with the load balancer it points at"
     );
 }

@@ -210,7 +210,7 @@ pub enum Command {
 
     /// Write a config from what you run today: running ECS services, or an AWS Copilot workspace
     #[command(
-        after_help = "Examples:\n  fargate-stack import --cluster shop --service worker --service mailer -c shop.yml\n  fargate-stack import --cluster shop --service worker --own -c shop.yml\n  fargate-stack import --from-copilot ~/src/shop --env prod -c shop.yml\n\nFrom running services (--cluster, --service): reads the cluster, each service\nand its current task definition, its roles, log group, security group,\nsubnets and autoscaling, and writes a config that records every name and id\nas it is (nothing is renamed), with the roles used as they are (`as_is`), so\nthe next `plan` says \"No changes.\" What exists stays adopted: shown as not\nthe stack's, never changed without a conflict, never deleted by destroy.\nWith --own it is also tagged as this stack's (what another service in the\ncluster shares is not), so later applies and destroy manage it fully.\nWhat the config cannot say (a sidecar, an entry point, placement\nconstraints) is listed on stderr and as comments; the plan refuses a new\nrevision that would drop it. Services behind a load balancer are not\nimported yet.\n\nFrom Copilot (--from-copilot): reads copilot/.workspace and each\ncopilot/<service>/manifest.yml (with the environment's overrides for --env):\nLoad Balanced Web Services become https tasks, Backend and Worker Services\ndaemons (a worker's queue the stack's queue), Scheduled Jobs scheduled tasks.\nEvery manifest key with no equivalent is listed with its file and line.\nRequest-Driven Web Services, static sites and pipelines are not converted.\nNo AWS call is made; run `plan` next.\n\nSee docs/migrating.md for moving safely."
+        after_help = "Examples:\n  fargate-stack import --cluster shop --service worker --service mailer -c shop.yml\n  fargate-stack import --cluster shop --service worker --own -c shop.yml\n  fargate-stack import --cluster shop --schedule nightly-report -c report.yml\n  fargate-stack import --from-copilot ~/src/shop --env prod -c shop.yml\n\nFrom running services (--cluster, --service): reads the cluster, each service\nand its current task definition, its roles, log group, security group,\nsubnets and autoscaling, and writes a config that records every name and id\nas it is (nothing is renamed), with the roles used as they are (`as_is`), so\nthe next `plan` says \"No changes.\" What exists stays adopted: shown as not\nthe stack's, never changed without a conflict, never deleted by destroy.\nWith --own it is also tagged as this stack's (what another service in the\ncluster shares is not), so later applies and destroy manage it fully.\nWhat the config cannot say (a sidecar, an entry point, placement\nconstraints) is listed on stderr and as comments; the plan refuses a new\nrevision that would drop it. A service behind a load balancer brings its\nlistener rule (host, path), target group, health check, certificate, the\nload balancer and the alias record; --schedule RULE imports the task an\nEventBridge rule runs in the cluster as a scheduled task.\n\nFrom Copilot (--from-copilot): reads copilot/.workspace and each\ncopilot/<service>/manifest.yml (with the environment's overrides for --env):\nLoad Balanced Web Services become https tasks, Backend and Worker Services\ndaemons (a worker's queue the stack's queue), Scheduled Jobs scheduled tasks.\nEvery manifest key with no equivalent is listed with its file and line.\nRequest-Driven Web Services, static sites and pipelines are not converted.\nNo AWS call is made; run `plan` next.\n\nSee docs/migrating.md for moving safely."
     )]
     Import(ImportArgs),
 
@@ -567,13 +567,17 @@ pub struct ImportArgs {
     /// certificates apply
     #[arg(long, value_name = "NAME", requires = "from_copilot")]
     pub env: Option<String>,
-    /// The ECS cluster the running services are in
-    #[arg(long, value_name = "CLUSTER", requires = "service")]
+    /// The ECS cluster the running services (and scheduled tasks) are in
+    #[arg(long, value_name = "CLUSTER")]
     pub cluster: Option<String>,
     /// A running service to import (repeat for several; they share the config's roles, log
     /// group and network)
     #[arg(long, value_name = "SERVICE", requires = "cluster")]
     pub service: Vec<String>,
+    /// An EventBridge rule that runs a task in the cluster, imported as a scheduled task (repeat
+    /// for several)
+    #[arg(long, value_name = "RULE", requires = "cluster")]
+    pub schedule: Vec<String>,
     /// The app name (default: the cluster's name without `-cluster`)
     #[arg(long, value_name = "NAME", requires = "cluster")]
     pub app: Option<String>,

@@ -73,6 +73,12 @@ fn header(origin: &str, left_out: &str, notes: &[String]) -> String {
 
 async fn from_services(settings: &Settings, global: &Global, args: &ImportArgs) -> Result<u8> {
     let cluster = args.cluster.as_deref().unwrap_or_default();
+    if args.service.is_empty() && args.schedule.is_empty() {
+        return Err(crate::error::UserError::new(format!(
+            "import --cluster {cluster}: name what to import with --service SERVICE or --schedule RULE (`aws ecs list-services --cluster {cluster}` lists the services)"
+        ))
+        .into());
+    }
     let aws = Aws::connect(&AwsOptions {
         profile: settings
             .profile(None)
@@ -83,7 +89,7 @@ async fn from_services(settings: &Settings, global: &Global, args: &ImportArgs) 
     .await;
     let (id, running) = tokio::try_join!(
         crate::discovery::identity(&aws, None),
-        crate::discovery::running::read(&aws, cluster, &args.service)
+        crate::discovery::running::read(&aws, cluster, &args.service, &args.schedule)
     )?;
     // `--own` on a config an import already wrote keeps it, and its app.
     let existing = global.config.as_deref().filter(|p| p.exists());
@@ -101,6 +107,9 @@ async fn from_services(settings: &Settings, global: &Global, args: &ImportArgs) 
     let mut command = format!("fargate-stack import --cluster {cluster}");
     for s in &args.service {
         command.push_str(&format!(" --service {s}"));
+    }
+    for r in &args.schedule {
+        command.push_str(&format!(" --schedule {r}"));
     }
     let text = header(
         &format!("fargate-stack config for `{app}`, written by `{command}`"),
@@ -182,14 +191,28 @@ async fn own(settings: &Settings, aws: &Aws, app: &str, running: &Running) -> Re
             running.others.join(", ")
         ));
     }
-    let mut roles = std::collections::BTreeSet::new();
     let mut log_groups = std::collections::BTreeSet::new();
     let mut groups = std::collections::BTreeSet::new();
+    let mut roles = std::collections::BTreeSet::new();
+    let mut rules = Vec::new();
     for s in &running.services {
-        ecs_arns.push((
-            format!("service {}", s.service.service_name().unwrap_or_default()),
-            s.service.service_arn().unwrap_or_default().to_string(),
-        ));
+        match &s.schedule {
+            Some(rule) => {
+                rules.push(rule.rule.clone());
+                match &rule.role_arn {
+                    // Another rule on the cluster may run as the same role.
+                    Some(role) if !running.other_rules.is_empty() => kept.push(format!(
+                        "the role `{role}` (the cluster's other rules may use it: {})",
+                        running.other_rules.join(", ")
+                    )),
+                    role => roles.extend(role.clone()),
+                }
+            }
+            None => ecs_arns.push((
+                format!("service {}", s.service.service_name().unwrap_or_default()),
+                s.service.service_arn().unwrap_or_default().to_string(),
+            )),
+        }
         let revision = s.definition.task_definition_arn().unwrap_or_default();
         ecs_arns.push((
             format!(
@@ -270,6 +293,75 @@ async fn own(settings: &Settings, aws: &Aws, app: &str, running: &Running) -> Re
         }
         req.send().await.ctx("ec2 CreateTags")?;
         owned.extend(groups.iter().map(|g| format!("security group {g}")));
+    }
+    for rule in &rules {
+        let arn = aws
+            .events
+            .describe_rule()
+            .name(rule)
+            .send()
+            .await
+            .ctx("events DescribeRule")?
+            .arn()
+            .unwrap_or_default()
+            .to_string();
+        let mut req = aws.events.tag_resource().resource_arn(arn);
+        for (k, v) in &tags {
+            req = req.tags(
+                aws_sdk_eventbridge::types::Tag::builder()
+                    .key(*k)
+                    .value(v)
+                    .build()?,
+            );
+        }
+        req.send().await.ctx("events TagResource")?;
+        owned.push(format!("schedule rule {rule}"));
+    }
+    if let Some(web) = &running.web {
+        let mut arns: Vec<(String, String)> = web
+            .target_groups
+            .iter()
+            .filter_map(|g| {
+                let arn = g.target_group_arn()?;
+                let name = g.target_group_name().unwrap_or(arn);
+                (!shared("target group", arn))
+                    .then(|| (format!("target group {name}"), arn.to_string()))
+            })
+            .collect();
+        if web.other_target_groups.is_empty() {
+            arns.push((
+                format!("load balancer {}", web.alb.name),
+                web.alb.arn.clone(),
+            ));
+        } else {
+            kept.push(format!(
+                "the load balancer `{}` (it also serves {} target group(s) of other services)",
+                web.alb.name,
+                web.other_target_groups.len()
+            ));
+        }
+        let elb_tags: Vec<aws_sdk_elasticloadbalancingv2::types::Tag> = tags
+            .iter()
+            .map(|(k, v)| {
+                aws_sdk_elasticloadbalancingv2::types::Tag::builder()
+                    .key(*k)
+                    .value(v)
+                    .build()
+            })
+            .collect();
+        for (what, arn) in arns {
+            aws.elb
+                .add_tags()
+                .resource_arns(&arn)
+                .set_tags(Some(elb_tags.clone()))
+                .send()
+                .await
+                .ctx("elbv2 AddTags")?;
+            owned.push(what);
+        }
+        kept.push(
+            "the certificates (destroy deletes only a certificate the stack requested); the alias records are the stack's with their target groups".to_string(),
+        );
     }
     say!(
         settings,

@@ -11,7 +11,6 @@ use crate::config::store::Writer;
 use crate::engine::{self, Scope};
 use crate::error::UserError;
 use crate::plan::{Action, Plan};
-use crate::resources::schedule_rule::rule_name;
 use crate::resources::{Address, Kind};
 use crate::settings::Settings;
 
@@ -21,7 +20,7 @@ pub async fn set_enabled(settings: &Settings, name: Option<&str>, enable: bool) 
     if task.schedule.is_none() {
         return Err(UserError::new(format!("`{}` has no `schedule:`", task.key)).into());
     }
-    let rule = rule_name(&task.key);
+    let rule = task.rule_name.clone();
     let verb = if enable { "enable" } else { "disable" };
     if settings.dry_run {
         settings.out.say(format!("dry run: would {verb} {rule}"));

@@ -607,7 +607,7 @@ async fn schedules(
     let lookups = scheduled.into_iter().map(|t| {
         let aws = &aws;
         async move {
-            let rule = crate::resources::schedule_rule::rule_name(&t.key);
+            let rule = t.rule_name.clone();
             let expression = t.schedule.clone().unwrap_or_default();
             let state = match aws.events.describe_rule().name(&rule).send().await {
                 Ok(r) => r

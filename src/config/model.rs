@@ -319,6 +319,11 @@ pub struct Task {
     pub environment: Option<IndexMap<String, Option<Scalar>>>,
     pub secrets: Option<Vec<SecretEntry>>,
     pub schedule: Option<String>,
+    /// The EventBridge rule's name (default `<task>-schedule`); `import`
+    /// records a rule's own. Beyond the original.
+    pub schedule_rule: Option<String>,
+    /// The rule's target id (default `<task>-target`). Beyond the original.
+    pub schedule_target: Option<String>,
     pub efs: Option<Efs>,
     pub port: Option<u16>,
     pub container_port: Option<u16>,

@@ -96,6 +96,9 @@ pub struct TaskSpec {
     /// The container's `awslogs-stream-prefix` (the app's name unless
     /// `log_stream_prefix` says otherwise).
     pub log_stream_prefix: Option<String>,
+    /// A scheduled task's EventBridge rule and target id.
+    pub rule_name: String,
+    pub target_id: String,
 }
 
 /// An image as written in the config, split into its parts.
@@ -1093,7 +1096,25 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
             .then(|| t.on_demand_base.unwrap_or(1)),
         exec: t.exec.unwrap_or(false),
         log_stream_prefix: t.log_stream_prefix.clone(),
+        rule_name: t
+            .schedule_rule
+            .clone()
+            .unwrap_or_else(|| schedule_rule_name(key)),
+        target_id: t
+            .schedule_target
+            .clone()
+            .unwrap_or_else(|| schedule_target_id(key)),
     })
+}
+
+/// The EventBridge rule a scheduled task gets unless the config names one.
+pub fn schedule_rule_name(task: &str) -> String {
+    format!("{task}-schedule")
+}
+
+/// The rule's target id unless the config names one.
+pub fn schedule_target_id(task: &str) -> String {
+    format!("{task}-target")
 }
 
 /// A task's cpu, memory and size name: from `size` (or the default for its

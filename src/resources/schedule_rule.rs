@@ -10,7 +10,7 @@ use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
 use crate::aws::{Aws, AwsResultExt, code_of};
 
 pub fn rule_name(task: &str) -> String {
-    format!("{task}-schedule")
+    crate::config::spec::schedule_rule_name(task)
 }
 
 pub struct ScheduleRule;
@@ -47,7 +47,7 @@ impl Resource for ScheduleRule {
             .iter()
             .filter_map(|t| {
                 let schedule = t.schedule.as_ref()?;
-                let name = rule_name(&t.key);
+                let name = t.rule_name.clone();
                 let mut n = Node::new(Kind::ScheduleRule, &t.key, &name);
                 n.predicted = cx.id.arn("events", true, &format!("rule/{name}"));
                 n.desired = json!({ "schedule": schedule });

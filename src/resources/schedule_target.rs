@@ -16,7 +16,7 @@ use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference,
 use crate::aws::{Aws, AwsResultExt, code_of};
 
 pub fn target_id(task: &str) -> String {
-    format!("{task}-target")
+    crate::config::spec::schedule_target_id(task)
 }
 
 pub struct ScheduleTarget;
@@ -31,7 +31,7 @@ impl Resource for ScheduleTarget {
             .filter(|t| t.schedule.is_some())
             .map(|t| {
                 let rule = Address::new(Kind::ScheduleRule, &t.key);
-                let mut n = Node::new(Kind::ScheduleTarget, &t.key, target_id(&t.key));
+                let mut n = Node::new(Kind::ScheduleTarget, &t.key, &t.target_id);
                 n.desired = json!({
                     "cluster": reference(&Address::new(Kind::Cluster, "main")),
                     "role": reference(&Address::new(Kind::EventsRole, "main")),
@@ -52,11 +52,11 @@ impl Resource for ScheduleTarget {
             .collect()
     }
 
-    async fn observe(aws: &Aws, _cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
+    async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
         let out = match aws
             .events
             .list_targets_by_rule()
-            .rule(rule_of(node))
+            .rule(rule_of(cx, node))
             .send()
             .await
         {
@@ -103,7 +103,7 @@ impl Resource for ScheduleTarget {
             .role_arn(d["role"].as_str().unwrap_or_default())
             .ecs_parameters(ecs.build()?)
             .build()?;
-        let rule = rule_of(work.node);
+        let rule = rule_of(cx, work.node);
         // A role EventBridge cannot assume yet (IAM propagation) is retried.
         let out = super::core::retry_while(
             "events PutTargets",
@@ -129,11 +129,11 @@ impl Resource for ScheduleTarget {
         Ok(State::new(&work.node.name, None).with(d.clone()))
     }
 
-    async fn delete(aws: &Aws, _cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
+    async fn delete(aws: &Aws, cx: &Inputs<'_>, node: &Node, _state: &State) -> Result<()> {
         Ok(super::core::gone(
             aws.events
                 .remove_targets()
-                .rule(rule_of(node))
+                .rule(rule_of(cx, node))
                 .ids(&node.name)
                 .send()
                 .await
@@ -142,8 +142,14 @@ impl Resource for ScheduleTarget {
     }
 }
 
-fn rule_of(node: &Node) -> String {
-    super::schedule_rule::rule_name(node.task.as_deref().unwrap_or_default())
+/// The rule a target hangs on: its task's (as the config names it), or
+/// the default name for an orphan's.
+fn rule_of(cx: &Inputs, node: &Node) -> String {
+    let task = node.task.as_deref().unwrap_or_default();
+    cx.spec.tasks.iter().find(|t| t.key == task).map_or_else(
+        || super::schedule_rule::rule_name(task),
+        |t| t.rule_name.clone(),
+    )
 }
 
 fn attributes(t: &Target) -> Value {

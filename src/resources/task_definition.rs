@@ -266,6 +266,21 @@ fn from_sdk(td: &EcsTaskDefinition) -> TaskDef {
             .container_definitions()
             .iter()
             .map(container_from_sdk)
+            .map(|mut c| {
+                // An EFS volume is named after its file system, as the
+                // engine names it: the name is not the config's to say.
+                for m in &mut c.mount_points {
+                    if let Some(fs) = td.volumes().iter().find_map(|v| {
+                        (v.name() == Some(m.source_volume.as_str()))
+                            .then(|| v.efs_volume_configuration())
+                            .flatten()
+                    }) {
+                        m.source_volume = format!("efs-{}", fs.file_system_id());
+                    }
+                }
+                c.mount_points.sort();
+                c
+            })
             .collect(),
         volumes: {
             let mut v: Vec<Volume> = td
@@ -274,7 +289,7 @@ fn from_sdk(td: &EcsTaskDefinition) -> TaskDef {
                 .filter_map(|v| {
                     let efs = v.efs_volume_configuration()?;
                     Some(Volume {
-                        name: v.name().unwrap_or_default().into(),
+                        name: format!("efs-{}", efs.file_system_id()),
                         file_system_id: efs.file_system_id().into(),
                         root_directory: efs.root_directory().unwrap_or("/").into(),
                         transit_encryption: efs

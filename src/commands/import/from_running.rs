@@ -6,7 +6,9 @@
 
 use serde_yaml::{Mapping, Value};
 
-use crate::discovery::running::{Running, RunningService, network_of, unexpressed};
+use crate::discovery::running::{
+    Running, RunningService, RunningWeb, forwards_to, host_of, network_of, path_of, unexpressed,
+};
 use crate::error::UserError;
 
 #[derive(Debug)]
@@ -154,9 +156,106 @@ pub fn convert(
             group_ids[1..].join(", ")
         ));
     }
+    if let Some(web) = &running.web {
+        let routes = running
+            .services
+            .iter()
+            .filter_map(|s| route(s, web).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        let ports: Vec<i32> = routes.iter().map(|r| r.listener.port).collect();
+        if ports.iter().any(|p| *p != ports[0]) {
+            return Err(UserError::new(format!(
+                "the services are routed by listeners on different ports ({ports:?}); a config routes all its services through one listener: import them into separate configs"
+            )));
+        }
+        config.insert("alb".into(), alb(web, &routes[0]).into());
+        if let Some(group) = web.alb.security_groups.first() {
+            let mut m = map([("group_id", group.as_str().into())]);
+            if let Some(name) = running.security_groups.get(group) {
+                m.insert("group_name".into(), name.as_str().into());
+            }
+            let sgs = config
+                .entry("security_groups".into())
+                .or_insert_with(|| Mapping::new().into());
+            if let Value::Mapping(sgs) = sgs {
+                sgs.insert("alb".into(), m.into());
+            }
+        }
+        if let Some(zone) = web.aliases.values().next() {
+            config.insert(
+                "route53".into(),
+                map([("zone_id", zone.as_str().into())]).into(),
+            );
+        }
+        for r in &routes {
+            if !web.aliases.contains_key(&r.domain) {
+                notes.push(format!(
+                    "tasks.{}: no alias record for `{}` points at the load balancer; the first plan adds one",
+                    r.task, r.domain
+                ));
+            }
+        }
+        if !web.other_target_groups.is_empty() {
+            notes.push(format!(
+                "the load balancer `{}` also serves {} target group(s) of services not imported (kept: the stack adds and removes only its own rules)",
+                web.alb.name,
+                web.other_target_groups.len()
+            ));
+        }
+    }
+    // Services have no events role: only the scheduled tasks must agree.
+    let scheduled: Vec<&RunningService> = running
+        .services
+        .iter()
+        .filter(|s| s.schedule.is_some())
+        .collect();
+    if let Some(first) = scheduled.first() {
+        let role = first
+            .schedule
+            .as_ref()
+            .and_then(|r| r.role_arn.clone())
+            .unwrap_or_default();
+        if let Some(other) = scheduled.iter().find(|s| {
+            s.schedule
+                .as_ref()
+                .and_then(|r| r.role_arn.clone())
+                .unwrap_or_default()
+                != role
+        }) {
+            return Err(UserError::new(format!(
+                "the schedules of `{}` and `{}` run tasks with different roles; a config has one events role: import them into separate configs",
+                name(first),
+                name(other)
+            )));
+        }
+        if !role.is_empty() {
+            config.insert(
+                "events_role".into(),
+                map([
+                    ("name", role.rsplit('/').next().unwrap_or_default().into()),
+                    ("arn", role.as_str().into()),
+                    ("as_is", true.into()),
+                ])
+                .into(),
+            );
+        }
+    }
+    if !running.other_rules.is_empty() {
+        notes.push(format!(
+            "the cluster is also the target of the EventBridge rules {} (import a scheduled task with --schedule RULE)",
+            running.other_rules.join(", ")
+        ));
+    }
     let mut tasks = Mapping::new();
     for s in &running.services {
-        tasks.insert(name(s).into(), task(app, s, &mut notes).into());
+        let route = match &running.web {
+            Some(web) => route(s, web)?,
+            None => None,
+        };
+        tasks.insert(
+            name(s).into(),
+            task(app, s, route.as_ref(), &mut notes).into(),
+        );
     }
     config.insert("tasks".into(), tasks.into());
     Ok(Converted { config, notes })
@@ -168,11 +267,6 @@ fn name(s: &RunningService) -> &str {
 
 fn refuse_what_cannot_be_imported(s: &RunningService) -> Result<(), UserError> {
     let service = name(s);
-    if !s.service.load_balancers().is_empty() {
-        return Err(UserError::new(format!(
-            "the service `{service}` is behind a load balancer; importing web services is not built yet (see docs/migrating.md: write its `http`/`https` task by hand, with `alb.arn` naming its load balancer)"
-        )));
-    }
     let fargate = s.service.launch_type().map(|l| l.as_str()) == Some("FARGATE")
         || s.service
             .capacity_provider_strategy()
@@ -211,7 +305,185 @@ fn app_container(s: &RunningService) -> Option<&aws_sdk_ecs::types::ContainerDef
         .or_else(|| essential().next())
 }
 
-fn task(app: &str, s: &RunningService, notes: &mut Vec<String>) -> Mapping {
+/// How the load balancer reaches a web service: the listener and rule
+/// that forward to its target group.
+struct Route<'a> {
+    task: String,
+    listener: &'a crate::discovery::web::Listener,
+    domain: String,
+    path: Option<String>,
+    group: &'a aws_sdk_elasticloadbalancingv2::types::TargetGroup,
+    container_port: i32,
+}
+
+fn route<'a>(s: &RunningService, web: &'a RunningWeb) -> Result<Option<Route<'a>>, UserError> {
+    let Some(entry) = s.service.load_balancers().first() else {
+        return Ok(None);
+    };
+    let task = name(s).to_string();
+    let arn = entry.target_group_arn().unwrap_or_default();
+    let group = web
+        .target_groups
+        .iter()
+        .find(|g| g.target_group_arn() == Some(arn))
+        .ok_or_else(|| {
+            UserError::new(format!("the service `{task}`'s target group {arn} is gone"))
+        })?;
+    let mut listeners: Vec<_> = web.listeners.iter().collect();
+    listeners.sort_by_key(|l| std::cmp::Reverse(l.protocol == "HTTPS"));
+    for listener in listeners {
+        let rules = web
+            .rules
+            .get(&listener.arn)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(rule) = rules
+            .iter()
+            .filter(|r| !r.is_default().unwrap_or(false))
+            .find(|r| forwards_to(r, arn))
+        {
+            let Some(domain) = host_of(rule) else {
+                return Err(UserError::new(format!(
+                    "the service `{task}` is routed by a rule without a host condition (port {}); fargate-stack routes each service by its domain: give the rule a host-header condition, then import",
+                    listener.port
+                )));
+            };
+            return Ok(Some(Route {
+                task,
+                listener,
+                domain,
+                path: path_of(rule),
+                group,
+                container_port: entry.container_port().unwrap_or_default(),
+            }));
+        }
+    }
+    Err(UserError::new(format!(
+        "the service `{task}` is reached through the load balancer `{}`'s default action, not a rule; fargate-stack routes each service by its domain: add a host-header rule that forwards to its target group, then import",
+        web.alb.name
+    )))
+}
+
+fn alb(web: &RunningWeb, main: &Route) -> Mapping {
+    let https = main.listener.protocol == "HTTPS";
+    let redirects = web
+        .listeners
+        .iter()
+        .any(|l| l.port == 80 && l.default_action == "redirect");
+    let mut m = map([
+        ("arn", web.alb.arn.as_str().into()),
+        ("name", web.alb.name.as_str().into()),
+        (
+            "type",
+            if web.alb.scheme == "internal" {
+                "private"
+            } else {
+                "public"
+            }
+            .into(),
+        ),
+        ("port", main.listener.port.into()),
+    ]);
+    if https {
+        m.insert("redirect_80".into(), redirects.into());
+    }
+    m
+}
+
+/// A web service's part of its task: type, route, target group, health check.
+fn web_task(t: &mut Mapping, s: &RunningService, r: &Route) {
+    let https = r.listener.protocol == "HTTPS";
+    let mut set = |k: &str, v: Value| {
+        t.insert(k.into(), v);
+    };
+    set("type", if https { "https" } else { "http" }.into());
+    set("domain", r.domain.as_str().into());
+    if let Some(path) = &r.path {
+        set("path", path.as_str().into());
+    }
+    set("container_port", r.container_port.into());
+    if https && let Some(cert) = &r.listener.default_certificate {
+        set("certificate_arn", cert.as_str().into());
+    }
+    let g = r.group;
+    set(
+        "target_group_name",
+        g.target_group_name().unwrap_or_default().into(),
+    );
+    set(
+        "target_group_arn",
+        g.target_group_arn().unwrap_or_default().into(),
+    );
+    let mut h = Mapping::new();
+    let mut hc = |k: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            h.insert(k.into(), v);
+        }
+    };
+    hc("path", g.health_check_path().map(Value::from));
+    hc(
+        "port",
+        g.health_check_port()
+            .filter(|p| *p != "traffic-port")
+            .map(Value::from),
+    );
+    hc(
+        "interval_seconds",
+        g.health_check_interval_seconds().map(Value::from),
+    );
+    hc(
+        "timeout_seconds",
+        g.health_check_timeout_seconds().map(Value::from),
+    );
+    hc(
+        "healthy_threshold_count",
+        g.healthy_threshold_count().map(Value::from),
+    );
+    hc(
+        "unhealthy_threshold_count",
+        g.unhealthy_threshold_count().map(Value::from),
+    );
+    hc(
+        "matcher",
+        g.matcher().and_then(|m| m.http_code()).map(Value::from),
+    );
+    set("health_check", h.into());
+    if let Some(grace) = s.service.health_check_grace_period_seconds() {
+        set("health_check_grace_period", grace.into());
+    }
+}
+
+/// A scheduled task's part: its schedule, and the rule's and target's
+/// names when they are not the ones the stack would give.
+fn scheduled_task(
+    t: &mut Mapping,
+    key: &str,
+    rule: &crate::discovery::running::RunningSchedule,
+    notes: &mut Vec<String>,
+) {
+    t.insert("type".into(), "task".into());
+    t.insert("schedule".into(), rule.expression.as_str().into());
+    if rule.rule != crate::config::spec::schedule_rule_name(key) {
+        t.insert("schedule_rule".into(), rule.rule.as_str().into());
+    }
+    if rule.target_id != crate::config::spec::schedule_target_id(key) {
+        t.insert("schedule_target".into(), rule.target_id.as_str().into());
+    }
+    if rule.task_count != 1 {
+        notes.push(format!(
+            "tasks.{key}: the rule starts {} tasks a run; the stack's target starts one (a change the plan shows)",
+            rule.task_count
+        ));
+    }
+    if crate::resources::task_definition::revision_of(&rule.task_definition).is_none() {
+        notes.push(format!(
+            "tasks.{key}: the rule runs the family's latest revision (`{}`); the stack's target names a revision (a change the plan shows)",
+            rule.task_definition
+        ));
+    }
+}
+
+fn task(app: &str, s: &RunningService, route: Option<&Route>, notes: &mut Vec<String>) -> Mapping {
     let key = name(s);
     let d = &s.definition;
     let c = app_container(s).expect("checked");
@@ -220,6 +492,15 @@ fn task(app: &str, s: &RunningService, notes: &mut Vec<String>) -> Mapping {
         t.insert(k.into(), v);
     };
     set("type", "daemon".into());
+    if let Some(r) = route {
+        web_task(&mut t, s, r);
+    }
+    if let Some(rule) = &s.schedule {
+        scheduled_task(&mut t, key, rule, notes);
+    }
+    let mut set = |k: &str, v: Value| {
+        t.insert(k.into(), v);
+    };
     let container = c.name().unwrap_or_default();
     if container != key {
         set("name", container.into());
@@ -289,7 +570,9 @@ fn task(app: &str, s: &RunningService, notes: &mut Vec<String>) -> Mapping {
             .map_or(0, |c| c.base());
         set("on_demand_base", base.into());
     }
-    set("desired_count", s.service.desired_count().into());
+    if s.schedule.is_none() {
+        set("desired_count", s.service.desired_count().into());
+    }
     let init = c
         .linux_parameters()
         .and_then(|l| l.init_process_enabled())
@@ -313,7 +596,7 @@ fn task(app: &str, s: &RunningService, notes: &mut Vec<String>) -> Mapping {
             "tasks.{key}: the container has no log configuration; the stack's revisions send its logs to the log group"
         ));
     }
-    if !c.port_mappings().is_empty() {
+    if route.is_none() && !c.port_mappings().is_empty() {
         notes.push(format!(
             "tasks.{key}: the container's port mappings have no place in a daemon's config; a new revision from the config would drop them"
         ));
@@ -521,8 +804,8 @@ mod conversion {
     use super::*;
     use crate::discovery::running::RunningService;
     use aws_sdk_ecs::types::{
-        AwsVpcConfiguration, Cluster, ContainerDefinition, LaunchType, LoadBalancer,
-        NetworkConfiguration, NetworkMode, Service, TaskDefinition,
+        AwsVpcConfiguration, Cluster, ContainerDefinition, LaunchType, NetworkConfiguration,
+        NetworkMode, Service, TaskDefinition,
     };
 
     fn service(name: &str, execution_role: &str) -> RunningService {
@@ -563,6 +846,7 @@ mod conversion {
             scalable_target: None,
             scaling_policies: vec![],
             scheduled_actions: vec![],
+            schedule: None,
         }
     }
 
@@ -575,6 +859,8 @@ mod conversion {
             subnet_vpcs: Default::default(),
             shared: Default::default(),
             others: vec![],
+            web: None,
+            other_rules: vec![],
         }
     }
 
@@ -619,15 +905,5 @@ mod conversion {
             e.contains("`api` and `jobs` use different execution roles"),
             "{e}"
         );
-        let mut web = service("web", "arn:aws:iam::1:role/a");
-        web.service = Service::builder()
-            .service_name("web")
-            .launch_type(LaunchType::Fargate)
-            .load_balancers(LoadBalancer::builder().container_name("web").build())
-            .build();
-        let e = convert("shop", "1", "us-east-1", &running(vec![web]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("behind a load balancer"), "{e}");
     }
 }
