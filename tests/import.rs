@@ -174,6 +174,21 @@ async fn the_migration_guide_runs() {
         .send()
         .await
         .unwrap();
+    // Copilot's alias record for the service, pointing at Copilot's load balancer.
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    let zone = r53.list_hosted_zones().send().await.unwrap().hosted_zones()[0]
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
+    let domain = "frontend.import-certs.copilot-e2e-tests.ecs.aws.dev";
+    alias_record(
+        &r53,
+        &zone,
+        domain,
+        "Z35SXDOTRQ7X7K",
+        "copilot-lb-123.us-east-1.elb.amazonaws.com",
+    )
+    .await;
     let w = Workdir::new(Some(&moto));
     import(&w, "real", &["--env", "test", "-c", "certs.yml"]).ok();
     // Copilot built the images; here they are pushed as `helloworld`.
@@ -193,7 +208,14 @@ async fn the_migration_guide_runs() {
         )
         .replace("image: flask-sample", "image: helloworld");
     w.write("certs.yml", &text);
-    w.run(&["plan", "-c", "certs.yml"]).ok();
+    // Step 2: the new stack beside the old one; Copilot's record is left.
+    let plan = w.run(&["plan", "-c", "certs.yml"]).ok();
+    assert!(
+        plan.stdout
+            .contains(&format!("{domain} stays alias to copilot-lb-123")),
+        "{}",
+        plan.stdout
+    );
     w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
     w.run(&["create-service", "frontend", "-c", "certs.yml"])
         .ok();
@@ -204,6 +226,31 @@ async fn the_migration_guide_runs() {
     moto.clear_calls();
     w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
     moto.assert_no_mutations("a second apply of the imported stack");
+
+    // Step 3: move DNS. The record now points at the new load balancer.
+    let moved = w
+        .read("certs.yml")
+        .replace("keep_existing: true", "adopt: true");
+    w.write("certs.yml", &moved);
+    w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
+    let records = r53
+        .list_resource_record_sets()
+        .hosted_zone_id(&zone)
+        .send()
+        .await
+        .unwrap();
+    let alias = records
+        .resource_record_sets()
+        .iter()
+        .find(|r| r.name().starts_with(domain))
+        .and_then(|r| r.alias_target())
+        .map(|a| a.dns_name().to_string())
+        .unwrap_or_default();
+    let alb = str_at(&w.yaml("certs.yml"), &["alb", "name"]).to_string();
+    assert!(alias.contains(&alb), "{alias} points at {alb}");
+    moto.clear_calls();
+    w.run(&["apply", "-c", "certs.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply after the move");
 }
 
 /// Roles made by hand that `service` may assume; their ARNs.

@@ -170,6 +170,13 @@ pub fn convert(dir: &Path, env: Option<&str>) -> Result<Converted, UserError> {
     if let Some(q) = queue {
         config.insert("queue".into(), Value::Mapping(q));
     }
+    // Copilot's records still serve the domains: the new stack is built
+    // beside them and takes them over only when told (docs/migrating.md).
+    if tasks.values().any(|t| t.get("domain").is_some()) {
+        let mut route53 = Mapping::new();
+        route53.insert("keep_existing".into(), true.into());
+        config.insert("route53".into(), Value::Mapping(route53));
+    }
     config.insert("tasks".into(), Value::Mapping(tasks));
     Ok(Converted { app, config, notes })
 }

@@ -202,6 +202,11 @@ pub struct Route53 {
     /// at this stack's load balancer. Such records are taken over, never
     /// deleted by destroy. Without it, an existing record is a conflict.
     pub adopt: Option<bool>,
+    /// Leave a domain's record that exists and points elsewhere as it is
+    /// (the plan says so) instead of a conflict: for building the stack
+    /// beside the one that serves the domain today. Set `adopt: true`
+    /// instead when it is time to move the domain. Beyond the original.
+    pub keep_existing: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]

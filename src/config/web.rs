@@ -63,6 +63,8 @@ pub struct WebSpec {
     pub zone_id: Option<String>,
     /// `route53.adopt`: existing records of the domains are taken over.
     pub adopt_records: bool,
+    /// `route53.keep_existing`: existing records pointing elsewhere are left.
+    pub keep_existing_records: bool,
     pub services: Vec<WebService>,
     pub waf: Option<WafSpec>,
 }
@@ -473,6 +475,11 @@ pub fn build(p: &mut Problems, config: &Config, app: &str) -> Option<WebSpec> {
             .route53
             .as_ref()
             .and_then(|r| r.adopt)
+            .unwrap_or(false),
+        keep_existing_records: config
+            .route53
+            .as_ref()
+            .and_then(|r| r.keep_existing)
             .unwrap_or(false),
         services,
         waf,

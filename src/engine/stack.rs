@@ -77,6 +77,7 @@ impl Stack {
         plan.deferred = self.deferred.clone();
         plan.image_drift = self.image_drift();
         plan.zones = crate::resources::load_balancer::zone_notes(&self.inputs());
+        plan.dns = crate::resources::dns_record::kept_notes(&self.observed);
         plan
     }
 

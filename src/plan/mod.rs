@@ -97,6 +97,9 @@ pub struct Plan {
     /// does not serve).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub zones: Vec<String>,
+    /// Records left pointing elsewhere (`route53.keep_existing`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns: Vec<String>,
 }
 
 impl Plan {

@@ -163,6 +163,9 @@ pub fn text(header: &Header, plan: &Plan, style: Style) -> String {
     for z in &plan.zones {
         let _ = writeln!(out, "{} {:<21} {z}", style.yellow("  !"), "zones");
     }
+    for d in &plan.dns {
+        let _ = writeln!(out, "{} {:<21} {d}", style.yellow("  !"), "dns record");
+    }
     for c in &plan.conflicts {
         let _ = writeln!(out, "\n{} {c}", style.red("conflict:"));
     }

@@ -8,8 +8,27 @@ use aws_sdk_route53::types::{
 };
 use serde_json::json;
 
-use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work, reference};
+use super::core::{Address, Diff, Inputs, Kind, Node, Record, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
+
+/// The output of a record `route53.keep_existing` leaves as it is: where
+/// it points.
+pub const KEPT: &str = "kept";
+
+/// What the plan says of each record it leaves pointing elsewhere.
+pub fn kept_notes(observed: &std::collections::BTreeMap<Address, State>) -> Vec<String> {
+    observed
+        .iter()
+        .filter(|(a, _)| a.kind == Kind::DnsRecord)
+        .filter_map(|(a, s)| {
+            let to = s.outputs.get(KEPT)?;
+            Some(format!(
+                "{} stays {to} (route53.keep_existing); set `route53.adopt: true` to point it at this stack's load balancer",
+                a.key
+            ))
+        })
+        .collect()
+}
 
 pub struct DnsRecord;
 
@@ -58,6 +77,15 @@ impl Resource for DnsRecord {
             .collect()
     }
 
+    /// A record `route53.keep_existing` leaves pointing elsewhere is not
+    /// changed.
+    fn diff(node: &Node, state: &State) -> Option<Diff> {
+        if state.outputs.contains_key(KEPT) {
+            return None;
+        }
+        super::core::diff_attributes(&node.desired, &state.attributes)
+    }
+
     async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
         let Some(zone) = cx.web.zones.get(&node.name) else {
             return Ok(None);
@@ -99,6 +127,16 @@ impl Resource for DnsRecord {
         let tags = (!ours).then(std::collections::BTreeMap::new);
         let mut s = State::new(format!("{}|{}", zone.id, node.name), tags)
             .with(json!({ "zone": zone.id, "alias": alias }));
+        let points_here = cx.web.alb.as_ref().is_some_and(|a| alias == a.arn);
+        if !points_here
+            && cx
+                .spec
+                .web
+                .as_ref()
+                .is_some_and(|w| w.keep_existing_records && !w.adopt_records)
+        {
+            s.outputs.insert(KEPT.into(), alias.clone());
+        }
         if let Some(a) = rec.alias_target() {
             s.outputs
                 .insert("dns_name".into(), a.dns_name().to_string());
