@@ -18,7 +18,7 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    with POST /_fargate_stack/outcome and a JSON body:
      {"family": "report", "exit_code": 3, "log_lines": ["a", "b"],
       "started": true, "stop_code": "...", "stopped_reason": "..."}
-     {"service": "web", "rollout": "failed" | "stable", "stopped_reason": "..."}
+     {"service": "web", "rollout": "failed" | "stable" | "draining", "stopped_reason": "..."}
    A task of that family then reports those values when it stops, and its
    log lines are written at RunTask into the stream the awslogs driver would
    use (<prefix>/<container>/<task-id>). A service's deployment completes
@@ -402,6 +402,17 @@ def _on_describe_services(doc, region):
                     new_events.append(_event(name, "(service %s) has reached a steady state." % name, when + 0.001))
                 state["events"] = list(reversed(new_events)) + state["events"]
             svc["events"] = list(state["events"])
+        if outcome.get("rollout") == "draining":
+            # The new revision is out; the previous deployment's tasks are
+            # still being drained (what `--wait-until deployed` need not wait for).
+            primary.update({"rolloutState": "COMPLETED", "rolloutStateReason": "ECS deployment %s completed." % primary.get("id"),
+                            "runningCount": desired, "pendingCount": 0, "failedTasks": 0})
+            draining = dict(primary, id=primary.get("id", "") + "-previous", status="ACTIVE",
+                            rolloutState="COMPLETED", desiredCount=0, runningCount=1,
+                            taskDefinition=outcome.get("previous", primary["taskDefinition"]))
+            svc["runningCount"], svc["pendingCount"] = desired + 1, 0
+            svc["deployments"] = [primary, draining]
+            continue
         if outcome.get("rollout") == "failed":
             primary.update({"rolloutState": "FAILED", "rolloutStateReason": "ECS deployment circuit breaker: tasks failed to start.",
                             "runningCount": 0, "pendingCount": 0, "failedTasks": 1})

@@ -170,6 +170,48 @@ async fn a_failed_rollout_exits_nonzero_and_says_why() {
     assert!(run.stderr.contains("circuit breaker"), "{}", run.stderr);
 }
 
+/// `--wait-until deployed` returns once the new revision's rollout has
+/// completed; the default (`stable`) waits for the old tasks to drain too.
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_until_deployed_does_not_wait_for_the_old_tasks_to_drain() {
+    let (moto, _seed, w) = applied();
+    run(&w, &["create-service", "-c", "daemon.yml"]).ok();
+    moto.outcome(json!({"service": "worker", "rollout": "draining"}));
+    let deployed = run(
+        &w,
+        &[
+            "redeploy",
+            "-c",
+            "daemon.yml",
+            "worker",
+            "--wait-until",
+            "deployed",
+            "-o",
+            "json",
+        ],
+    )
+    .ok();
+    assert_eq!(deployed.json()["state"], "deployed", "{}", deployed.stdout);
+    let stable = run(
+        &w,
+        &["redeploy", "-c", "daemon.yml", "worker", "--timeout", "2s"],
+    );
+    assert_eq!(stable.code, 1, "{}", stable.stderr);
+    assert!(
+        stable.stderr.contains("was not stable after 2s"),
+        "{}",
+        stable.stderr
+    );
+    // Once drained, the default wait ends too.
+    moto.outcome(json!({"service": "worker", "rollout": "stable"}));
+    let done = run(
+        &w,
+        &["redeploy", "-c", "daemon.yml", "worker", "-o", "json"],
+    )
+    .ok();
+    assert_eq!(done.json()["state"], "stable", "{}", done.stdout);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_moved_image_tag_blocks_create_service_and_run_task_unless_forced() {
     let (moto, seed, w) = applied();

@@ -660,6 +660,20 @@ pub struct StableWait {
     /// Longest to wait for the service to become stable
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
     pub timeout: std::time::Duration,
+    /// When the change counts as done: `deployed` once the new revision's rollout has completed
+    /// (the old tasks may still be draining), `stable` once nothing else runs and every desired
+    /// task of the new revision is running
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "stable")]
+    pub wait_until: WaitUntil,
+}
+
+/// When a deployment counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WaitUntil {
+    /// The new revision's rollout completed
+    Deployed,
+    /// Only the new revision runs, with every desired task
+    Stable,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::{DesiredStatus, LoadBalancer, Service};
 
 use super::context::{Candidates, Ctx, short_id};
 use crate::aws::AwsResultExt;
-use crate::cli::{RollbackArgs, ScaleArgs, ServiceCount, ServiceWait, StableWait};
+use crate::cli::{RollbackArgs, ScaleArgs, ServiceCount, ServiceWait, StableWait, WaitUntil};
 use crate::config::spec::TaskSpec;
 use crate::config::store::Writer;
 use crate::config::writeback::Update;
@@ -707,11 +707,15 @@ async fn finish(
         );
         return Ok(0);
     }
-    let svc = wait_stable(ctx, name, target, seen, waiting.timeout, settings.poll_time).await?;
+    let svc = wait_stable(ctx, name, target, seen, waiting, settings.poll_time).await?;
+    let reached = match waiting.wait_until {
+        WaitUntil::Deployed => "deployed",
+        WaitUntil::Stable => "stable",
+    };
     settings.out.show(
         |_| {
             format!(
-                "service {name} is stable: {}/{} running ({})",
+                "service {name} is {reached}: {}/{} running ({})",
                 svc.running_count(),
                 svc.desired_count(),
                 short_id(svc.task_definition().unwrap_or_default())
@@ -721,7 +725,7 @@ async fn finish(
             serde_json::json!({
                 "service": name,
                 "service_arn": svc.service_arn(),
-                "state": "stable",
+                "state": reached,
                 "running": svc.running_count(),
                 "desired": svc.desired_count(),
                 "task_definition": svc.task_definition(),
@@ -738,9 +742,10 @@ pub async fn wait_stable(
     name: &str,
     target: Option<String>,
     mut seen: HashSet<String>,
-    timeout: Duration,
+    waiting: &StableWait,
     poll: Duration,
 ) -> Result<Service> {
+    let timeout = waiting.timeout;
     let progress = Progress::new();
     let start = Instant::now();
     let result = loop {
@@ -787,6 +792,16 @@ pub async fn wait_stable(
             .as_deref()
             .is_none_or(|t| primary.and_then(|d| d.task_definition()) == Some(t));
         let complete = rollout.as_deref().is_none_or(|r| r == "COMPLETED");
+        // Deployed: the new revision's rollout completed (without a rollout
+        // state, its tasks all run), whatever still drains.
+        let deployed = on_target
+            && match rollout.as_deref() {
+                Some(r) => r == "COMPLETED",
+                None => primary.is_some_and(|d| d.running_count() == d.desired_count()),
+            };
+        if waiting.wait_until == WaitUntil::Deployed && deployed {
+            break Ok(svc);
+        }
         if deployments.len() <= 1
             && complete
             && on_target
@@ -797,7 +812,11 @@ pub async fn wait_stable(
         }
         if start.elapsed() > timeout {
             break Err(anyhow::anyhow!(
-                "service {name} was not stable after {}; it may still settle: check `fargate-stack status {name}{}`",
+                "service {name} was not {} after {}; it may still settle: check `fargate-stack status {name}{}`",
+                match waiting.wait_until {
+                    WaitUntil::Deployed => "deployed",
+                    WaitUntil::Stable => "stable",
+                },
                 humantime::format_duration(timeout),
                 ctx.c
             ));
