@@ -549,5 +549,27 @@ def _policy_findings(signing, operation, environ, params):
         for f in parliament.analyze_policy_string(document).findings:
             if kind == "trust" and f.issue == "MALFORMED" and "Resource" in str(f.detail):
                 continue
-            found.append("policy %s %s %s: %s %s" % (signing, operation, member, f.issue, f.detail))
+            detail = _without_elb_type_mixup(f, document)
+            if not detail:
+                continue
+            found.append("policy %s %s %s: %s %s" % (signing, operation, member, f.issue, detail))
     return found
+
+
+def _without_elb_type_mixup(finding, document):
+    """parliament 1.6.4 wants an Application Load Balancer's listener or rule
+    ARN (`listener/app/...`, `listener-rule/app/...`) to match the Network
+    Load Balancer's format too: IAM lists both types for ModifyRule,
+    ModifyListener, DeleteRule... and either one is enough. Those items are
+    dropped when the document names the application type; the rest stays."""
+    if finding.issue != "RESOURCE_MISMATCH" or not isinstance(finding.detail, list):
+        return finding.detail
+    kept = []
+    for item in finding.detail:
+        wanted = item.get("required_format", "") if isinstance(item, dict) else ""
+        for kind in ("listener-rule", "listener"):
+            if (":%s/net/" % kind) in wanted and (":%s/app/" % kind) in document:
+                break
+        else:
+            kept.append(item)
+    return kept

@@ -1733,3 +1733,224 @@ async fn verify_checks_an_adopted_load_balancers_zones() {
         rules.rules()
     );
 }
+
+const CANARY: &str = "app:
+  name: bg
+domain: www.example.com
+tasks:
+  web:
+    type: https
+    image: helloworld
+    port: 80
+    health_check:
+      path: /
+    deployment:
+      strategy: canary
+      canary_percent: 10
+      canary_minutes: 5
+      bake_minutes: 15
+";
+
+/// The rule's target groups and their weights.
+async fn rule_weights(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    rule: &str,
+) -> Vec<(String, i32)> {
+    let out = elb.describe_rules().rule_arns(rule).send().await.unwrap();
+    let action = &out.rules()[0].actions()[0];
+    action
+        .forward_config()
+        .map(|f| {
+            f.target_groups()
+                .iter()
+                .map(|t| {
+                    (
+                        t.target_group_arn().unwrap().to_string(),
+                        t.weight().unwrap_or(1),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| vec![(action.target_group_arn().unwrap().to_string(), 1)])
+}
+
+/// A canary deployment with ECS's own strategy: the alternate target group,
+/// a rule that forwards to both, a least-privilege role for ECS to move the
+/// traffic, and the service created with them. ECS's moving the traffic is
+/// not a change to undo; switching strategies is an update-service; going
+/// back to rolling while the traffic is on the alternate group is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    zone(&moto, "example.com", None).await;
+    let w = Workdir::new(Some(&moto));
+    w.write("bg.yml", CANARY);
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    let cfg = w.yaml("bg.yml");
+    let primary = str_at(&cfg, &["tasks", "web", "target_group_arn"]).to_string();
+    let alternate = str_at(
+        &cfg,
+        &["tasks", "web", "deployment", "alternate_target_group_arn"],
+    )
+    .to_string();
+    let rule = str_at(&cfg, &["tasks", "web", "deployment", "listener_rule_arn"]).to_string();
+    let role = str_at(&cfg, &["deploy_role", "arn"]).to_string();
+    assert!(alternate.contains("/bg-alt/"), "{alternate}");
+    let elb = elb(&moto).await;
+    assert_eq!(
+        rule_weights(&elb, &rule).await,
+        [(primary.clone(), 100), (alternate.clone(), 0)]
+    );
+    // ECS may move traffic on these only.
+    let iam = aws_sdk_iam::Client::new(&moto.sdk().await);
+    let policy = role_policy(&iam, "FargateBgDeployRole", "FargateBgDeployPolicy").await;
+    let statements = policy["Statement"].as_array().unwrap();
+    let resources = |sid: &str| -> Vec<String> {
+        let s = statements.iter().find(|s| s["Sid"] == sid).unwrap();
+        s["Resource"]
+            .as_array()
+            .map(|a| a.iter().map(|r| r.as_str().unwrap().to_string()).collect())
+            .unwrap_or_else(|| vec![s["Resource"].as_str().unwrap().to_string()])
+    };
+    assert_eq!(resources("MoveTraffic"), std::slice::from_ref(&rule));
+    assert!(resources("MoveListenerTraffic")[0].contains(":listener/app/bg-alb/"));
+    assert_eq!(
+        sorted(resources("RegisterTargets")),
+        sorted(vec![primary.clone(), alternate.clone()])
+    );
+
+    w.run(&["create-service", "-c", "bg.yml", "web"]).ok();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let service = |ecs: aws_sdk_ecs::Client| async move {
+        ecs.describe_services()
+            .cluster("bg-cluster")
+            .services("web")
+            .send()
+            .await
+            .unwrap()
+            .services()[0]
+            .clone()
+    };
+    let svc = service(ecs.clone()).await;
+    let d = svc.deployment_configuration().unwrap();
+    assert_eq!(d.strategy().map(|s| s.as_str()), Some("CANARY"));
+    assert_eq!(d.bake_time_in_minutes(), Some(15));
+    let canary = d.canary_configuration().unwrap();
+    assert_eq!(
+        (
+            canary.canary_percent(),
+            canary.canary_bake_time_in_minutes()
+        ),
+        (Some(10.0), Some(5))
+    );
+    let advanced = svc.load_balancers()[0].advanced_configuration().unwrap();
+    assert_eq!(
+        advanced.alternate_target_group_arn(),
+        Some(alternate.as_str())
+    );
+    assert_eq!(advanced.production_listener_rule(), Some(rule.as_str()));
+    assert_eq!(advanced.role_arn(), Some(role.as_str()));
+
+    // ECS moved the traffic to the new revision's group: nothing to undo.
+    let shift = |to_alternate: bool| {
+        let (elb, rule, primary, alternate) = (
+            elb.clone(),
+            rule.clone(),
+            primary.clone(),
+            alternate.clone(),
+        );
+        async move {
+            use aws_sdk_elasticloadbalancingv2::types::{ForwardActionConfig, TargetGroupTuple};
+            let weight = |alt: bool| if alt == to_alternate { 100 } else { 0 };
+            elb.modify_rule()
+                .rule_arn(&rule)
+                .actions(
+                    Action::builder()
+                        .r#type(ActionTypeEnum::Forward)
+                        .forward_config(
+                            ForwardActionConfig::builder()
+                                .target_groups(
+                                    TargetGroupTuple::builder()
+                                        .target_group_arn(&primary)
+                                        .weight(weight(false))
+                                        .build(),
+                                )
+                                .target_groups(
+                                    TargetGroupTuple::builder()
+                                        .target_group_arn(&alternate)
+                                        .weight(weight(true))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+    };
+    shift(true).await;
+    moto.clear_calls();
+    let plan = w.run(&["plan", "-c", "bg.yml"]).ok();
+    assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
+    moto.assert_no_mutations("a plan after ECS moved the traffic");
+
+    // Another strategy is an update-service, which says what changes.
+    let linear = CANARY.replace(
+        "      strategy: canary\n      canary_percent: 10\n      canary_minutes: 5\n",
+        "      strategy: linear\n      step_percent: 20\n      step_minutes: 3\n",
+    );
+    let written = w.read("bg.yml").replace(
+        "  strategy: canary\n      canary_percent: 10\n      canary_minutes: 5\n",
+        "  strategy: linear\n      step_percent: 20\n      step_minutes: 3\n",
+    );
+    assert_ne!(written, w.read("bg.yml"), "{linear}");
+    w.write("bg.yml", &written);
+    let update = w.run(&["update-service", "-c", "bg.yml", "web"]).ok();
+    assert!(
+        update.stdout.contains("deployment: canary (10.0% for 5 min), bake 15 min -> linear (20.0% every 3 min), bake 15 min"),
+        "{}",
+        update.stdout
+    );
+    let svc = service(ecs.clone()).await;
+    let d = svc.deployment_configuration().unwrap();
+    assert_eq!(d.strategy().map(|s| s.as_str()), Some("LINEAR"));
+    assert_eq!(d.linear_configuration().unwrap().step_percent(), Some(20.0));
+
+    // Back to rolling while the traffic is on the alternate group: refused.
+    let rolling = w
+        .read("bg.yml")
+        .replace("strategy: linear", "strategy: rolling")
+        .replace(
+            "      step_percent: 20\n      step_minutes: 3\n      bake_minutes: 15\n",
+            "",
+        );
+    w.write("bg.yml", &rolling);
+    let refused = w.run(&["plan", "-c", "bg.yml"]);
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("ECS's last deployment moved it there"),
+        "{}",
+        refused.stderr
+    );
+    // Once it is back on the service's own group, the switch goes through.
+    shift(false).await;
+    w.run(&["apply", "-c", "bg.yml", "--yes", "--prune"]).ok();
+    assert_eq!(rule_weights(&elb, &rule).await, [(primary.clone(), 1)]);
+    w.run(&["update-service", "-c", "bg.yml", "web"]).ok();
+    let svc = service(ecs.clone()).await;
+    assert_eq!(
+        svc.deployment_configuration()
+            .unwrap()
+            .strategy()
+            .map(|s| s.as_str()),
+        Some("ROLLING")
+    );
+    moto.clear_calls();
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply after going back to rolling");
+}

@@ -341,6 +341,106 @@ fn exec_change(task: &TaskSpec, svc: &Service) -> Option<bool> {
     (svc.enable_execute_command() != task.exec).then_some(task.exec)
 }
 
+/// A change of deployment strategy (or its timings) the config asks of a
+/// running service: what to send, and how to say it.
+struct DeploymentChange {
+    configuration: aws_sdk_ecs::types::DeploymentConfiguration,
+    load_balancers: Option<(Vec<LoadBalancer>, i32)>,
+    said: String,
+}
+
+/// The service's deployment as the config would write it.
+fn live_deployment(svc: &Service) -> serde_json::Value {
+    let c = svc.deployment_configuration();
+    let strategy = c
+        .and_then(|c| c.strategy())
+        .map_or("ROLLING", |s| s.as_str());
+    let mut d = serde_json::json!({ "strategy": strategy });
+    if strategy != "ROLLING" {
+        d["bake_minutes"] = serde_json::json!(c.and_then(|c| c.bake_time_in_minutes()));
+    }
+    if let Some(k) = c.and_then(|c| c.canary_configuration()) {
+        d["canary"] = serde_json::json!({"percent": k.canary_percent(), "minutes": k.canary_bake_time_in_minutes()});
+    }
+    if let Some(k) = c.and_then(|c| c.linear_configuration()) {
+        d["linear"] = serde_json::json!({"percent": k.step_percent(), "minutes": k.step_bake_time_in_minutes()});
+    }
+    d
+}
+
+fn describe_deployment(d: &serde_json::Value) -> String {
+    let strategy = d["strategy"]
+        .as_str()
+        .unwrap_or("ROLLING")
+        .to_ascii_lowercase();
+    let mut out = strategy;
+    if d["canary"].is_object() {
+        out += &format!(
+            " ({}% for {} min)",
+            d["canary"]["percent"], d["canary"]["minutes"]
+        );
+    }
+    if d["linear"].is_object() {
+        out += &format!(
+            " ({}% every {} min)",
+            d["linear"]["percent"], d["linear"]["minutes"]
+        );
+    }
+    if let Some(b) = d["bake_minutes"].as_u64() {
+        out += &format!(", bake {b} min");
+    }
+    out
+}
+
+fn deployment_change(
+    ctx: &Ctx,
+    task: &TaskSpec,
+    svc: &Service,
+) -> Result<Option<DeploymentChange>> {
+    let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
+    let wanted = match web {
+        Some(w) => service::deployment_document(&w.deployment),
+        None => serde_json::json!({ "strategy": "ROLLING" }),
+    };
+    let live = live_deployment(svc);
+    if live == wanted {
+        return Ok(None);
+    }
+    let load_balancers = match web {
+        Some(w) => {
+            let mut entry = service::load_balancer_entry(w, task, ctx.target_group_arn(task)?);
+            if w.deployment.strategy.shifts_traffic() {
+                let recorded = ctx.loaded.config.tasks[&task.key].deployment.as_ref();
+                let missing = || {
+                    UserError::new(format!(
+                        "{}: the alternate target group, the listener rule or the deploy role of `{}` is not recorded; run `fargate-stack apply{}` first (it makes them)",
+                        ctx.path(),
+                        task.key,
+                        ctx.c
+                    ))
+                };
+                entry["advanced"] = serde_json::json!({
+                    "alternate_target_group": recorded.and_then(|d| d.alternate_target_group_arn.clone()).ok_or_else(missing)?,
+                    "production_rule": recorded.and_then(|d| d.listener_rule_arn.clone()).ok_or_else(missing)?,
+                    "role": ctx.loaded.config.deploy_role.as_ref().and_then(|r| r.arn.clone()).ok_or_else(missing)?,
+                });
+            }
+            let (lbs, grace) = service::load_balancers(&entry);
+            lbs.map(|l| (l, grace.unwrap_or_default()))
+        }
+        None => None,
+    };
+    Ok(Some(DeploymentChange {
+        configuration: service::deployment_configuration(&wanted),
+        load_balancers,
+        said: format!(
+            "deployment: {} -> {}",
+            describe_deployment(&live),
+            describe_deployment(&wanted)
+        ),
+    }))
+}
+
 /// An http/https service's place in its target group (container and port),
 /// and its health-check grace period.
 fn load_balancer_for(ctx: &Ctx, task: &TaskSpec) -> Result<Option<(Vec<LoadBalancer>, i32)>> {
@@ -454,8 +554,12 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     // another stack (or a hand-registered revision) may share the family.
     let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
-    let (attach, grace) = missing_load_balancer(&ctx, task, &before)?.unzip();
-    if current == latest && attach.is_none() {
+    let change = deployment_change(&ctx, task, &before)?;
+    let (attach, grace) = match change.as_ref().and_then(|c| c.load_balancers.clone()) {
+        Some(lbs) => (Some(lbs.0), Some(lbs.1)),
+        None => missing_load_balancer(&ctx, task, &before)?.unzip(),
+    };
+    if current == latest && attach.is_none() && change.is_none() {
         say!(
             settings,
             "service {} already runs {}; nothing to update",
@@ -471,12 +575,16 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         short_id(&latest).to_string(),
     ]);
     say!(settings, "{t}");
+    if let Some(c) = &change {
+        say!(settings, "service {}: {}", task.key, c.said);
+    }
     if settings.dry_run {
         say!(settings, "dry run: nothing changed");
         return Ok(0);
     }
     update_request(&ctx, &task.key)
         .task_definition(&latest)
+        .set_deployment_configuration(change.map(|c| c.configuration))
         .set_load_balancers(attach)
         .set_health_check_grace_period_seconds(grace)
         .set_enable_execute_command(exec_change(task, &before))
@@ -506,9 +614,17 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         );
         return Ok(0);
     }
-    let (attach, grace) = missing_load_balancer(&ctx, task, &before)?.unzip();
+    let change = deployment_change(&ctx, task, &before)?;
+    let (attach, grace) = match change.as_ref().and_then(|c| c.load_balancers.clone()) {
+        Some(lbs) => (Some(lbs.0), Some(lbs.1)),
+        None => missing_load_balancer(&ctx, task, &before)?.unzip(),
+    };
+    if let Some(c) = &change {
+        say!(settings, "service {}: {}", task.key, c.said);
+    }
     update_request(&ctx, &task.key)
         .force_new_deployment(true)
+        .set_deployment_configuration(change.map(|c| c.configuration))
         .set_load_balancers(attach)
         .set_health_check_grace_period_seconds(grace)
         .set_enable_execute_command(exec_change(task, &before))

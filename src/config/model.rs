@@ -11,7 +11,7 @@
 #![allow(dead_code)]
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_yaml::Value;
 
 /// A scalar that users write either as a number or as a string
@@ -82,6 +82,9 @@ pub struct Config {
     pub role: Option<Role>,
     pub task_role: Option<Role>,
     pub events_role: Option<Role>,
+    /// The role ECS assumes to move a load balancer's traffic in blue/green,
+    /// canary and linear deployments (made when a service uses one).
+    pub deploy_role: Option<Role>,
     pub log_group: Option<LogGroup>,
     pub security_groups: Option<SecurityGroups>,
     pub alb: Option<Alb>,
@@ -369,6 +372,8 @@ pub struct Task {
     pub tags: Option<IndexMap<String, Option<Scalar>>>,
     pub event_bus_name: Option<String>,
     pub autoscaling: Option<Autoscaling>,
+    /// How a new revision replaces the running one. Beyond the original.
+    pub deployment: Option<Deployment>,
     /// Legacy per-task log group.
     pub log_group: Option<LogGroup>,
     /// Legacy.
@@ -436,6 +441,68 @@ pub struct Autoscaling {
     pub policy_name: Option<String>,
     pub policy_arn: Option<String>,
     pub scheduled: Option<IndexMap<String, ScheduledAction>>,
+}
+
+/// ECS's deployment strategies.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// New tasks replace old ones behind the same target group (the default).
+    #[default]
+    Rolling,
+    /// The new revision in the alternate target group; all production
+    /// traffic moves at once, then the bake.
+    BlueGreen,
+    /// `canary_percent` of the traffic for `canary_minutes`, then the rest.
+    Canary,
+    /// `step_percent` more every `step_minutes` until all of it.
+    Linear,
+}
+
+impl Strategy {
+    /// ECS's name for it.
+    pub fn ecs(self) -> &'static str {
+        match self {
+            Strategy::Rolling => "ROLLING",
+            Strategy::BlueGreen => "BLUE_GREEN",
+            Strategy::Canary => "CANARY",
+            Strategy::Linear => "LINEAR",
+        }
+    }
+
+    /// Whether ECS moves the load balancer's traffic between two target
+    /// groups (everything but rolling).
+    pub fn shifts_traffic(self) -> bool {
+        self != Strategy::Rolling
+    }
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// `rolling` (default), `blue_green`, `canary` or `linear` (the last
+    /// three for http/https services).
+    pub strategy: Option<Strategy>,
+    /// canary: the share of production traffic the new revision gets first
+    /// (0.1 to 100, in steps of 0.1; default 5).
+    pub canary_percent: Option<f64>,
+    /// canary: how long that share runs before the rest moves (0 to 1440;
+    /// default 10).
+    pub canary_minutes: Option<u32>,
+    /// linear: the share moved at each step (3 to 100, in steps of 0.1;
+    /// default 10).
+    pub step_percent: Option<f64>,
+    /// linear: minutes between steps (0 to 1440; default 6).
+    pub step_minutes: Option<u32>,
+    /// blue_green, canary, linear: minutes both revisions run after all
+    /// traffic has moved, before the old tasks stop (0 to 1440; default 10).
+    pub bake_minutes: Option<u32>,
+    /// (W) The alternate target group's ARN.
+    pub alternate_target_group_arn: Option<String>,
+    /// (W) The production listener rule's ARN.
+    pub listener_rule_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]

@@ -32,6 +32,11 @@ pub struct StackSpec {
     pub task_policy: String,
     pub events_role: String,
     pub events_policy: String,
+    /// The role ECS assumes to move load balancer traffic (blue/green,
+    /// canary, linear), and its policy.
+    pub deploy_role: String,
+    pub deploy_policy: String,
+    pub deploy_role_arn: Option<String>,
     /// The ARNs the config records for the roles (only where they are the
     /// named role's: a role with a path is known by its recorded ARN).
     pub execution_role_arn: Option<String>,
@@ -576,7 +581,11 @@ pub fn build(path: &Path, config: &Config) -> Result<StackSpec, ConfigError> {
     let execution_role_arn = recorded_arn(&config.role, &roles.execution.0);
     let task_role_arn = recorded_arn(&config.task_role, &roles.task.0);
     let events_role_arn = recorded_arn(&config.events_role, &roles.events.0);
+    let deploy_role_arn = recorded_arn(&config.deploy_role, &roles.deploy.0);
     p.finish(|| StackSpec {
+        deploy_role_arn,
+        deploy_role: roles.deploy.0,
+        deploy_policy: roles.deploy.1,
         execution_role_arn,
         task_role_arn,
         events_role_arn,
@@ -675,6 +684,7 @@ struct Roles {
     execution: (String, String),
     task: (String, String),
     events: (String, String),
+    deploy: (String, String),
 }
 
 fn roles(p: &mut Problems, config: &Config, camel: &str) -> Roles {
@@ -732,6 +742,12 @@ fn roles(p: &mut Problems, config: &Config, camel: &str) -> Roles {
             &config.events_role,
             format!("Events{camel}Role"),
             format!("Events{camel}Policy"),
+        ),
+        deploy: role(
+            "deploy_role",
+            &config.deploy_role,
+            format!("Fargate{camel}DeployRole"),
+            format!("Fargate{camel}DeployPolicy"),
         ),
     }
 }
@@ -832,6 +848,16 @@ fn chosen_names(p: &mut Problems, config: &Config) {
         (
             "events_role.policy_name".into(),
             policy(&config.events_role),
+            &IAM_NAME,
+        ),
+        (
+            "deploy_role.name".into(),
+            role(&config.deploy_role),
+            &IAM_NAME,
+        ),
+        (
+            "deploy_role.policy_name".into(),
+            policy(&config.deploy_role),
             &IAM_NAME,
         ),
         (
@@ -968,6 +994,10 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
         );
     }
     let kind = t.kind.unwrap_or(TaskType::Task);
+    if !kind.is_http() {
+        // A web task's is checked with its target group (config::web).
+        super::web::deployment(p, key, t, None);
+    }
     let image = t.image.as_deref().filter(|s| !s.trim().is_empty());
     match image {
         None => p.add(
@@ -1418,6 +1448,55 @@ mod tests {
         assert!(
             e.contains(&format!("`tasks.{long}.autoscaling.policy_name`")),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn deployments_are_checked_against_ecs_ranges() {
+        let errors = |yaml: &str| -> Vec<(String, String)> {
+            let loaded = super::super::parse(Path::new("f.yml"), yaml.into()).unwrap();
+            match build(Path::new("f.yml"), &loaded.config) {
+                Ok(_) => vec![],
+                Err(err) => std::iter::once(&err)
+                    .chain(err.others())
+                    .map(|e| (e.key.clone(), e.to_string()))
+                    .collect(),
+            }
+        };
+        let daemon = errors(
+            "app:\n  name: a\ntasks:\n  d:\n    type: daemon\n    image: x\n    deployment:\n      strategy: canary\n",
+        );
+        assert_eq!(daemon.len(), 1, "{daemon:?}");
+        assert_eq!(daemon[0].0, "tasks.d.deployment.strategy");
+        assert!(daemon[0].1.contains("has none"), "{daemon:?}");
+        let web = |deployment: &str| {
+            errors(&format!(
+                "app:\n  name: a\ndomain: a.example.com\ntasks:\n  w:\n    type: https\n    image: x\n    deployment:\n{deployment}"
+            ))
+        };
+        assert!(web("      strategy: canary\n      canary_percent: 12.5\n").is_empty());
+        let keys = |e: Vec<(String, String)>| {
+            let mut k: Vec<String> = e.into_iter().map(|(k, _)| k).collect();
+            k.sort();
+            k
+        };
+        assert_eq!(
+            keys(web(
+                "      strategy: linear\n      step_percent: 2\n      canary_minutes: 3\n      bake_minutes: 2000\n"
+            )),
+            [
+                "tasks.w.deployment.bake_minutes",
+                "tasks.w.deployment.canary_minutes",
+                "tasks.w.deployment.step_percent",
+            ]
+        );
+        assert_eq!(
+            keys(web("      strategy: canary\n      canary_percent: 0.05\n")),
+            ["tasks.w.deployment.canary_percent"]
+        );
+        assert_eq!(
+            keys(web("      bake_minutes: 5\n")),
+            ["tasks.w.deployment.bake_minutes"]
         );
     }
 

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::model::{Config, Task, TaskType};
+use super::model::{Config, Strategy, Task, TaskType};
 use super::problems::Problems;
 use crate::error::ConfigError;
 
@@ -80,6 +80,14 @@ impl WebSpec {
         ports
     }
 
+    /// Whether a service deploys by moving traffic (and so the stack needs
+    /// the deploy role).
+    pub fn shifts_traffic(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.deployment.strategy.shifts_traffic())
+    }
+
     /// Each domain once, in service order.
     pub fn domains(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
@@ -116,6 +124,139 @@ pub struct WebService {
     pub target_group: String,
     pub health: HealthSpec,
     pub grace_seconds: u32,
+    pub deployment: DeploySpec,
+}
+
+/// How ECS deploys a web service: its strategy, and for the traffic-shifting
+/// ones the alternate target group and the timings.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DeploySpec {
+    pub strategy: Strategy,
+    /// The second target group ECS moves traffic to (shifting strategies).
+    pub alternate_target_group: Option<String>,
+    pub bake_minutes: u32,
+    /// canary: (percent, minutes).
+    pub canary: Option<(f64, u32)>,
+    /// linear: (percent per step, minutes between steps).
+    pub linear: Option<(f64, u32)>,
+}
+
+/// AWS's defaults for the timings it documents; the final bake is ours.
+pub const DEFAULT_CANARY: (f64, u32) = (5.0, 10);
+pub const DEFAULT_LINEAR: (f64, u32) = (10.0, 6);
+pub const DEFAULT_BAKE_MINUTES: u32 = 10;
+const MAX_MINUTES: u32 = 1440;
+
+impl DeploySpec {
+    pub fn rolling() -> DeploySpec {
+        DeploySpec {
+            strategy: Strategy::Rolling,
+            alternate_target_group: None,
+            bake_minutes: 0,
+            canary: None,
+            linear: None,
+        }
+    }
+}
+
+/// The alternate target group's name: the group's, ending in `-alt`.
+pub fn alternate_target_group_name(target_group: &str) -> String {
+    let head = target_group.strip_suffix("-tg").unwrap_or(target_group);
+    shorten(&format!("{head}-alt"), ELB_NAME_MAX)
+}
+
+/// A task's `deployment:`: checked against ECS's ranges; the traffic-shifting
+/// strategies only for a web service.
+pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&str>) -> DeploySpec {
+    let Some(d) = &t.deployment else {
+        return DeploySpec::rolling();
+    };
+    let at = |k: &str| format!("tasks.{key}.deployment.{k}");
+    let strategy = d.strategy.unwrap_or_default();
+    if strategy.shifts_traffic() && target_group.is_none() {
+        p.add(
+            p.at(
+                at("strategy"),
+                format!(
+                    "`{}` moves a load balancer's traffic; this task has none",
+                    strategy.ecs().to_ascii_lowercase()
+                ),
+            )
+            .hint("use it on an http/https task, or `strategy: rolling`"),
+        );
+    }
+    let mut percent = |k: &str, v: Option<f64>, min: f64, default: f64| -> f64 {
+        let v = v.unwrap_or(default);
+        let tenths = (v * 10.0).round();
+        if !(min..=100.0).contains(&v) || (v * 10.0 - tenths).abs() > 1e-6 {
+            p.add(
+                p.at(at(k), format!("{v} is not a share ECS takes"))
+                    .hint(format!("write {min} to 100, in steps of 0.1")),
+            );
+        }
+        v
+    };
+    let canary_percent = percent("canary_percent", d.canary_percent, 0.1, DEFAULT_CANARY.0);
+    let step_percent = percent("step_percent", d.step_percent, 3.0, DEFAULT_LINEAR.0);
+    let mut minutes = |k: &str, v: Option<u32>, default: u32| -> u32 {
+        let v = v.unwrap_or(default);
+        if v > MAX_MINUTES {
+            p.add(
+                p.at(at(k), format!("{v} minutes is more than ECS waits"))
+                    .hint(format!("write 0 to {MAX_MINUTES} (a day)")),
+            );
+        }
+        v
+    };
+    let canary_minutes = minutes("canary_minutes", d.canary_minutes, DEFAULT_CANARY.1);
+    let step_minutes = minutes("step_minutes", d.step_minutes, DEFAULT_LINEAR.1);
+    let bake_minutes = minutes("bake_minutes", d.bake_minutes, DEFAULT_BAKE_MINUTES);
+    for (k, set, wanted) in [
+        (
+            "canary_percent",
+            d.canary_percent.is_some(),
+            Strategy::Canary,
+        ),
+        (
+            "canary_minutes",
+            d.canary_minutes.is_some(),
+            Strategy::Canary,
+        ),
+        ("step_percent", d.step_percent.is_some(), Strategy::Linear),
+        ("step_minutes", d.step_minutes.is_some(), Strategy::Linear),
+    ] {
+        if set && strategy != wanted {
+            p.add(
+                p.at(
+                    at(k),
+                    format!(
+                        "only a `{}` deployment has it",
+                        wanted.ecs().to_ascii_lowercase()
+                    ),
+                )
+                .hint(format!(
+                    "remove it, or set `strategy: {}`",
+                    wanted.ecs().to_ascii_lowercase()
+                )),
+            );
+        }
+    }
+    if !strategy.shifts_traffic() {
+        if d.bake_minutes.is_some() {
+            p.add(
+                p.at(at("bake_minutes"), "a rolling deployment has no bake")
+                    .hint("remove it, or choose `blue_green`, `canary` or `linear`"),
+            );
+        }
+        return DeploySpec::rolling();
+    }
+    DeploySpec {
+        strategy,
+        alternate_target_group: target_group.map(alternate_target_group_name),
+        bake_minutes,
+        canary: (strategy == Strategy::Canary).then_some((canary_percent, canary_minutes)),
+        linear: (strategy == Strategy::Linear).then_some((step_percent, step_minutes)),
+    }
 }
 
 impl WebService {
@@ -598,10 +739,12 @@ fn web_service(
         Some(n) => n.clone(),
         None => target_group_name(app, key, single),
     };
+    let deployment = deployment(p, key, t, Some(&target_group));
     if p.count() > before {
         return None;
     }
     Some(WebService {
+        deployment,
         task: key.to_string(),
         domain: domain.expect("checked above"),
         path: route_path,

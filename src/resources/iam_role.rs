@@ -32,12 +32,20 @@ pub fn arn_of(id: &Identity, spec: &StackSpec, kind: Kind) -> String {
     let (recorded, name) = match kind {
         Kind::ExecutionRole => (&spec.execution_role_arn, &spec.execution_role),
         Kind::EventsRole => (&spec.events_role_arn, &spec.events_role),
+        Kind::DeployRole => (&spec.deploy_role_arn, &spec.deploy_role),
         _ => (&spec.task_role_arn, &spec.task_role),
     };
     recorded.clone().unwrap_or_else(|| role_arn(id, name))
 }
 
 pub const EVENTS_PRINCIPAL: &str = "events.amazonaws.com";
+/// ECS itself, as it moves a load balancer's traffic in a deployment.
+pub const ECS_PRINCIPAL: &str = "ecs.amazonaws.com";
+
+/// Whether a service deploys by moving traffic (and so needs the deploy role).
+pub fn shifts_traffic(cx: &Inputs) -> bool {
+    cx.spec.web.as_ref().is_some_and(|w| w.shifts_traffic())
+}
 
 /// Whether the stack has scheduled tasks (and so an events role).
 pub fn scheduled(cx: &Inputs) -> bool {
@@ -49,6 +57,8 @@ pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
         Kind::ExecutionRole => &cx.spec.execution_role,
         Kind::EventsRole if !scheduled(cx) => return vec![],
         Kind::EventsRole => &cx.spec.events_role,
+        Kind::DeployRole if !shifts_traffic(cx) => return vec![],
+        Kind::DeployRole => &cx.spec.deploy_role,
         _ => &cx.spec.task_role,
     };
     let mut n = Node::new(kind, "main", name);
@@ -58,6 +68,7 @@ pub fn role_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
 
 pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     let as_is = match kind {
+        Kind::DeployPolicy => false,
         Kind::EventsPolicy => cx.spec.events_role_as_is,
         Kind::TaskPolicy => cx.spec.task_role_as_is,
         _ => cx.spec.execution_role_as_is,
@@ -66,6 +77,13 @@ pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
         return vec![];
     }
     let (name, role, role_kind, document) = match kind {
+        Kind::DeployPolicy if !shifts_traffic(cx) => return vec![],
+        Kind::DeployPolicy => (
+            &cx.spec.deploy_policy,
+            &cx.spec.deploy_role,
+            Kind::DeployRole,
+            deploy_policy(cx),
+        ),
         Kind::EventsPolicy if !scheduled(cx) => return vec![],
         Kind::EventsPolicy => (
             &cx.spec.events_policy,
@@ -96,6 +114,75 @@ pub fn policy_nodes(kind: Kind, cx: &Inputs) -> Vec<Node> {
     n.depends_on = vec![role.clone()];
     n.owner = Some(role);
     vec![n]
+}
+
+/// What ECS needs to move the traffic of the stack's services: read the
+/// load balancing configuration (these actions take no resource), point the
+/// listener and the services' rules at either target group, and register
+/// targets in those groups only.
+pub fn deploy_policy(cx: &Inputs) -> Value {
+    use super::core::{Address, reference};
+    let Some(web) = &cx.spec.web else {
+        return json!({});
+    };
+    let shifting: Vec<_> = web
+        .services
+        .iter()
+        .filter(|s| s.deployment.strategy.shifts_traffic())
+        .collect();
+    let listener = reference(&Address::new(Kind::Listener, web.port.to_string()));
+    let rules: Vec<String> = shifting
+        .iter()
+        .map(|s| reference(&Address::new(Kind::ListenerRule, &s.task)))
+        .collect();
+    let groups: Vec<String> = shifting
+        .iter()
+        .flat_map(|s| {
+            [
+                reference(&Address::new(Kind::TargetGroup, &s.task)),
+                reference(&Address::new(Kind::TargetGroup, alternate_key(&s.task))),
+            ]
+        })
+        .collect();
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadLoadBalancing",
+                "Effect": "Allow",
+                "Action": [
+                    "elasticloadbalancing:DescribeListeners",
+                    "elasticloadbalancing:DescribeRules",
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    "elasticloadbalancing:DescribeTargetHealth"
+                ],
+                "Resource": "*"
+            },
+            {
+                "Sid": "MoveTraffic",
+                "Effect": "Allow",
+                "Action": "elasticloadbalancing:ModifyRule",
+                "Resource": rules
+            },
+            {
+                "Sid": "MoveListenerTraffic",
+                "Effect": "Allow",
+                "Action": "elasticloadbalancing:ModifyListener",
+                "Resource": listener
+            },
+            {
+                "Sid": "RegisterTargets",
+                "Effect": "Allow",
+                "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                "Resource": groups
+            }
+        ]
+    })
+}
+
+/// The address key of a service's alternate target group.
+pub fn alternate_key(task: &str) -> String {
+    format!("{task}-alt")
 }
 
 /// The execution policy plus reading exactly the secrets and parameters
@@ -398,6 +485,10 @@ pub async fn apply_role(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<S
     let (purpose, principal) = match work.node.address.kind {
         Kind::ExecutionRole => ("ECS task execution role", ECS_TASKS_PRINCIPAL),
         Kind::EventsRole => ("EventBridge role for scheduled tasks", EVENTS_PRINCIPAL),
+        Kind::DeployRole => (
+            "ECS role that moves load balancer traffic in deployments",
+            ECS_PRINCIPAL,
+        ),
         _ => ("task role", ECS_TASKS_PRINCIPAL),
     };
     let mut req = aws
@@ -502,6 +593,7 @@ fn role_records(cx: &Inputs, node: &Node) -> Vec<Record> {
     let (key, policy) = match node.address.kind {
         Kind::ExecutionRole => ("role", &cx.spec.execution_policy),
         Kind::EventsRole => ("events_role", &cx.spec.events_policy),
+        Kind::DeployRole => ("deploy_role", &cx.spec.deploy_policy),
         _ => ("task_role", &cx.spec.task_policy),
     };
     vec![
@@ -583,9 +675,11 @@ macro_rules! policy_kind {
 role_kind!(ExecutionRole);
 role_kind!(TaskRole);
 role_kind!(EventsRole);
+role_kind!(DeployRole);
 policy_kind!(ExecutionPolicy);
 policy_kind!(TaskPolicy);
 policy_kind!(EventsPolicy);
+policy_kind!(DeployPolicy);
 
 #[cfg(test)]
 mod tests {

@@ -5,14 +5,16 @@
 //! past any priority already in use, so it never collides with rules we do
 //! not own. (The original took the highest priority + 1 on every run.)
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, HostHeaderConditionConfig, PathPatternConditionConfig, Rule,
-    RuleCondition,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
+    PathPatternConditionConfig, Rule, RuleCondition, TargetGroupTuple,
 };
 use serde_json::{Value, json};
 
-use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
+use super::core::{Address, Diff, Inputs, Kind, Node, Record, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::fnv1a;
 
@@ -47,6 +49,15 @@ impl Resource for ListenerRule {
                     "host": s.domain,
                     "path": s.path,
                 });
+                // ECS moves the traffic between the two groups; the rule
+                // forwards to both (which one has it is ECS's to say).
+                if s.deployment.alternate_target_group.is_some() {
+                    n.desired["alternate"] = reference(&Address::new(
+                        Kind::TargetGroup,
+                        super::iam_role::alternate_key(&s.task),
+                    ))
+                    .into();
+                }
                 // The target group first: the rule is ours when it is.
                 n.owner = Some(tg);
                 n.task = Some(s.task.clone());
@@ -81,7 +92,7 @@ impl Resource for ListenerRule {
         Ok(found.map(|r| {
             let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
                 "listener": listener.arn,
-                "target_group": forwards_to(r),
+                "target_groups": forwards_to(r).into_keys().collect::<Vec<_>>(),
                 "host": host,
                 "path": path.first(),
             }));
@@ -89,22 +100,76 @@ impl Resource for ListenerRule {
                 "priority".into(),
                 r.priority().unwrap_or_default().to_string(),
             );
+            s.outputs.insert(
+                WEIGHTS.into(),
+                serde_json::to_string(&forwards_to(r)).unwrap_or_default(),
+            );
             s
         }))
+    }
+
+    /// The rule is right when it routes the host and path to the service's
+    /// group (and, with a traffic-shifting deployment, its alternate): how
+    /// the traffic is split between the two is ECS's.
+    fn diff(node: &Node, state: &State) -> Option<Diff> {
+        let mut diff =
+            super::core::diff_attributes(&as_observed(&node.desired), &state.attributes)?;
+        // Back to one group while ECS's last deployment left the traffic on
+        // the other: the rule would send it to a group with no tasks.
+        let weights: BTreeMap<String, i32> = state
+            .outputs
+            .get(WEIGHTS)
+            .and_then(|w| serde_json::from_str(w).ok())
+            .unwrap_or_default();
+        let primary = node.desired["target_group"].as_str().unwrap_or_default();
+        if node.desired.get("alternate").is_none()
+            && weights.get(primary) == Some(&0)
+            && weights.values().any(|w| *w > 0)
+        {
+            diff.refused = Some(format!(
+                "forwards all traffic to another target group ({}): ECS's last deployment moved it there. Deploy once more with the traffic-shifting strategy (so the traffic comes back), or move it with `aws elbv2 modify-rule`, before going back to `strategy: rolling`",
+                weights
+                    .iter()
+                    .filter(|(_, w)| **w > 0)
+                    .map(|(g, _)| g.rsplit('/').nth(1).unwrap_or(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Some(diff)
+    }
+
+    fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
+        // The production rule ECS moves traffic on (update-service sends it).
+        match node.desired.get("alternate") {
+            Some(_) => vec![Record::id(&[
+                "tasks",
+                node.task.as_deref().unwrap_or_default(),
+                "deployment",
+                "listener_rule_arn",
+            ])],
+            None => vec![],
+        }
     }
 
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         let d = &work.node.desired;
         if let Some(current) = work.current {
+            // The split ECS left stays as it is.
+            let weights: BTreeMap<String, i32> = current
+                .outputs
+                .get(WEIGHTS)
+                .and_then(|w| serde_json::from_str(w).ok())
+                .unwrap_or_default();
             aws.elb
                 .modify_rule()
                 .rule_arn(&current.id)
                 .set_conditions(Some(conditions(d)?))
-                .actions(forward(d)?)
+                .actions(forward_weighted(d, &weights)?)
                 .send()
                 .await
                 .ctx("elbv2 ModifyRule")?;
-            let mut s = State::new(current.id.clone(), None).with(d.clone());
+            let mut s = State::new(current.id.clone(), None).with(as_observed(d));
             s.outputs = current.outputs.clone();
             return Ok(s);
         }
@@ -124,7 +189,7 @@ impl Resource for ListenerRule {
                 .listener_arn(listener)
                 .priority(priority as i32)
                 .set_conditions(Some(conditions(d)?))
-                .actions(forward(d)?)
+                .actions(forward_weighted(d, &BTreeMap::new())?)
                 .set_tags(Some(super::load_balancer::elb_tags(&cx.spec.app)))
                 .send()
                 .await
@@ -136,7 +201,7 @@ impl Resource for ListenerRule {
                         .first()
                         .and_then(|r| r.rule_arn())
                         .unwrap_or_default();
-                    let mut s = State::new(arn, None).with(d.clone());
+                    let mut s = State::new(arn, None).with(as_observed(d));
                     s.outputs.insert("priority".into(), priority.to_string());
                     return Ok(s);
                 }
@@ -186,18 +251,50 @@ fn condition_values(rule: &Rule, field: &str) -> Vec<String> {
         .collect()
 }
 
-fn forwards_to(rule: &Rule) -> Option<String> {
-    rule.actions()
+/// The output with the rule's weights (target group -> weight), which a
+/// change keeps.
+const WEIGHTS: &str = "weights";
+
+/// The target groups a rule forwards to, each with its weight.
+fn forwards_to(rule: &Rule) -> BTreeMap<String, i32> {
+    let Some(a) = rule
+        .actions()
         .iter()
         .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-        .and_then(|a| {
-            a.target_group_arn().map(str::to_string).or_else(|| {
-                a.forward_config()
-                    .and_then(|f| f.target_groups().first())
-                    .and_then(|t| t.target_group_arn())
-                    .map(str::to_string)
-            })
+    else {
+        return BTreeMap::new();
+    };
+    let weighted: BTreeMap<String, i32> = a
+        .forward_config()
+        .map(|f| {
+            f.target_groups()
+                .iter()
+                .filter_map(|t| Some((t.target_group_arn()?.to_string(), t.weight().unwrap_or(1))))
+                .collect()
         })
+        .unwrap_or_default();
+    if !weighted.is_empty() {
+        return weighted;
+    }
+    a.target_group_arn()
+        .map(|t| BTreeMap::from([(t.to_string(), 1)]))
+        .unwrap_or_default()
+}
+
+/// A desired rule as observe reports one: its groups as a sorted list.
+fn as_observed(d: &Value) -> Value {
+    let mut groups: Vec<Value> = [&d["target_group"], &d["alternate"]]
+        .into_iter()
+        .filter(|v| !v.is_null())
+        .cloned()
+        .collect();
+    groups.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    json!({
+        "listener": d["listener"],
+        "target_groups": groups,
+        "host": d["host"],
+        "path": d["path"],
+    })
 }
 
 async fn rules(aws: &Aws, listener: &str) -> Result<Vec<Rule>> {
@@ -243,10 +340,36 @@ fn conditions(d: &Value) -> Result<Vec<RuleCondition>> {
     Ok(out)
 }
 
-fn forward(d: &Value) -> Result<Action> {
+/// Forward to the service's group; with an alternate, to both, weighted as
+/// `weights` says (all to the service's group on a new rule).
+fn forward_weighted(d: &Value, weights: &BTreeMap<String, i32>) -> Result<Action> {
+    let primary = d["target_group"].as_str().unwrap_or_default();
+    let Some(alternate) = d["alternate"].as_str() else {
+        return Ok(Action::builder()
+            .r#type(ActionTypeEnum::Forward)
+            .target_group_arn(primary)
+            .build());
+    };
+    let kept = weights.contains_key(primary) && weights.contains_key(alternate);
+    let weight = |arn: &str, fresh: i32| if kept { weights[arn] } else { fresh };
     Ok(Action::builder()
         .r#type(ActionTypeEnum::Forward)
-        .target_group_arn(d["target_group"].as_str().unwrap_or_default())
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(
+                    TargetGroupTuple::builder()
+                        .target_group_arn(primary)
+                        .weight(weight(primary, 100))
+                        .build(),
+                )
+                .target_groups(
+                    TargetGroupTuple::builder()
+                        .target_group_arn(alternate)
+                        .weight(weight(alternate, 0))
+                        .build(),
+                )
+                .build(),
+        )
         .build())
 }
 

@@ -5,8 +5,9 @@
 
 use anyhow::Result;
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LaunchType, LoadBalancer, NetworkConfiguration, Service as EcsService, ServiceField,
+    AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration,
+    DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentStrategy, LaunchType,
+    LinearConfiguration, LoadBalancer, NetworkConfiguration, Service as EcsService, ServiceField,
 };
 use serde_json::{Value, json};
 
@@ -105,16 +106,7 @@ impl Resource for Service {
                     .build()?,
             )
             .build();
-        let deployment = DeploymentConfiguration::builder()
-            .maximum_percent(MAXIMUM_PERCENT)
-            .minimum_healthy_percent(MINIMUM_HEALTHY_PERCENT)
-            .deployment_circuit_breaker(
-                DeploymentCircuitBreaker::builder()
-                    .enable(true)
-                    .rollback(true)
-                    .build(),
-            )
-            .build();
+        let deployment = deployment_configuration(&d["deployment"]);
         let (load_balancers, grace_seconds) = load_balancers(&d["load_balancer"]);
         let spot = d["spot"].as_u64().map(|n| n as u32);
         let out = aws
@@ -291,8 +283,92 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
     if let Some(w) = cx.spec.web.as_ref().and_then(|w| w.service(&t.key)) {
         d["load_balancer"] =
             load_balancer_entry(w, t, reference(&Address::new(Kind::TargetGroup, &t.key)));
+        if w.deployment.strategy.shifts_traffic() {
+            d["load_balancer"]["advanced"] = json!({
+                "alternate_target_group": reference(&Address::new(
+                    Kind::TargetGroup,
+                    super::iam_role::alternate_key(&t.key),
+                )),
+                "production_rule": reference(&Address::new(Kind::ListenerRule, &t.key)),
+                "role": reference(&Address::new(Kind::DeployRole, "main")),
+            });
+        }
+        d["deployment"] = deployment_document(&w.deployment);
     }
     d
+}
+
+/// A web service's deployment as the service node records it.
+pub fn deployment_document(spec: &crate::config::web::DeploySpec) -> Value {
+    let mut d = json!({ "strategy": spec.strategy.ecs() });
+    if spec.strategy.shifts_traffic() {
+        d["bake_minutes"] = json!(spec.bake_minutes);
+    }
+    if let Some((percent, minutes)) = spec.canary {
+        d["canary"] = json!({ "percent": percent, "minutes": minutes });
+    }
+    if let Some((percent, minutes)) = spec.linear {
+        d["linear"] = json!({ "percent": percent, "minutes": minutes });
+    }
+    d
+}
+
+/// The deployment configuration as the ECS API's JSON (what `render` shows).
+fn deployment_json(d: &Value) -> Value {
+    let mut out = json!({
+        "maximumPercent": MAXIMUM_PERCENT,
+        "minimumHealthyPercent": MINIMUM_HEALTHY_PERCENT,
+        "deploymentCircuitBreaker": {"enable": true, "rollback": true},
+        "strategy": d["strategy"].as_str().unwrap_or("ROLLING"),
+    });
+    if let Some(b) = d["bake_minutes"].as_u64() {
+        out["bakeTimeInMinutes"] = json!(b);
+    }
+    if d["canary"].is_object() {
+        out["canaryConfiguration"] = json!({
+            "canaryPercent": d["canary"]["percent"],
+            "canaryBakeTimeInMinutes": d["canary"]["minutes"],
+        });
+    }
+    if d["linear"].is_object() {
+        out["linearConfiguration"] = json!({
+            "stepPercent": d["linear"]["percent"],
+            "stepBakeTimeInMinutes": d["linear"]["minutes"],
+        });
+    }
+    out
+}
+
+/// The deployment configuration ECS gets: the rolling percentages and the
+/// circuit breaker, and the strategy with its timings.
+pub fn deployment_configuration(d: &Value) -> DeploymentConfiguration {
+    let minutes = |v: &Value| v.as_u64().map(|m| m as i32);
+    DeploymentConfiguration::builder()
+        .maximum_percent(MAXIMUM_PERCENT)
+        .minimum_healthy_percent(MINIMUM_HEALTHY_PERCENT)
+        .deployment_circuit_breaker(
+            DeploymentCircuitBreaker::builder()
+                .enable(true)
+                .rollback(true)
+                .build(),
+        )
+        .strategy(DeploymentStrategy::from(
+            d["strategy"].as_str().unwrap_or("ROLLING"),
+        ))
+        .set_bake_time_in_minutes(minutes(&d["bake_minutes"]))
+        .set_canary_configuration(d["canary"].is_object().then(|| {
+            CanaryConfiguration::builder()
+                .canary_percent(d["canary"]["percent"].as_f64().unwrap_or_default())
+                .canary_bake_time_in_minutes(minutes(&d["canary"]["minutes"]).unwrap_or_default())
+                .build()
+        }))
+        .set_linear_configuration(d["linear"].is_object().then(|| {
+            LinearConfiguration::builder()
+                .step_percent(d["linear"]["percent"].as_f64().unwrap_or_default())
+                .step_bake_time_in_minutes(minutes(&d["linear"]["minutes"]).unwrap_or_default())
+                .build()
+        }))
+        .build()
 }
 
 /// A rolling deployment: new tasks start beside the old ones, which stop
@@ -315,11 +391,7 @@ pub fn request_json(cx_cluster: &str, app: &str, name: &str, d: &Value) -> Value
             "securityGroups": d["security_groups"],
             "assignPublicIp": d["assign_public_ip"],
         }},
-        "deploymentConfiguration": {
-            "maximumPercent": MAXIMUM_PERCENT,
-            "minimumHealthyPercent": MINIMUM_HEALTHY_PERCENT,
-            "deploymentCircuitBreaker": {"enable": true, "rollback": true},
-        },
+        "deploymentConfiguration": deployment_json(&d["deployment"]),
         "tags": super::core::tags(app).into_iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>(),
     });
     match d["spot"].as_u64() {
@@ -335,11 +407,19 @@ pub fn request_json(cx_cluster: &str, app: &str, name: &str, d: &Value) -> Value
         out["loadBalancers"] = lbs
             .iter()
             .map(|lb| {
-                json!({
+                let mut entry = json!({
                     "targetGroupArn": lb.target_group_arn(),
                     "containerName": lb.container_name(),
                     "containerPort": lb.container_port(),
-                })
+                });
+                if let Some(a) = lb.advanced_configuration() {
+                    entry["advancedConfiguration"] = json!({
+                        "alternateTargetGroupArn": a.alternate_target_group_arn(),
+                        "productionListenerRule": a.production_listener_rule(),
+                        "roleArn": a.role_arn(),
+                    });
+                }
+                entry
             })
             .collect();
     }
@@ -370,10 +450,19 @@ pub fn load_balancers(entry: &Value) -> (Option<Vec<LoadBalancer>>, Option<i32>)
     if !entry.is_object() {
         return (None, None);
     }
+    let advanced = &entry["advanced"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let lb = LoadBalancer::builder()
         .target_group_arn(entry["target_group"].as_str().unwrap_or_default())
         .container_name(entry["container"].as_str().unwrap_or_default())
         .container_port(entry["port"].as_i64().unwrap_or_default() as i32)
+        .set_advanced_configuration(advanced.is_object().then(|| {
+            AdvancedConfiguration::builder()
+                .alternate_target_group_arn(text(&advanced["alternate_target_group"]))
+                .production_listener_rule(text(&advanced["production_rule"]))
+                .role_arn(text(&advanced["role"]))
+                .build()
+        }))
         .build();
     (
         Some(vec![lb]),

@@ -33,6 +33,14 @@ pub struct TargetGroup;
 impl Resource for TargetGroup {
     fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
         let task = node.task.as_deref().unwrap_or_default();
+        if node.address.key != task {
+            return vec![Record::id(&[
+                "tasks",
+                task,
+                "deployment",
+                "alternate_target_group_arn",
+            ])];
+        }
         vec![
             Record::setting(&["tasks", task, "target_group_name"], node.name.as_str()),
             Record::id(&["tasks", task, "target_group_arn"]),
@@ -43,16 +51,28 @@ impl Resource for TargetGroup {
         let Some(web) = &cx.spec.web else {
             return vec![];
         };
-        web.services
-            .iter()
-            .map(|s| {
-                let mut n = Node::new(Kind::TargetGroup, &s.task, &s.target_group);
-                n.predicted = format!("(the ARN of {})", s.target_group);
-                n.desired = desired(s, &cx.network.vpc_id);
-                n.task = Some(s.task.clone());
-                n
-            })
-            .collect()
+        let mut nodes = Vec::new();
+        for s in &web.services {
+            let mut n = Node::new(Kind::TargetGroup, &s.task, &s.target_group);
+            n.predicted = format!("(the ARN of {})", s.target_group);
+            n.desired = desired(s, &cx.network.vpc_id);
+            n.task = Some(s.task.clone());
+            // Blue/green, canary and linear: ECS starts the new revision in
+            // the other group and moves the traffic there.
+            if let Some(alternate) = &s.deployment.alternate_target_group {
+                let mut alt = Node::new(
+                    Kind::TargetGroup,
+                    &super::iam_role::alternate_key(&s.task),
+                    alternate,
+                );
+                alt.predicted = format!("(the ARN of {alternate})");
+                alt.desired = n.desired.clone();
+                alt.task = Some(s.task.clone());
+                nodes.push(alt);
+            }
+            nodes.push(n);
+        }
+        nodes
     }
 
     async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
