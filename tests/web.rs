@@ -1749,6 +1749,7 @@ tasks:
       canary_percent: 10
       canary_minutes: 5
       bake_minutes: 15
+      alarms: [bg-5xx]
 ";
 
 /// The rule's target groups and their weights.
@@ -1844,6 +1845,9 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
         ),
         (Some(10.0), Some(5))
     );
+    let alarms = d.alarms().unwrap();
+    assert_eq!(alarms.alarm_names(), ["bg-5xx"]);
+    assert!(alarms.enable() && alarms.rollback());
     let advanced = svc.load_balancers()[0].advanced_configuration().unwrap();
     assert_eq!(
         advanced.alternate_target_group_arn(),
@@ -1896,6 +1900,19 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     let plan = w.run(&["plan", "-c", "bg.yml"]).ok();
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     moto.assert_no_mutations("a plan after ECS moved the traffic");
+    let status = w.run(&["status", "-c", "bg.yml", "web"]).ok();
+    assert!(
+        status
+            .stdout
+            .contains("deployment: canary (10.0% for 5 min), bake 15 min, rolled back on bg-5xx"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("traffic: bg-tg 0%, bg-alt 100%"),
+        "{}",
+        status.stdout
+    );
 
     // Another strategy is an update-service, which says what changes.
     let linear = CANARY.replace(
@@ -1910,7 +1927,7 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     w.write("bg.yml", &written);
     let update = w.run(&["update-service", "-c", "bg.yml", "web"]).ok();
     assert!(
-        update.stdout.contains("deployment: canary (10.0% for 5 min), bake 15 min -> linear (20.0% every 3 min), bake 15 min"),
+        update.stdout.contains("deployment: canary (10.0% for 5 min), bake 15 min, rolled back on bg-5xx -> linear (20.0% every 3 min), bake 15 min, rolled back on bg-5xx"),
         "{}",
         update.stdout
     );

@@ -350,7 +350,7 @@ struct DeploymentChange {
 }
 
 /// The service's deployment as the config would write it.
-fn live_deployment(svc: &Service) -> serde_json::Value {
+pub fn live_deployment(svc: &Service) -> serde_json::Value {
     let c = svc.deployment_configuration();
     let strategy = c
         .and_then(|c| c.strategy())
@@ -365,10 +365,13 @@ fn live_deployment(svc: &Service) -> serde_json::Value {
     if let Some(k) = c.and_then(|c| c.linear_configuration()) {
         d["linear"] = serde_json::json!({"percent": k.step_percent(), "minutes": k.step_bake_time_in_minutes()});
     }
+    if let Some(a) = c.and_then(|c| c.alarms()).filter(|a| a.enable()) {
+        d["alarms"] = serde_json::json!(a.alarm_names());
+    }
     d
 }
 
-fn describe_deployment(d: &serde_json::Value) -> String {
+pub fn describe_deployment(d: &serde_json::Value) -> String {
     let strategy = d["strategy"]
         .as_str()
         .unwrap_or("ROLLING")
@@ -389,6 +392,10 @@ fn describe_deployment(d: &serde_json::Value) -> String {
     if let Some(b) = d["bake_minutes"].as_u64() {
         out += &format!(", bake {b} min");
     }
+    if let Some(alarms) = d["alarms"].as_array() {
+        let names: Vec<&str> = alarms.iter().filter_map(|a| a.as_str()).collect();
+        out += &format!(", rolled back on {}", names.join(", "));
+    }
     out
 }
 
@@ -398,10 +405,7 @@ fn deployment_change(
     svc: &Service,
 ) -> Result<Option<DeploymentChange>> {
     let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
-    let wanted = match web {
-        Some(w) => service::deployment_document(&w.deployment),
-        None => serde_json::json!({ "strategy": "ROLLING" }),
-    };
+    let wanted = service::deployment_doc(&ctx.spec, task);
     let live = live_deployment(svc);
     if live == wanted {
         return Ok(None);

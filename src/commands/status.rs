@@ -22,6 +22,9 @@ struct ServiceStatus<'a> {
     /// http/https: its URL and the health of its load balancer targets.
     url: Option<String>,
     targets: Vec<TargetHealth>,
+    /// Blue/green, canary, linear: each target group's share of the
+    /// production rule's traffic.
+    traffic: Vec<(String, i32)>,
 }
 
 struct TargetHealth {
@@ -91,6 +94,7 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
             current_digest: None,
             url: None,
             targets: vec![],
+            traffic: vec![],
         });
     };
     let web = ctx
@@ -99,7 +103,7 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
         .as_ref()
         .and_then(|w| Some((w.service(&task.key)?, w.https)));
     let id = ctx.identity().await?;
-    let (tasks, latest, digest, targets) = tokio::try_join!(
+    let (tasks, latest, digest, targets, traffic) = tokio::try_join!(
         ctx.service_tasks(&task.key, aws_sdk_ecs::types::DesiredStatus::Running),
         async {
             let out = ctx
@@ -130,6 +134,7 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
                 None => Ok(vec![]),
             }
         },
+        traffic_split(ctx, task),
     )?;
     Ok(ServiceStatus {
         task,
@@ -139,7 +144,46 @@ async fn gather<'a>(ctx: &Ctx, task: &'a TaskSpec) -> Result<ServiceStatus<'a>> 
         current_digest: digest,
         url: web.map(|(w, https)| w.url(https)),
         targets,
+        traffic,
     })
+}
+
+/// The share of the production rule's traffic each target group gets (a
+/// traffic-shifting deployment's rule, as the config records it).
+async fn traffic_split(ctx: &Ctx, task: &TaskSpec) -> Result<Vec<(String, i32)>> {
+    let Some(rule) = ctx.loaded.config.tasks[&task.key]
+        .deployment
+        .as_ref()
+        .and_then(|d| d.listener_rule_arn.clone())
+    else {
+        return Ok(vec![]);
+    };
+    let out = ctx
+        .aws
+        .elb
+        .describe_rules()
+        .rule_arns(rule)
+        .send()
+        .await
+        .ctx("elbv2 DescribeRules")?;
+    let forward = out
+        .rules()
+        .first()
+        .and_then(|r| r.actions().iter().find_map(|a| a.forward_config()));
+    Ok(forward
+        .map(|f| {
+            f.target_groups()
+                .iter()
+                .map(|t| {
+                    let arn = t.target_group_arn().unwrap_or_default();
+                    (
+                        arn.rsplit('/').nth(1).unwrap_or(arn).to_string(),
+                        t.weight().unwrap_or(1),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 fn revision_note(arn: &str, latest: Option<&str>) -> String {
@@ -190,6 +234,8 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                     "pending": svc.pending_count(),
                     "desired": svc.desired_count(),
                     "task_definition": svc.task_definition(),
+                    "deployment": super::services::live_deployment(svc),
+                    "traffic": s.traffic.iter().map(|(g, w)| json!({"target_group": g, "weight": w})).collect::<Vec<_>>(),
                     "url": s.url,
                     "targets": s.targets.iter().map(|t| json!({
                         "ip": t.ip, "port": t.port, "task": task_of(&s.tasks, &t.ip),
@@ -245,6 +291,20 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                 svc.desired_count(),
                 short_id(svc.task_definition().unwrap_or_default())
             );
+            let _ = writeln!(
+                out,
+                "deployment: {}",
+                super::services::describe_deployment(&super::services::live_deployment(svc))
+            );
+            if !s.traffic.is_empty() {
+                let total: i32 = s.traffic.iter().map(|(_, w)| w).sum::<i32>().max(1);
+                let shares: Vec<String> = s
+                    .traffic
+                    .iter()
+                    .map(|(g, w)| format!("{g} {}%", w * 100 / total))
+                    .collect();
+                let _ = writeln!(out, "traffic: {}", shares.join(", "));
+            }
             let mut d = table(&[
                 "Deployment",
                 "Status",

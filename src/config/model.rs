@@ -499,6 +499,9 @@ pub struct Deployment {
     /// blue_green, canary, linear: minutes both revisions run after all
     /// traffic has moved, before the old tasks stop (0 to 1440; default 10).
     pub bake_minutes: Option<u32>,
+    /// Names of existing CloudWatch alarms: one that fires during a
+    /// deployment rolls the service back (any strategy).
+    pub alarms: Option<Vec<String>>,
     /// (W) The alternate target group's ARN.
     pub alternate_target_group_arn: Option<String>,
     /// (W) The production listener rule's ARN.

@@ -101,6 +101,8 @@ pub struct TaskSpec {
     /// The container's `awslogs-stream-prefix` (the app's name unless
     /// `log_stream_prefix` says otherwise).
     pub log_stream_prefix: Option<String>,
+    /// CloudWatch alarms that roll a deployment of its service back.
+    pub alarms: Vec<String>,
     /// A scheduled task's EventBridge rule and target id.
     pub rule_name: String,
     pub target_id: String,
@@ -1126,6 +1128,11 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
             .then(|| t.on_demand_base.unwrap_or(1)),
         exec: t.exec.unwrap_or(false),
         log_stream_prefix: t.log_stream_prefix.clone(),
+        alarms: t
+            .deployment
+            .as_ref()
+            .and_then(|d| d.alarms.clone())
+            .unwrap_or_default(),
         rule_name: t
             .schedule_rule
             .clone()
@@ -1498,6 +1505,12 @@ mod tests {
             keys(web("      bake_minutes: 5\n")),
             ["tasks.w.deployment.bake_minutes"]
         );
+        // Alarms roll back any service's deployment; a task has none.
+        assert!(web("      alarms: [web-5xx]\n").is_empty());
+        let task = errors(
+            "app:\n  name: a\ntasks:\n  t:\n    image: x\n    deployment:\n      alarms: [x]\n",
+        );
+        assert_eq!(keys(task), ["tasks.t.deployment.alarms"]);
     }
 
     #[test]

@@ -211,6 +211,27 @@ pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&s
     let canary_minutes = minutes("canary_minutes", d.canary_minutes, DEFAULT_CANARY.1);
     let step_minutes = minutes("step_minutes", d.step_minutes, DEFAULT_LINEAR.1);
     let bake_minutes = minutes("bake_minutes", d.bake_minutes, DEFAULT_BAKE_MINUTES);
+    for (i, alarm) in d.alarms.iter().flatten().enumerate() {
+        // CloudWatch's alarm names: 1 to 255 characters.
+        if alarm.trim().is_empty() || alarm.len() > 255 {
+            p.add(
+                p.at(
+                    at(&format!("alarms[{i}]")),
+                    format!("`{alarm}` is not a CloudWatch alarm name"),
+                )
+                .hint("write the name of an existing alarm (1 to 255 characters)"),
+            );
+        }
+    }
+    if d.alarms.is_some() && t.kind.unwrap_or(TaskType::Task) == TaskType::Task {
+        p.add(
+            p.at(
+                at("alarms"),
+                "a task without a service has no deployment to roll back",
+            )
+            .hint("use alarms on a daemon, http or https task"),
+        );
+    }
     for (k, set, wanted) in [
         (
             "canary_percent",

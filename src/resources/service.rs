@@ -6,8 +6,9 @@
 use anyhow::Result;
 use aws_sdk_ecs::types::{
     AdvancedConfiguration, AssignPublicIp, AwsVpcConfiguration, CanaryConfiguration,
-    DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentStrategy, LaunchType,
-    LinearConfiguration, LoadBalancer, NetworkConfiguration, Service as EcsService, ServiceField,
+    DeploymentAlarms, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentStrategy,
+    LaunchType, LinearConfiguration, LoadBalancer, NetworkConfiguration, Service as EcsService,
+    ServiceField,
 };
 use serde_json::{Value, json};
 
@@ -293,7 +294,20 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
                 "role": reference(&Address::new(Kind::DeployRole, "main")),
             });
         }
-        d["deployment"] = deployment_document(&w.deployment);
+    }
+    d["deployment"] = deployment_doc(cx.spec, t);
+    d
+}
+
+/// A service's deployment as the service node records it: its strategy
+/// (a web service's own; rolling otherwise) and the alarms that roll it back.
+pub fn deployment_doc(spec: &crate::config::StackSpec, t: &TaskSpec) -> Value {
+    let mut d = match spec.web.as_ref().and_then(|w| w.service(&t.key)) {
+        Some(w) => deployment_document(&w.deployment),
+        None => json!({ "strategy": "ROLLING" }),
+    };
+    if !t.alarms.is_empty() {
+        d["alarms"] = json!(t.alarms);
     }
     d
 }
@@ -330,6 +344,9 @@ fn deployment_json(d: &Value) -> Value {
             "canaryBakeTimeInMinutes": d["canary"]["minutes"],
         });
     }
+    if d["alarms"].is_array() {
+        out["alarms"] = json!({"alarmNames": d["alarms"], "enable": true, "rollback": true});
+    }
     if d["linear"].is_object() {
         out["linearConfiguration"] = json!({
             "stepPercent": d["linear"]["percent"],
@@ -361,6 +378,14 @@ pub fn deployment_configuration(d: &Value) -> DeploymentConfiguration {
                 .canary_percent(d["canary"]["percent"].as_f64().unwrap_or_default())
                 .canary_bake_time_in_minutes(minutes(&d["canary"]["minutes"]).unwrap_or_default())
                 .build()
+        }))
+        .set_alarms(d["alarms"].is_array().then(|| {
+            DeploymentAlarms::builder()
+                .set_alarm_names(Some(strings(&d["alarms"])))
+                .enable(true)
+                .rollback(true)
+                .build()
+                .expect("names, enable and rollback are set")
         }))
         .set_linear_configuration(d["linear"].is_object().then(|| {
             LinearConfiguration::builder()
