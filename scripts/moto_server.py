@@ -18,7 +18,7 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    with POST /_fargate_stack/outcome and a JSON body:
      {"family": "report", "exit_code": 3, "log_lines": ["a", "b"],
       "started": true, "stop_code": "...", "stopped_reason": "..."}
-     {"service": "web", "rollout": "failed" | "stable" | "draining", "stopped_reason": "..."}
+     {"service": "web", "rollout": "failed" | "stable" | "draining" | "alarm", "alarm": "...", "stopped_reason": "..."}
    A task of that family then reports those values when it stops, and its
    log lines are written at RunTask into the stream the awslogs driver would
    use (<prefix>/<container>/<task-id>). A service's deployment completes
@@ -66,6 +66,12 @@ Nothing in moto's files is changed; the patches are applied at start-up:
 
 10. ECS Exec: moto has no ExecuteCommand; the launcher answers it with a
    session as AWS does, and gives running containers a runtimeId.
+11. Service deployments: moto has no ListServiceDeployments or
+   DescribeServiceDeployments; the launcher starts one on each CreateService
+   and UpdateService and walks a blue/green, canary or linear one through
+   ECS's stages, one per DescribeServiceDeployments call, to SUCCESSFUL (or,
+   with the outcome `"rollout": "alarm"`, to ROLLBACK_SUCCESSFUL on that
+   alarm once production traffic has moved).
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
@@ -104,6 +110,7 @@ DEPLOYMENT_CONFIG = {}  # (cluster, service, field) -> deploymentConfiguration o
 SERVICE_TASKS = {}  # service arn -> task arns kept RUNNING for it
 TRAIL = []  # CloudTrail records added by tests
 EXECUTED = []  # ExecuteCommand requests (ECS Exec)
+SERVICE_DEPLOYMENTS = []  # service deployments (ECS's blue/green, canary, linear), oldest first
 FAULTS = {"fail_rate": 0.0, "lose": set(), "hang": {}, "rng": random.Random(0)}
 
 ECS_STRING_FIELDS = ("cpu", "memory", "memoryReservation")
@@ -578,6 +585,76 @@ def _execute_command(start_response, body):
     return _json_response(start_response, "200 OK", doc, "application/x-amz-json-1.1")
 
 
+# The stages ECS walks a blue/green, canary or linear deployment through
+# (ServiceDeploymentLifecycleStage), one per DescribeServiceDeployments call.
+SHIFTING_STAGES = ["SCALE_UP", "TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "BAKE_TIME", "CLEAN_UP"]
+
+
+def _start_service_deployment(svc, region):
+    """A service deployment, as ECS starts one on CreateService and on an
+    UpdateService (moto has none of ListServiceDeployments and
+    DescribeServiceDeployments)."""
+    if not svc.get("serviceArn"):
+        return
+    strategy = (svc.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")
+    with _state_lock:
+        outcome = dict(OUTCOMES["services"].get(svc.get("serviceName"), {}))
+        n = len(SERVICE_DEPLOYMENTS)
+        SERVICE_DEPLOYMENTS.append({
+            "serviceDeploymentArn": svc["serviceArn"].replace(":service/", ":service-deployment/") + "/sd%d" % n,
+            "serviceArn": svc["serviceArn"], "clusterArn": svc.get("clusterArn"),
+            "createdAt": time.time(), "startedAt": time.time(),
+            "targetServiceRevisionArn": svc["serviceArn"].replace(":service/", ":service-revision/") + "/%d" % n,
+            "strategy": strategy, "outcome": outcome, "step": 0,
+            "deploymentConfiguration": svc.get("deploymentConfiguration") or {},
+        })
+
+
+def _service_deployment_view(d, advance):
+    """The deployment as DescribeServiceDeployments answers; each call moves
+    it one stage on (an outcome `{"rollout": "alarm", "alarm": NAME}` rolls
+    it back once production traffic has moved)."""
+    if advance and d["strategy"] != "ROLLING":
+        d["step"] += 1
+    stages = SHIFTING_STAGES if d["strategy"] != "ROLLING" else []
+    alarm = d["outcome"].get("rollout") == "alarm"
+    view = {k: v for k, v in d.items() if k not in ("strategy", "outcome", "step")}
+    names = ((d["deploymentConfiguration"].get("alarms") or {}).get("alarmNames")) or []
+    if d["step"] < len(stages) and not (alarm and d["step"] > 2):
+        view.update({"status": "IN_PROGRESS", "lifecycleStage": stages[d["step"]]})
+        if names:
+            view["alarms"] = {"status": "MONITORING", "alarmNames": names, "triggeredAlarmNames": []}
+    elif alarm:
+        triggered = d["outcome"].get("alarm", names[0] if names else "alarm")
+        view.update({"status": "ROLLBACK_SUCCESSFUL", "finishedAt": time.time(),
+                     "statusReason": "Service deployment rolled back because the CloudWatch alarm %s is in ALARM state." % triggered,
+                     "rollback": {"reason": "CloudWatch alarm %s" % triggered, "startedAt": time.time()},
+                     "alarms": {"status": "TRIGGERED", "alarmNames": names or [triggered], "triggeredAlarmNames": [triggered]}})
+    else:
+        view.update({"status": "SUCCESSFUL", "finishedAt": time.time()})
+        if names:
+            view["alarms"] = {"status": "MONITORING_COMPLETE", "alarmNames": names, "triggeredAlarmNames": []}
+    return view
+
+
+def _service_deployments(start_response, operation, body):
+    req = json.loads(body or b"{}")
+    with _state_lock:
+        if operation == "ListServiceDeployments":
+            name = (req.get("service") or "").rsplit("/", 1)[-1]
+            cluster = (req.get("cluster") or "default").rsplit("/", 1)[-1]
+            found = [_service_deployment_view(d, False) for d in SERVICE_DEPLOYMENTS
+                     if d["serviceArn"].endswith("/%s/%s" % (cluster, name))]
+            keys = ("serviceDeploymentArn", "serviceArn", "clusterArn", "startedAt", "createdAt",
+                    "finishedAt", "targetServiceRevisionArn", "status", "statusReason")
+            doc = {"serviceDeployments": [{k: v[k] for k in keys if k in v} for v in reversed(found)]}
+        else:
+            wanted = req.get("serviceDeploymentArns") or []
+            doc = {"serviceDeployments": [_service_deployment_view(d, True) for d in SERVICE_DEPLOYMENTS
+                                          if d["serviceDeploymentArn"] in wanted], "failures": []}
+    return _json_response(start_response, "200 OK", doc, "application/x-amz-json-1.1")
+
+
 def _fault_response(environ, start_response, status, code, message="injected by the test launcher"):
     """An error in the shape of the service's protocol (JSON or XML)."""
     if "json" in environ.get("CONTENT_TYPE", ""):
@@ -643,6 +720,7 @@ def _rewrite(service, operation, body, region, status, payload, shaped=False, ac
         elif operation in ("CreateService", "UpdateService"):
             _remember_deployment_config(body)
             _add_deployment_config(doc.get("service", {}))
+            _start_service_deployment(doc.get("service", {}), region)
     if shaped and ok:
         aws_shapes.shape_json(service, operation, doc, body, account)
     if service == "ecs":
@@ -699,6 +777,8 @@ class Middleware:
             return _lookup_events(start_response, body)
         if service == "ecs" and operation == "ExecuteCommand":
             return _execute_command(start_response, body)
+        if service == "ecs" and operation in ("ListServiceDeployments", "DescribeServiceDeployments"):
+            return _service_deployments(start_response, operation, body)
         fail, lose, hang = _faults_for(operation)
         if fail:
             return _fault_response(environ, start_response, "503 Service Unavailable", "ServiceUnavailable")

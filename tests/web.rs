@@ -1821,7 +1821,7 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
         sorted(vec![primary.clone(), alternate.clone()])
     );
 
-    w.run(&["create-service", "-c", "bg.yml", "web"]).ok();
+    run(&w, &["create-service", "-c", "bg.yml", "web"]).ok();
     let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
     let service = |ecs: aws_sdk_ecs::Client| async move {
         ecs.describe_services()
@@ -1836,6 +1836,41 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     let svc = service(ecs.clone()).await;
     let d = svc.deployment_configuration().unwrap();
     assert_eq!(d.strategy().map(|s| s.as_str()), Some("CANARY"));
+    // The wait follows ECS's stages; an alarm that fires rolls it back.
+    let staged = run(&w, &["redeploy", "-c", "bg.yml", "web"]).ok();
+    for stage in [
+        "canary stage TEST_TRAFFIC_SHIFT",
+        "canary stage PRODUCTION_TRAFFIC_SHIFT",
+        "canary stage BAKE_TIME",
+    ] {
+        assert!(staged.stderr.contains(stage), "{stage}:\n{}", staged.stderr);
+    }
+    let deployed = run(
+        &w,
+        &[
+            "redeploy",
+            "-c",
+            "bg.yml",
+            "web",
+            "--wait-until",
+            "deployed",
+        ],
+    )
+    .ok();
+    assert!(
+        !deployed.stderr.contains("stage CLEAN_UP"),
+        "{}",
+        deployed.stderr
+    );
+    moto.outcome(serde_json::json!({"service": "web", "rollout": "alarm", "alarm": "bg-5xx"}));
+    let rolled_back = run(&w, &["redeploy", "-c", "bg.yml", "web"]);
+    assert_eq!(rolled_back.code, 1, "{}", rolled_back.stderr);
+    assert!(
+        rolled_back.stderr.contains("alarm: bg-5xx"),
+        "{}",
+        rolled_back.stderr
+    );
+    moto.outcome(serde_json::json!({"service": "web", "rollout": "stable"}));
     assert_eq!(d.bake_time_in_minutes(), Some(15));
     let canary = d.canary_configuration().unwrap();
     assert_eq!(
@@ -1925,7 +1960,7 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     );
     assert_ne!(written, w.read("bg.yml"), "{linear}");
     w.write("bg.yml", &written);
-    let update = w.run(&["update-service", "-c", "bg.yml", "web"]).ok();
+    let update = run(&w, &["update-service", "-c", "bg.yml", "web"]).ok();
     assert!(
         update.stdout.contains("deployment: canary (10.0% for 5 min), bake 15 min, rolled back on bg-5xx -> linear (20.0% every 3 min), bake 15 min, rolled back on bg-5xx"),
         "{}",
@@ -1958,7 +1993,7 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     shift(false).await;
     w.run(&["apply", "-c", "bg.yml", "--yes", "--prune"]).ok();
     assert_eq!(rule_weights(&elb, &rule).await, [(primary.clone(), 1)]);
-    w.run(&["update-service", "-c", "bg.yml", "web"]).ok();
+    run(&w, &["update-service", "-c", "bg.yml", "web"]).ok();
     let svc = service(ecs.clone()).await;
     assert_eq!(
         svc.deployment_configuration()

@@ -888,14 +888,63 @@ pub async fn wait_stable(
         let rollout = primary
             .and_then(|d| d.rollout_state())
             .map(|r| r.as_str().to_string());
+        // Blue/green, canary, linear: ECS's service deployment has the stage.
+        let shifting = svc
+            .deployment_configuration()
+            .and_then(|c| c.strategy())
+            .filter(|s| s.as_str() != "ROLLING")
+            .map(|s| s.as_str().to_ascii_lowercase().replace('_', "/"));
+        let staged = match &shifting {
+            Some(_) => latest_service_deployment(ctx, name).await?,
+            None => None,
+        };
+        let stage = staged.as_ref().map(|d| {
+            (
+                d.lifecycle_stage().map_or("-", |s| s.as_str()).to_string(),
+                d.status().map_or("-", |s| s.as_str()).to_string(),
+            )
+        });
         progress.state(&format!(
-            "service {name}: rollout {}, running {}/{} (pending {}), {} deployment(s)",
+            "service {name}: rollout {}, running {}/{} (pending {}), {} deployment(s){}",
             rollout.as_deref().unwrap_or("-"),
             svc.running_count(),
             svc.desired_count(),
             svc.pending_count(),
-            deployments.len()
+            deployments.len(),
+            match (&shifting, &stage) {
+                (Some(k), Some((st, status))) => format!(", {k} stage {st} ({status})"),
+                _ => String::new(),
+            }
         ));
+        if let Some(d) = &staged
+            && d.status().is_some_and(|s| {
+                matches!(
+                    s.as_str(),
+                    "ROLLBACK_REQUESTED"
+                        | "ROLLBACK_IN_PROGRESS"
+                        | "ROLLBACK_SUCCESSFUL"
+                        | "ROLLBACK_FAILED"
+                        | "STOPPED"
+                )
+            })
+        {
+            let mut reason = d
+                .status_reason()
+                .unwrap_or("ECS rolled the deployment back")
+                .to_string();
+            if let Some(a) = d.alarms().filter(|a| !a.triggered_alarm_names().is_empty()) {
+                reason += &format!(" (alarm: {})", a.triggered_alarm_names().join(", "));
+            }
+            break Err(failure(ctx, name, &svc, &reason).await);
+        }
+        // With a service deployment, it says when traffic has moved (the
+        // bake and the clean-up follow) and when it is over.
+        let staged_deployed = stage.as_ref().is_none_or(|(st, status)| {
+            status == "SUCCESSFUL" || matches!(st.as_str(), "BAKE_TIME" | "CLEAN_UP")
+        });
+        let staged_done = stage
+            .as_ref()
+            .is_none_or(|(_, status)| status == "SUCCESSFUL");
         let rolled_back = svc.events().iter().any(|e| {
             e.id()
                 .is_some_and(|id| fresh.iter().any(|f| f.id() == Some(id)))
@@ -915,6 +964,7 @@ pub async fn wait_stable(
         // Deployed: the new revision's rollout completed (without a rollout
         // state, its tasks all run), whatever still drains.
         let deployed = on_target
+            && staged_deployed
             && match rollout.as_deref() {
                 Some(r) => r == "COMPLETED",
                 None => primary.is_some_and(|d| d.running_count() == d.desired_count()),
@@ -924,6 +974,7 @@ pub async fn wait_stable(
         }
         if deployments.len() <= 1
             && complete
+            && staged_done
             && on_target
             && svc.running_count() == svc.desired_count()
             && svc.pending_count() == 0
@@ -945,6 +996,40 @@ pub async fn wait_stable(
     };
     progress.finish();
     result
+}
+
+/// The service's newest service deployment (ECS's record of a deployment,
+/// with its lifecycle stage), when there is one.
+async fn latest_service_deployment(
+    ctx: &Ctx,
+    name: &str,
+) -> Result<Option<aws_sdk_ecs::types::ServiceDeployment>> {
+    let listed = ctx
+        .aws
+        .ecs
+        .list_service_deployments()
+        .cluster(ctx.cluster())
+        .service(name)
+        .send()
+        .await
+        .ctx("ecs ListServiceDeployments")?;
+    let Some(arn) = listed
+        .service_deployments()
+        .iter()
+        .max_by_key(|d| d.created_at().map(|t| t.as_nanos()))
+        .and_then(|d| d.service_deployment_arn())
+    else {
+        return Ok(None);
+    };
+    let out = ctx
+        .aws
+        .ecs
+        .describe_service_deployments()
+        .service_deployment_arns(arn)
+        .send()
+        .await
+        .ctx("ecs DescribeServiceDeployments")?;
+    Ok(out.service_deployments().first().cloned())
 }
 
 /// Explains a failed rollout: the stopped tasks' reasons and the last events.
