@@ -1814,7 +1814,47 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
             .map(|a| a.iter().map(|r| r.as_str().unwrap().to_string()).collect())
             .unwrap_or_else(|| vec![s["Resource"].as_str().unwrap().to_string()])
     };
-    assert_eq!(resources("MoveTraffic"), std::slice::from_ref(&rule));
+    let test_rule = str_at(
+        &cfg,
+        &["tasks", "web", "deployment", "test_listener_rule_arn"],
+    )
+    .to_string();
+    assert_eq!(
+        sorted(resources("MoveTraffic")),
+        sorted(vec![rule.clone(), test_rule.clone()])
+    );
+    // The test rule: the same route with the test header, ahead of production.
+    let both = elb
+        .describe_rules()
+        .rule_arns(&rule)
+        .rule_arns(&test_rule)
+        .send()
+        .await
+        .unwrap();
+    let priority = |arn: &str| -> u64 {
+        both.rules()
+            .iter()
+            .find(|r| r.rule_arn() == Some(arn))
+            .unwrap()
+            .priority()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(priority(&test_rule) < priority(&rule));
+    let header = both
+        .rules()
+        .iter()
+        .find(|r| r.rule_arn() == Some(test_rule.as_str()))
+        .unwrap()
+        .conditions()
+        .iter()
+        .find_map(|c| c.http_header_config())
+        .unwrap()
+        .http_header_name()
+        .unwrap()
+        .to_string();
+    assert_eq!(header, "X-Fargate-Stack-Test");
     assert!(resources("MoveListenerTraffic")[0].contains(":listener/app/bg-alb/"));
     assert_eq!(
         sorted(resources("RegisterTargets")),
@@ -1890,6 +1930,7 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     );
     assert_eq!(advanced.production_listener_rule(), Some(rule.as_str()));
     assert_eq!(advanced.role_arn(), Some(role.as_str()));
+    assert_eq!(advanced.test_listener_rule(), Some(test_rule.as_str()));
 
     // ECS moved the traffic to the new revision's group: nothing to undo.
     let shift = |to_alternate: bool| {

@@ -426,6 +426,7 @@ fn deployment_change(
                 entry["advanced"] = serde_json::json!({
                     "alternate_target_group": recorded.and_then(|d| d.alternate_target_group_arn.clone()).ok_or_else(missing)?,
                     "production_rule": recorded.and_then(|d| d.listener_rule_arn.clone()).ok_or_else(missing)?,
+                    "test_rule": recorded.and_then(|d| d.test_listener_rule_arn.clone()).ok_or_else(missing)?,
                     "role": ctx.loaded.config.deploy_role.as_ref().and_then(|r| r.arn.clone()).ok_or_else(missing)?,
                 });
             }

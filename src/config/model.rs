@@ -506,6 +506,8 @@ pub struct Deployment {
     pub alternate_target_group_arn: Option<String>,
     /// (W) The production listener rule's ARN.
     pub listener_rule_arn: Option<String>,
+    /// (W) The test listener rule's ARN.
+    pub test_listener_rule_arn: Option<String>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]

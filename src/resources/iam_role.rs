@@ -133,14 +133,25 @@ pub fn deploy_policy(cx: &Inputs) -> Value {
     let listener = reference(&Address::new(Kind::Listener, web.port.to_string()));
     let rules: Vec<String> = shifting
         .iter()
-        .map(|s| reference(&Address::new(Kind::ListenerRule, &s.task)))
+        .flat_map(|s| {
+            [
+                reference(&Address::new(Kind::ListenerRule, &s.task)),
+                reference(&Address::new(
+                    Kind::ListenerRule,
+                    super::listener_rule::test_key(&s.task),
+                )),
+            ]
+        })
         .collect();
     let groups: Vec<String> = shifting
         .iter()
         .flat_map(|s| {
             [
                 reference(&Address::new(Kind::TargetGroup, &s.task)),
-                reference(&Address::new(Kind::TargetGroup, alternate_key(&s.task))),
+                reference(&Address::new(
+                    Kind::TargetGroup,
+                    super::target_group::alternate_key(&s.task),
+                )),
             ]
         })
         .collect();
@@ -178,11 +189,6 @@ pub fn deploy_policy(cx: &Inputs) -> Value {
             }
         ]
     })
-}
-
-/// The address key of a service's alternate target group.
-pub fn alternate_key(task: &str) -> String {
-    format!("{task}-alt")
 }
 
 /// The execution policy plus reading exactly the secrets and parameters

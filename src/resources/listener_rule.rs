@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
-    PathPatternConditionConfig, Rule, RuleCondition, TargetGroupTuple,
+    HttpHeaderConditionConfig, PathPatternConditionConfig, Rule, RuleCondition, TargetGroupTuple,
 };
 use serde_json::{Value, json};
 
@@ -19,6 +19,17 @@ use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::fnv1a;
 
 const FIRST_PRIORITY: u64 = 100;
+
+/// The header that sends a request to a traffic-shifting service's test
+/// rule (`X-Fargate-Stack-Test: 1`): ECS points that rule at the new
+/// revision during a deployment's test-traffic stage, before production.
+pub const TEST_HEADER: &str = "X-Fargate-Stack-Test";
+const TEST_HEADER_VALUE: &str = "1";
+
+/// The address key of a service's test rule.
+pub fn test_key(task: &str) -> String {
+    format!("{task}-test")
+}
 const PRIORITY_SPAN: u64 = 40_000;
 
 pub struct ListenerRule;
@@ -29,7 +40,8 @@ impl Resource for ListenerRule {
             return vec![];
         };
         let listener = Address::new(Kind::Listener, web.port.to_string());
-        web.services
+        let mut nodes: Vec<Node> = web
+            .services
             .iter()
             .map(|s| {
                 let tg = Address::new(Kind::TargetGroup, &s.task);
@@ -54,7 +66,7 @@ impl Resource for ListenerRule {
                 if s.deployment.alternate_target_group.is_some() {
                     n.desired["alternate"] = reference(&Address::new(
                         Kind::TargetGroup,
-                        super::iam_role::alternate_key(&s.task),
+                        super::target_group::alternate_key(&s.task),
                     ))
                     .into();
                 }
@@ -63,7 +75,26 @@ impl Resource for ListenerRule {
                 n.task = Some(s.task.clone());
                 n
             })
-            .collect()
+            .collect();
+        // The test rule: the same route with the test header, ahead of the
+        // production rule (a lower priority number).
+        let tests: Vec<Node> = nodes
+            .iter()
+            .filter(|n| n.desired.get("alternate").is_some())
+            .map(|production| {
+                let mut t = production.clone();
+                t.address = Address::new(
+                    Kind::ListenerRule,
+                    test_key(production.task.as_deref().unwrap_or_default()),
+                );
+                t.name = format!("{} (test: {TEST_HEADER})", production.name);
+                t.desired["header"] = TEST_HEADER.into();
+                t.desired["production"] = reference(&production.address).into();
+                t
+            })
+            .collect();
+        nodes.extend(tests);
+        nodes
     }
 
     async fn observe(aws: &Aws, cx: &Inputs<'_>, node: &Node) -> Result<Option<State>> {
@@ -84,18 +115,25 @@ impl Resource for ListenerRule {
             .listener_rules
             .get_or_try_init(|| rules(aws, &listener.arn))
             .await?;
+        let header = node.desired["header"].as_str();
         let found = all.iter().find(|r| {
             r.is_default() != Some(true)
                 && condition_values(r, "host-header") == [host.to_string()]
                 && condition_values(r, "path-pattern") == path
+                && header_of(r).as_deref().map(str::to_ascii_lowercase)
+                    == header.map(str::to_ascii_lowercase)
         });
         Ok(found.map(|r| {
-            let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(json!({
+            let mut observed = json!({
                 "listener": listener.arn,
                 "target_groups": forwards_to(r).into_keys().collect::<Vec<_>>(),
                 "host": host,
                 "path": path.first(),
-            }));
+            });
+            if let Some(h) = header {
+                observed["header"] = h.into();
+            }
+            let mut s = State::new(r.rule_arn().unwrap_or_default(), None).with(observed);
             s.outputs.insert(
                 "priority".into(),
                 r.priority().unwrap_or_default().to_string(),
@@ -140,16 +178,19 @@ impl Resource for ListenerRule {
     }
 
     fn records(_cx: &Inputs, node: &Node) -> Vec<Record> {
-        // The production rule ECS moves traffic on (update-service sends it).
-        match node.desired.get("alternate") {
-            Some(_) => vec![Record::id(&[
-                "tasks",
-                node.task.as_deref().unwrap_or_default(),
-                "deployment",
-                "listener_rule_arn",
-            ])],
-            None => vec![],
-        }
+        // The production and test rules ECS moves traffic on (update-service
+        // sends them).
+        let key = match (node.desired.get("alternate"), node.desired.get("header")) {
+            (None, _) => return vec![],
+            (Some(_), None) => "listener_rule_arn",
+            (Some(_), Some(_)) => "test_listener_rule_arn",
+        };
+        vec![Record::id(&[
+            "tasks",
+            node.task.as_deref().unwrap_or_default(),
+            "deployment",
+            key,
+        ])]
     }
 
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
@@ -182,7 +223,22 @@ impl Resource for ListenerRule {
                 .iter()
                 .filter_map(|r| r.priority()?.parse().ok())
                 .collect();
-            let priority = free_priority(&cx.spec.app, task, &used);
+            // A test rule goes just ahead of its production rule.
+            let ahead_of = d["production"]
+                .is_string()
+                .then(|| {
+                    work.deps
+                        .get(&Address::new(Kind::ListenerRule, task))
+                        .and_then(|s| s.outputs.get("priority")?.parse::<u64>().ok())
+                })
+                .flatten();
+            let priority = match ahead_of {
+                Some(p) => (1..p)
+                    .rev()
+                    .find(|q| !used.contains(q))
+                    .unwrap_or_else(|| free_priority(&cx.spec.app, task, &used)),
+                None => free_priority(&cx.spec.app, task, &used),
+            };
             match aws
                 .elb
                 .create_rule()
@@ -281,6 +337,15 @@ fn forwards_to(rule: &Rule) -> BTreeMap<String, i32> {
         .unwrap_or_default()
 }
 
+/// The name of a rule's http-header condition, when it has one.
+fn header_of(rule: &Rule) -> Option<String> {
+    rule.conditions()
+        .iter()
+        .find(|c| c.field() == Some("http-header"))
+        .and_then(|c| c.http_header_config())
+        .and_then(|h| h.http_header_name().map(str::to_string))
+}
+
 /// A desired rule as observe reports one: its groups as a sorted list.
 fn as_observed(d: &Value) -> Value {
     let mut groups: Vec<Value> = [&d["target_group"], &d["alternate"]]
@@ -289,12 +354,16 @@ fn as_observed(d: &Value) -> Value {
         .cloned()
         .collect();
     groups.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    json!({
+    let mut out = json!({
         "listener": d["listener"],
         "target_groups": groups,
         "host": d["host"],
         "path": d["path"],
-    })
+    });
+    if d["header"].is_string() {
+        out["header"] = d["header"].clone();
+    }
+    out
 }
 
 async fn rules(aws: &Aws, listener: &str) -> Result<Vec<Rule>> {
@@ -334,6 +403,19 @@ fn conditions(d: &Value) -> Result<Vec<RuleCondition>> {
             RuleCondition::builder()
                 .field("path-pattern")
                 .path_pattern_config(PathPatternConditionConfig::builder().values(p).build())
+                .build(),
+        );
+    }
+    if let Some(h) = d["header"].as_str() {
+        out.push(
+            RuleCondition::builder()
+                .field("http-header")
+                .http_header_config(
+                    HttpHeaderConditionConfig::builder()
+                        .http_header_name(h)
+                        .values(TEST_HEADER_VALUE)
+                        .build(),
+                )
                 .build(),
         );
     }

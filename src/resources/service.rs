@@ -288,9 +288,13 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
             d["load_balancer"]["advanced"] = json!({
                 "alternate_target_group": reference(&Address::new(
                     Kind::TargetGroup,
-                    super::iam_role::alternate_key(&t.key),
+                    super::target_group::alternate_key(&t.key),
                 )),
                 "production_rule": reference(&Address::new(Kind::ListenerRule, &t.key)),
+                "test_rule": reference(&Address::new(
+                    Kind::ListenerRule,
+                    super::listener_rule::test_key(&t.key),
+                )),
                 "role": reference(&Address::new(Kind::DeployRole, "main")),
             });
         }
@@ -441,6 +445,7 @@ pub fn request_json(cx_cluster: &str, app: &str, name: &str, d: &Value) -> Value
                     entry["advancedConfiguration"] = json!({
                         "alternateTargetGroupArn": a.alternate_target_group_arn(),
                         "productionListenerRule": a.production_listener_rule(),
+                        "testListenerRule": a.test_listener_rule(),
                         "roleArn": a.role_arn(),
                     });
                 }
@@ -485,6 +490,7 @@ pub fn load_balancers(entry: &Value) -> (Option<Vec<LoadBalancer>>, Option<i32>)
             AdvancedConfiguration::builder()
                 .alternate_target_group_arn(text(&advanced["alternate_target_group"]))
                 .production_listener_rule(text(&advanced["production_rule"]))
+                .set_test_listener_rule(advanced["test_rule"].as_str().map(str::to_string))
                 .role_arn(text(&advanced["role"]))
                 .build()
         }))

@@ -28,6 +28,12 @@ macro_rules! with_health_check {
 use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::WebService;
 
+/// The address key of a service's alternate target group (blue/green,
+/// canary, linear).
+pub fn alternate_key(task: &str) -> String {
+    format!("{task}-alt")
+}
+
 pub struct TargetGroup;
 
 impl Resource for TargetGroup {
@@ -60,11 +66,7 @@ impl Resource for TargetGroup {
             // Blue/green, canary and linear: ECS starts the new revision in
             // the other group and moves the traffic there.
             if let Some(alternate) = &s.deployment.alternate_target_group {
-                let mut alt = Node::new(
-                    Kind::TargetGroup,
-                    &super::iam_role::alternate_key(&s.task),
-                    alternate,
-                );
+                let mut alt = Node::new(Kind::TargetGroup, &alternate_key(&s.task), alternate);
                 alt.predicted = format!("(the ARN of {alternate})");
                 alt.desired = n.desired.clone();
                 alt.task = Some(s.task.clone());
