@@ -167,22 +167,12 @@ fn a_directory_that_is_not_a_workspace_is_refused() {
 async fn the_migration_guide_runs() {
     let moto = Moto::start();
     moto.seed("eligible");
-    aws_sdk_route53::Client::new(&moto.sdk().await)
-        .create_hosted_zone()
-        .name("copilot-e2e-tests.ecs.aws.dev")
-        .caller_reference("guide")
-        .send()
-        .await
-        .unwrap();
+    let zone = zone(&moto, "copilot-e2e-tests.ecs.aws.dev", None).await;
     // Copilot's alias record for the service, pointing at Copilot's load balancer.
     let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
-    let zone = r53.list_hosted_zones().send().await.unwrap().hosted_zones()[0]
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
     let domain = "frontend.import-certs.copilot-e2e-tests.ecs.aws.dev";
     alias_record(
-        &r53,
+        &moto,
         &zone,
         domain,
         "Z35SXDOTRQ7X7K",
@@ -276,68 +266,23 @@ async fn roles_for(iam: &aws_sdk_iam::Client, service: &str, names: &[&str]) -> 
     arns
 }
 
-/// Security groups made by hand in the VPC; their ids.
-async fn groups_in(ec2: &aws_sdk_ec2::Client, vpc: &str, names: &[&str]) -> Vec<String> {
-    let mut ids = Vec::new();
-    for name in names {
-        ids.push(
-            ec2.create_security_group()
-                .group_name(*name)
-                .description("made by hand")
-                .vpc_id(vpc)
-                .send()
-                .await
-                .unwrap()
-                .group_id()
-                .unwrap()
-                .to_string(),
-        );
-    }
-    ids
-}
-
 /// An A alias record `name` -> `dns` (in the load balancers' zone `target_zone`).
-async fn alias_record(
-    r53: &aws_sdk_route53::Client,
-    zone: &str,
-    name: &str,
-    target_zone: &str,
-    dns: &str,
-) {
-    use aws_sdk_route53::types::{
-        AliasTarget, Change, ChangeAction, ChangeBatch, ResourceRecordSet, RrType,
-    };
-    r53.change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(ChangeAction::Create)
-                        .resource_record_set(
-                            ResourceRecordSet::builder()
-                                .name(name)
-                                .r#type(RrType::A)
-                                .alias_target(
-                                    AliasTarget::builder()
-                                        .hosted_zone_id(target_zone)
-                                        .dns_name(dns)
-                                        .evaluate_target_health(true)
-                                        .build()
-                                        .unwrap(),
-                                )
-                                .build()
-                                .unwrap(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
+async fn alias_record(moto: &Moto, zone: &str, name: &str, target_zone: &str, dns: &str) {
+    use aws_sdk_route53::types::{AliasTarget, ChangeAction, ResourceRecordSet, RrType};
+    let record = ResourceRecordSet::builder()
+        .name(name)
+        .r#type(RrType::A)
+        .alias_target(
+            AliasTarget::builder()
+                .hosted_zone_id(target_zone)
+                .dns_name(dns)
+                .evaluate_target_health(true)
                 .build()
                 .unwrap(),
         )
-        .send()
-        .await
+        .build()
         .unwrap();
+    change_record(moto, zone, ChangeAction::Create, record).await;
 }
 
 /// A service made by hand, as a console or a script makes one: its own
@@ -354,11 +299,10 @@ struct HandMade {
 async fn hand_made(moto: &Moto) -> HandMade {
     let seed = moto.seed("eligible");
     let sdk = moto.sdk().await;
-    let (ecs, iam, logs, ec2, sm, ssm, scaling) = (
+    let (ecs, iam, logs, sm, ssm, scaling) = (
         aws_sdk_ecs::Client::new(&sdk),
         aws_sdk_iam::Client::new(&sdk),
         aws_sdk_cloudwatchlogs::Client::new(&sdk),
-        aws_sdk_ec2::Client::new(&sdk),
         aws_sdk_secretsmanager::Client::new(&sdk),
         aws_sdk_ssm::Client::new(&sdk),
         aws_sdk_applicationautoscaling::Client::new(&sdk),
@@ -392,7 +336,10 @@ async fn hand_made(moto: &Moto) -> HandMade {
                 .unwrap();
         }
     }
-    let groups = groups_in(&ec2, &seed.vpc_id, &["shop-tasks", "other-tasks"]).await;
+    let groups = [
+        security_group(moto, &seed.vpc_id, "shop-tasks").await,
+        security_group(moto, &seed.vpc_id, "other-tasks").await,
+    ];
     let secret = sm
         .create_secret()
         .name("shop/db")
@@ -674,6 +621,25 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
         "-c",
         "shop.yml",
     ];
+    // A service the cluster does not run: one line, exit 2, no file.
+    let wrong = w.run(&[
+        "import",
+        "--cluster",
+        "shop",
+        "--service",
+        "nope",
+        "-c",
+        "shop.yml",
+    ]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("the cluster `shop` has no active service `nope`"),
+        "{}",
+        wrong.stderr
+    );
+    assert!(!w.path("shop.yml").exists());
     let run = w.run(import).ok();
     // What the config cannot say is listed, on stderr and in the file.
     let text = w.read("shop.yml");
@@ -917,7 +883,10 @@ async fn a_web_service_is_imported_with_its_load_balancer() {
         .send()
         .await
         .unwrap();
-    let groups = groups_in(&ec2, &seed.vpc_id, &["site-alb", "site-tasks"]).await;
+    let groups = [
+        security_group(&moto, &seed.vpc_id, "site-alb").await,
+        security_group(&moto, &seed.vpc_id, "site-tasks").await,
+    ];
     // The load balancer may reach the tasks' port.
     ec2.authorize_security_group_ingress()
         .group_id(&groups[1])
@@ -1036,20 +1005,9 @@ async fn a_web_service_is_imported_with_its_load_balancer() {
         .send()
         .await
         .unwrap();
-    let zone = r53
-        .create_hosted_zone()
-        .name("example.com")
-        .caller_reference("site")
-        .send()
-        .await
-        .unwrap()
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
+    let zone = zone(&moto, "example.com", None).await;
     alias_record(
-        &r53,
+        &moto,
         &zone,
         "www.example.com",
         lb.canonical_hosted_zone_id().unwrap(),

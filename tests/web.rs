@@ -7,32 +7,7 @@ use crate::support::*;
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, ProtocolEnum, RuleCondition,
 };
-use aws_sdk_route53::types::{HostedZoneConfig, RrType, Vpc, VpcRegion};
-
-/// Creates a hosted zone (private to `vpc` when given); returns its ID.
-async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
-    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
-    let mut req = r53
-        .create_hosted_zone()
-        .name(name)
-        .caller_reference(format!("{name}-{}", vpc.unwrap_or("public")));
-    if let Some(v) = vpc {
-        req = req
-            .vpc(
-                Vpc::builder()
-                    .vpc_id(v)
-                    .vpc_region(VpcRegion::UsEast1)
-                    .build(),
-            )
-            .hosted_zone_config(HostedZoneConfig::builder().private_zone(true).build());
-    }
-    let out = req.send().await.unwrap();
-    out.hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string()
-}
+use aws_sdk_route53::types::RrType;
 
 /// A listener's default action as someone else's load balancer has it.
 fn not_found() -> Action {
@@ -46,34 +21,6 @@ fn not_found() -> Action {
         .build()
 }
 
-/// One change to a record set, as a person would make it.
-async fn change_record(
-    moto: &Moto,
-    zone: &str,
-    action: aws_sdk_route53::types::ChangeAction,
-    record: aws_sdk_route53::types::ResourceRecordSet,
-) {
-    use aws_sdk_route53::types::{Change, ChangeBatch};
-    aws_sdk_route53::Client::new(&moto.sdk().await)
-        .change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(
-            ChangeBatch::builder()
-                .changes(
-                    Change::builder()
-                        .action(action)
-                        .resource_record_set(record)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 /// A workdir with the original's minimal http config as `http.yml`.
 fn original_http(moto: &Moto) -> (Workdir, String) {
     let w = Workdir::new(Some(moto));
@@ -81,20 +28,6 @@ fn original_http(moto: &Moto) -> (Workdir, String) {
         std::fs::read_to_string(repo_root().join("tests/data/original/minimal-http.yml")).unwrap();
     w.write("http.yml", &text);
     (w, text)
-}
-
-async fn security_group(moto: &Moto, vpc: &str, name: &str) -> String {
-    aws_sdk_ec2::Client::new(&moto.sdk().await)
-        .create_security_group()
-        .group_name(name)
-        .description("another team")
-        .vpc_id(vpc)
-        .send()
-        .await
-        .unwrap()
-        .group_id()
-        .unwrap()
-        .to_string()
 }
 
 /// Another team's load balancer in these subnets, with its own group.

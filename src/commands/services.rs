@@ -470,6 +470,21 @@ fn missing_load_balancer(
     load_balancer_for(ctx, task)
 }
 
+/// The load balancer entry an update sends: the one a changed deployment
+/// needs, else the one a service made before its task became a web
+/// service lacks.
+fn load_balancers_to_send(
+    ctx: &Ctx,
+    task: &TaskSpec,
+    svc: &Service,
+    change: Option<&DeploymentChange>,
+) -> Result<(Option<Vec<LoadBalancer>>, Option<i32>)> {
+    Ok(match change.and_then(|c| c.load_balancers.clone()) {
+        Some((lbs, grace)) => (Some(lbs), Some(grace)),
+        None => missing_load_balancer(ctx, task, svc)?.unzip(),
+    })
+}
+
 /// An UpdateService request for one of the stack's services.
 fn update_request(
     ctx: &Ctx,
@@ -560,10 +575,7 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
     let change = deployment_change(&ctx, task, &before)?;
-    let (attach, grace) = match change.as_ref().and_then(|c| c.load_balancers.clone()) {
-        Some(lbs) => (Some(lbs.0), Some(lbs.1)),
-        None => missing_load_balancer(&ctx, task, &before)?.unzip(),
-    };
+    let (attach, grace) = load_balancers_to_send(&ctx, task, &before, change.as_ref())?;
     if current == latest && attach.is_none() && change.is_none() {
         say!(
             settings,
@@ -620,10 +632,7 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         return Ok(0);
     }
     let change = deployment_change(&ctx, task, &before)?;
-    let (attach, grace) = match change.as_ref().and_then(|c| c.load_balancers.clone()) {
-        Some(lbs) => (Some(lbs.0), Some(lbs.1)),
-        None => missing_load_balancer(&ctx, task, &before)?.unzip(),
-    };
+    let (attach, grace) = load_balancers_to_send(&ctx, task, &before, change.as_ref())?;
     if let Some(c) = &change {
         say!(settings, "service {}: {}", task.key, c.said);
     }

@@ -166,24 +166,17 @@ async fn traffic_split(ctx: &Ctx, task: &TaskSpec) -> Result<Vec<(String, i32)>>
         .send()
         .await
         .ctx("elbv2 DescribeRules")?;
-    let forward = out
+    Ok(out
         .rules()
         .first()
-        .and_then(|r| r.actions().iter().find_map(|a| a.forward_config()));
-    Ok(forward
-        .map(|f| {
-            f.target_groups()
-                .iter()
-                .map(|t| {
-                    let arn = t.target_group_arn().unwrap_or_default();
-                    (
-                        arn.rsplit('/').nth(1).unwrap_or(arn).to_string(),
-                        t.weight().unwrap_or(1),
-                    )
-                })
-                .collect()
+        .map(crate::resources::listener_rule::weights)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(arn, weight)| {
+            let group = arn.rsplit('/').nth(1).unwrap_or(&arn).to_string();
+            (group, weight)
         })
-        .unwrap_or_default())
+        .collect())
 }
 
 fn revision_note(arn: &str, latest: Option<&str>) -> String {

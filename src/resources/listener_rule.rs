@@ -313,14 +313,20 @@ const WEIGHTS: &str = "weights";
 
 /// The target groups a rule forwards to, each with its weight.
 fn forwards_to(rule: &Rule) -> BTreeMap<String, i32> {
+    weights(rule).into_iter().collect()
+}
+
+/// The target groups a rule forwards to with their weights, in the rule's
+/// order (a plain forward is one group of weight 1).
+pub fn weights(rule: &Rule) -> Vec<(String, i32)> {
     let Some(a) = rule
         .actions()
         .iter()
         .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
     else {
-        return BTreeMap::new();
+        return vec![];
     };
-    let weighted: BTreeMap<String, i32> = a
+    let weighted: Vec<(String, i32)> = a
         .forward_config()
         .map(|f| {
             f.target_groups()
@@ -333,7 +339,7 @@ fn forwards_to(rule: &Rule) -> BTreeMap<String, i32> {
         return weighted;
     }
     a.target_group_arn()
-        .map(|t| BTreeMap::from([(t.to_string(), 1)]))
+        .map(|t| vec![(t.to_string(), 1)])
         .unwrap_or_default()
 }
 

@@ -721,3 +721,75 @@ pub async fn attach_managed_policy(
         .unwrap();
     arn
 }
+
+/// Creates a hosted zone (private to `vpc` when given); returns its ID.
+pub async fn zone(moto: &Moto, name: &str, vpc: Option<&str>) -> String {
+    let r53 = aws_sdk_route53::Client::new(&moto.sdk().await);
+    let mut req = r53
+        .create_hosted_zone()
+        .name(name)
+        .caller_reference(format!("{name}-{}", vpc.unwrap_or("public")));
+    if let Some(v) = vpc {
+        req = req
+            .vpc(
+                aws_sdk_route53::types::Vpc::builder()
+                    .vpc_id(v)
+                    .vpc_region(aws_sdk_route53::types::VpcRegion::UsEast1)
+                    .build(),
+            )
+            .hosted_zone_config(
+                aws_sdk_route53::types::HostedZoneConfig::builder()
+                    .private_zone(true)
+                    .build(),
+            );
+    }
+    let out = req.send().await.unwrap();
+    out.hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string()
+}
+
+/// One change to a record set, as a person would make it.
+pub async fn change_record(
+    moto: &Moto,
+    zone: &str,
+    action: aws_sdk_route53::types::ChangeAction,
+    record: aws_sdk_route53::types::ResourceRecordSet,
+) {
+    use aws_sdk_route53::types::{Change, ChangeBatch};
+    aws_sdk_route53::Client::new(&moto.sdk().await)
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(
+            ChangeBatch::builder()
+                .changes(
+                    Change::builder()
+                        .action(action)
+                        .resource_record_set(record)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A security group made by hand in the VPC; its id.
+pub async fn security_group(moto: &Moto, vpc: &str, name: &str) -> String {
+    aws_sdk_ec2::Client::new(&moto.sdk().await)
+        .create_security_group()
+        .group_name(name)
+        .description("another team")
+        .vpc_id(vpc)
+        .send()
+        .await
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string()
+}

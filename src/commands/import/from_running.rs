@@ -38,20 +38,11 @@ pub fn convert(
     for s in &running.services {
         refuse_what_cannot_be_imported(s)?;
     }
-    let first = &running.services[0];
     // One stack has one execution role, task role, log group, security
     // group and network: services that differ go in separate configs.
-    let same = |what: &str, of: &dyn Fn(&RunningService) -> String| -> Result<String, UserError> {
-        let value = of(first);
-        if let Some(other) = running.services.iter().find(|s| of(s) != value) {
-            return Err(UserError::new(format!(
-                "the services `{}` and `{}` use different {what} (`{value}`, `{}`); a config has one for all its services: import them into separate configs (one `import` each, with -c)",
-                name(first),
-                name(other),
-                of(other)
-            )));
-        }
-        Ok(value)
+    let all: Vec<&RunningService> = running.services.iter().collect();
+    let same = |what: &str, of: &dyn Fn(&RunningService) -> String| {
+        agreed(&all, what, of).map(Option::unwrap_or_default)
     };
     let execution_role = same("execution roles", &|s| {
         s.definition.execution_role_arn().unwrap_or_default().into()
@@ -209,36 +200,22 @@ pub fn convert(
         .iter()
         .filter(|s| s.schedule.is_some())
         .collect();
-    if let Some(first) = scheduled.first() {
-        let role = first
-            .schedule
+    let role = agreed(&scheduled, "events roles", &|s| {
+        s.schedule
             .as_ref()
             .and_then(|r| r.role_arn.clone())
-            .unwrap_or_default();
-        if let Some(other) = scheduled.iter().find(|s| {
-            s.schedule
-                .as_ref()
-                .and_then(|r| r.role_arn.clone())
-                .unwrap_or_default()
-                != role
-        }) {
-            return Err(UserError::new(format!(
-                "the schedules of `{}` and `{}` run tasks with different roles; a config has one events role: import them into separate configs",
-                name(first),
-                name(other)
-            )));
-        }
-        if !role.is_empty() {
-            config.insert(
-                "events_role".into(),
-                map([
-                    ("name", role.rsplit('/').next().unwrap_or_default().into()),
-                    ("arn", role.as_str().into()),
-                    ("as_is", true.into()),
-                ])
-                .into(),
-            );
-        }
+            .unwrap_or_default()
+    })?;
+    if let Some(role) = role.filter(|r| !r.is_empty()) {
+        config.insert(
+            "events_role".into(),
+            map([
+                ("name", role.rsplit('/').next().unwrap_or_default().into()),
+                ("arn", role.as_str().into()),
+                ("as_is", true.into()),
+            ])
+            .into(),
+        );
     }
     if !running.other_rules.is_empty() {
         notes.push(format!(
@@ -259,6 +236,28 @@ pub fn convert(
     }
     config.insert("tasks".into(), tasks.into());
     Ok(Converted { config, notes })
+}
+
+/// The one value `of` gives for all of `services` (they share one config),
+/// `None` when there are none; an error names two that differ.
+fn agreed(
+    services: &[&RunningService],
+    what: &str,
+    of: &dyn Fn(&RunningService) -> String,
+) -> Result<Option<String>, UserError> {
+    let Some(first) = services.first() else {
+        return Ok(None);
+    };
+    let value = of(first);
+    if let Some(other) = services.iter().find(|s| of(s) != value) {
+        return Err(UserError::new(format!(
+            "the services `{}` and `{}` use different {what} (`{value}`, `{}`); a config has one for all its services: import them into separate configs (one `import` each, with -c)",
+            name(first),
+            name(other),
+            of(other)
+        )));
+    }
+    Ok(Some(value))
 }
 
 fn name(s: &RunningService) -> &str {
