@@ -36,6 +36,7 @@ SERVICES = {
     "events": ["events"],
     "iam": ["iam"],
     "logs": ["logs"],
+    "monitoring": ["cloudwatch"],
     "route53": ["route53"],
     "s3": ["s3"],
     "secretsmanager": ["secretsmanager"],
@@ -354,7 +355,8 @@ def read(signing, operation, environ, body):
             for i in range(1, len(parts)):
                 present.add(".".join(parts[:i]))
         return op, _from_form(shape, "", form, present, protocol == "ec2")
-    if protocol == "json":
+    # RPC v2 CBOR requests reach the check already read into JSON (cbor_bridge).
+    if protocol in ("json", "smithy-rpc-v2-cbor"):
         try:
             doc = json.loads(body or b"{}")
         except ValueError:

@@ -8,7 +8,7 @@ want=$(sed -n 's/^moto\[server\]==//p' "$root/scripts/requirements-test.txt")
 has_moto() {
   "$1" - "$want" <<'PY' 2>/dev/null
 import sys
-import moto, flask, flask_cors, boto3, jsonschema, yaml, parliament  # noqa: F401  (server extras included; parliament lints policies)
+import moto, flask, flask_cors, boto3, jsonschema, yaml, parliament, cbor2  # noqa: F401  (server extras included; parliament lints policies; cbor2 for CloudWatch)
 sys.exit(0 if moto.__version__ == sys.argv[1] else 1)
 PY
 }

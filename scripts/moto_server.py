@@ -72,6 +72,11 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    ECS's stages, one per DescribeServiceDeployments call, to SUCCESSFUL (or,
    with the outcome `"rollout": "alarm"`, to ROLLBACK_SUCCESSFUL on that
    alarm once production traffic has moved).
+12. CloudWatch in RPC v2 CBOR (scripts/cbor_bridge.py): aws-sdk-rust sends
+   CloudWatch requests in CBOR, which moto 5.2.1 does not read; each is
+   passed to moto as the same operation in JSON (a protocol AWS also
+   serves for CloudWatch) and the answer turned back into CBOR by the
+   operation's output shape.
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
@@ -94,6 +99,7 @@ import moto.server as moto_server
 
 import aws_models
 import aws_shapes
+import cbor_bridge
 
 _log_lock = threading.Lock()
 # moto's IAM backend is not safe under concurrent requests (a GetRolePolicy
@@ -748,6 +754,15 @@ class Middleware:
         if length:
             body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)
+        if cbor_bridge.is_cbor(environ):
+            operation, body = cbor_bridge.to_json_request(environ, body)
+            status, headers, payload = _call_captured(lambda e, s: self._serve(e, s, body), environ)
+            headers, payload = cbor_bridge.to_cbor_answer(_service_of(environ), operation, status, headers, payload)
+            start_response(status, headers)
+            return [payload]
+        return self._serve(environ, start_response, body)
+
+    def _serve(self, environ, start_response, body):
         path = environ.get("PATH_INFO", "")
         if path in CONTROL:
             return _control(CONTROL[path], body, start_response)

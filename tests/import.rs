@@ -63,6 +63,17 @@ fn a_copilot_workspace_becomes_a_config() {
             "shop/api-key:API_KEY"
         ]
     );
+    assert_eq!(api["exec"], true);
+    // prod names its own alarms; the base's Copilot-made ones are not asked for.
+    assert_eq!(
+        list_at(&cfg, &["tasks", "api", "deployment", "alarms"]),
+        ["api-5xx", "api-latency"]
+    );
+    assert!(
+        !run.stderr.contains("Copilot makes the alarms"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(api["efs"]["id"], "fs-0123456789abcdef0");
     assert_eq!(api["efs"]["readonly"], true);
     assert_eq!(cfg["tasks"]["nightly"]["schedule"], "rate(6 hours)");
@@ -70,7 +81,6 @@ fn a_copilot_workspace_becomes_a_config() {
     let manifest = "edge/copilot/api/manifest.yml";
     for (line, what) in [
         (15, "`http.stickiness` has no equivalent"),
-        (51, "`exec` has no equivalent"),
         (38, "secret `STACK_VALUE`"),
         (6, "alias `www.shop.example.com` not converted"),
     ] {
@@ -543,6 +553,19 @@ async fn hand_made(moto: &Moto) -> HandMade {
         ("mailer", "mailer", &groups[0]),
         ("other", "other", &groups[1]),
     ] {
+        // The worker rolls back on an alarm of its own.
+        let alarms = (service == "worker").then(|| {
+            aws_sdk_ecs::types::DeploymentConfiguration::builder()
+                .alarms(
+                    aws_sdk_ecs::types::DeploymentAlarms::builder()
+                        .alarm_names("worker-backlog")
+                        .enable(true)
+                        .rollback(true)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
         ecs.create_service()
             .cluster("shop")
             .service_name(service)
@@ -550,6 +573,7 @@ async fn hand_made(moto: &Moto) -> HandMade {
             .desired_count(1)
             .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
             .network_configuration(awsvpc(seed.private.clone(), &[group]))
+            .set_deployment_configuration(alarms)
             .send()
             .await
             .unwrap();
@@ -675,6 +699,11 @@ async fn a_running_service_is_imported_and_the_first_plan_changes_nothing() {
     assert_eq!(worker["autoscaling"]["cpu"], 70);
     assert_eq!(worker["autoscaling"]["max_capacity"], 4);
     assert_eq!(worker["autoscaling"]["policy_name"], "worker-cpu");
+    assert_eq!(
+        list_at(&cfg, &["tasks", "worker", "deployment", "alarms"]),
+        ["worker-backlog"]
+    );
+    assert!(cfg["tasks"]["mailer"].get("deployment").is_none());
     assert!(cfg["tasks"].get("other").is_none());
     let report = &cfg["tasks"]["nightly-report"];
     assert_eq!(report["type"], "task");

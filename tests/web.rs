@@ -1980,3 +1980,201 @@ async fn a_canary_deployment_uses_ecs_strategies_and_its_own_target_groups() {
     w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
     moto.assert_no_mutations("a second apply after going back to rolling");
 }
+
+/// Alarms the stack makes for a service's deployments, beside an existing
+/// one named in the config.
+fn alarmed() -> String {
+    CANARY.replace(
+        "      alarms: [bg-5xx]\n",
+        "      alarms:\n        - checkout-latency\n        - http_5xx_percent: 5\n        - unhealthy_hosts: 1\n          minutes: 3\n",
+    )
+}
+
+/// The alarm's threshold, periods, the target groups its metrics read (in
+/// order) and its tags.
+async fn alarm(
+    cw: &aws_sdk_cloudwatch::Client,
+    name: &str,
+) -> Option<(f64, i32, Vec<String>, Vec<(String, String)>)> {
+    let out = cw.describe_alarms().alarm_names(name).send().await.unwrap();
+    let a = out.metric_alarms().first()?;
+    let mut groups: Vec<String> = Vec::new();
+    for q in a.metrics() {
+        let Some(metric) = q.metric_stat().and_then(|s| s.metric()) else {
+            continue;
+        };
+        for d in metric.dimensions() {
+            if d.name() == Some("TargetGroup")
+                && !groups.iter().any(|g| Some(g.as_str()) == d.value())
+            {
+                groups.push(d.value().unwrap().to_string());
+            }
+        }
+    }
+    let tags = cw
+        .list_tags_for_resource()
+        .resource_arn(a.alarm_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let tags = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
+    Some((
+        a.threshold().unwrap(),
+        a.evaluation_periods().unwrap(),
+        groups,
+        tags,
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_alarms_watch_both_target_groups_and_go_with_the_stack() {
+    let moto = Moto::start();
+    moto.seed("eligible");
+    zone(&moto, "example.com", None).await;
+    let w = Workdir::new(Some(&moto));
+    let alarmed = alarmed();
+    assert_ne!(alarmed, CANARY);
+    w.write("bg.yml", &alarmed);
+    let plan = w.run(&["plan", "-c", "bg.yml"]).ok();
+    assert!(
+        plan.stdout.contains("+ cloudwatch alarm")
+            && plan.stdout.contains("bg-web-http-5xx-percent"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    let cfg = w.yaml("bg.yml");
+    let group = |path: &[&str]| {
+        let arn = str_at(&cfg, path);
+        arn.rsplit_once(':').unwrap().1.to_string()
+    };
+    let primary = group(&["tasks", "web", "target_group_arn"]);
+    let alternate = group(&["tasks", "web", "deployment", "alternate_target_group_arn"]);
+    let cw = aws_sdk_cloudwatch::Client::new(&moto.sdk().await);
+    let (threshold, periods, groups, tags) = alarm(&cw, "bg-web-http-5xx-percent").await.unwrap();
+    assert_eq!((threshold, periods), (5.0, 2));
+    assert_eq!(groups, [primary.clone(), alternate.clone()]);
+    assert!(
+        tags.contains(&("fargate-stack:app".to_string(), "bg".to_string())),
+        "{tags:?}"
+    );
+    let (threshold, periods, groups, _) = alarm(&cw, "bg-web-unhealthy-hosts").await.unwrap();
+    assert_eq!((threshold, periods), (1.0, 3));
+    assert_eq!(groups, [primary.clone(), alternate.clone()]);
+    moto.clear_calls();
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    moto.assert_no_mutations("a second apply with generated alarms");
+
+    // ECS rolls back on the existing alarm and on both generated ones.
+    run(&w, &["create-service", "-c", "bg.yml", "web"]).ok();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let svc = ecs
+        .describe_services()
+        .cluster("bg-cluster")
+        .services("web")
+        .send()
+        .await
+        .unwrap();
+    let alarms = svc.services()[0]
+        .deployment_configuration()
+        .unwrap()
+        .alarms()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        alarms.alarm_names(),
+        [
+            "checkout-latency",
+            "bg-web-http-5xx-percent",
+            "bg-web-unhealthy-hosts"
+        ]
+    );
+    assert!(alarms.enable() && alarms.rollback());
+
+    // A new threshold is the same alarm, put again.
+    w.write(
+        "bg.yml",
+        &w.read("bg.yml")
+            .replace("http_5xx_percent: 5", "http_5xx_percent: 2.5"),
+    );
+    let plan = w.run(&["plan", "-c", "bg.yml"]).ok();
+    assert!(
+        plan.stdout.contains("~ cloudwatch alarm"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    let (threshold, ..) = alarm(&cw, "bg-web-http-5xx-percent").await.unwrap();
+    assert_eq!(threshold, 2.5);
+
+    // One no longer asked for is the stack's to delete (with --prune).
+    let fewer = w
+        .read("bg.yml")
+        .replace("        - unhealthy_hosts: 1\n          minutes: 3\n", "");
+    w.write("bg.yml", &fewer);
+    let plan = w.run(&["plan", "-c", "bg.yml"]).ok();
+    assert!(
+        plan.stdout.contains("- cloudwatch alarm")
+            && plan.stdout.contains("bg-web-unhealthy-hosts"),
+        "{}",
+        plan.stdout
+    );
+    w.run(&["apply", "-c", "bg.yml", "--yes", "--prune"]).ok();
+    assert!(alarm(&cw, "bg-web-unhealthy-hosts").await.is_none());
+
+    // Destroy removes the alarms the stack made, and never the one it names.
+    cw.put_metric_alarm()
+        .alarm_name("checkout-latency")
+        .namespace("AWS/ApplicationELB")
+        .metric_name("TargetResponseTime")
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Average)
+        .period(60)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold)
+        .send()
+        .await
+        .unwrap();
+    w.run(&["destroy", "-c", "bg.yml", "--yes"]).ok();
+    assert!(alarm(&cw, "bg-web-http-5xx-percent").await.is_none());
+    assert!(alarm(&cw, "checkout-latency").await.is_some());
+}
+
+#[test]
+fn generated_alarms_need_a_target_group_and_one_measure() {
+    let w = Workdir::new(None);
+    for (alarms, key, words) in [
+        (
+            "        - http_5xx_percent: 5\n",
+            "tasks.jobs.deployment.alarms[0].http_5xx_percent",
+            "this task has none",
+        ),
+        (
+            "        - http_5xx_percent: 5\n          unhealthy_hosts: 1\n",
+            "tasks.jobs.deployment.alarms[0]",
+            "two measures",
+        ),
+        (
+            "        - http_5xx_percnt: 5\n",
+            "http_5xx_percnt",
+            "did you mean `http_5xx_percent`?",
+        ),
+    ] {
+        let config = format!(
+            "app:\n  name: a\ntasks:\n  jobs:\n    type: daemon\n    image: x\n    deployment:\n      alarms:\n{alarms}"
+        );
+        w.write("a.yml", &config);
+        let out = w.run(&["plan", "-c", "a.yml"]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(key) && out.stderr.contains(words),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(w.read("a.yml"), config);
+    }
+}

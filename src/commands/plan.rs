@@ -92,7 +92,19 @@ fn cost_of(stack: &Stack) -> Result<plan::cost::Estimate, String> {
     let lb = stack
         .observed
         .contains_key(&Address::new(Kind::LoadBalancer, "main"));
-    Ok(plan::cost::estimate(&stack.spec, &prices, &current, lb))
+    let alarms: Vec<String> = stack
+        .nodes
+        .iter()
+        .filter(|n| n.address.kind == Kind::Alarm && stack.observed.contains_key(&n.address))
+        .map(|n| n.name.clone())
+        .collect();
+    Ok(plan::cost::estimate(
+        &stack.spec,
+        &prices,
+        &current,
+        lb,
+        &alarms,
+    ))
 }
 
 /// `--detailed-exitcode`: 3 when the plan has changes (2 is bad input).

@@ -46,6 +46,8 @@ const MAPPED: &[&str] = &[
     "subscribe.queue.delay",
     "subscribe.queue.dead_letter.tries",
     "on.schedule",
+    "exec",
+    "deployment.rollback_alarms",
 ];
 
 pub fn convert(dir: &Path, env: Option<&str>) -> Result<Converted, UserError> {
@@ -268,6 +270,15 @@ fn task(
     if !secrets.is_empty() {
         t.insert("secrets".into(), secrets.into());
     }
+    // ECS Exec, on (a mapping is Copilot's own command settings).
+    if m["exec"].as_bool() == Some(true) || m["exec"].is_mapping() {
+        t.insert("exec".into(), true.into());
+    }
+    if let Some(alarms) = rollback_alarms(&m["deployment"]["rollback_alarms"], key, at, notes) {
+        let mut deployment = Mapping::new();
+        deployment.insert("alarms".into(), alarms);
+        t.insert("deployment".into(), deployment.into());
+    }
     count(m, &mut t, web, at, notes);
     volumes(m, &mut t, at, notes);
     if web {
@@ -286,6 +297,30 @@ fn task(
         }
     }
     t
+}
+
+/// `deployment.rollback_alarms`: a list names existing alarms, which carry
+/// over; a mapping asks Copilot to make alarms on the service's CPU, memory
+/// or queue, which live in Copilot's stacks and go with them.
+fn rollback_alarms(
+    v: &Value,
+    key: &str,
+    at: &dyn Fn(&str) -> String,
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    match v {
+        Value::Sequence(_) => Some(strings(v).into_iter().map(Value::from).collect()),
+        Value::Mapping(m) => {
+            let made: Vec<&str> = m.keys().filter_map(|k| k.as_str()).collect();
+            notes.push(format!(
+                "{}: Copilot makes the alarms ({}) in its own stacks, which go when they are deleted; not converted: use `tasks.{key}.deployment.alarms` (`http_5xx_percent`, `unhealthy_hosts`, or an alarm's name)",
+                at("deployment.rollback_alarms"),
+                made.join(", ")
+            ));
+            None
+        }
+        _ => None,
+    }
 }
 
 fn web_service(
@@ -711,6 +746,24 @@ mod tests {
         }
         assert!(schedule("@every 30s").is_err());
         assert!(schedule("every day").is_err());
+    }
+
+    #[test]
+    fn rollback_alarms_carry_over_by_name_only() {
+        let at = |k: &str| format!("m.yml: {k}");
+        let mut notes = vec![];
+        let names: Value = serde_yaml::from_str("[api-5xx, api-latency]").unwrap();
+        assert_eq!(
+            rollback_alarms(&names, "api", &at, &mut notes),
+            Some(serde_yaml::from_str("[api-5xx, api-latency]").unwrap())
+        );
+        let made: Value = serde_yaml::from_str("{cpu_utilization: 70}").unwrap();
+        assert_eq!(rollback_alarms(&made, "api", &at, &mut notes), None);
+        assert!(
+            notes[0].contains("(cpu_utilization)")
+                && notes[0].contains("tasks.api.deployment.alarms"),
+            "{notes:?}"
+        );
     }
 
     #[test]

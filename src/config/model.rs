@@ -499,15 +499,67 @@ pub struct Deployment {
     /// blue_green, canary, linear: minutes both revisions run after all
     /// traffic has moved, before the old tasks stop (0 to 1440; default 10).
     pub bake_minutes: Option<u32>,
-    /// Names of existing CloudWatch alarms: one that fires during a
-    /// deployment rolls the service back (any strategy).
-    pub alarms: Option<Vec<String>>,
+    /// Alarms that roll a deployment back when they fire during it (any
+    /// strategy): names of existing CloudWatch alarms, and alarms the stack
+    /// creates on a web service's target groups (`http_5xx_percent: 5`,
+    /// `unhealthy_hosts: 1`, each with an optional `minutes`).
+    pub alarms: Option<Vec<DeploymentAlarm>>,
     /// (W) The alternate target group's ARN.
     pub alternate_target_group_arn: Option<String>,
     /// (W) The production listener rule's ARN.
     pub listener_rule_arn: Option<String>,
     /// (W) The test listener rule's ARN.
     pub test_listener_rule_arn: Option<String>,
+}
+
+/// One entry of `deployment.alarms`.
+#[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum DeploymentAlarm {
+    /// The name of an existing CloudWatch alarm (the stack never changes it).
+    Existing(String),
+    /// An alarm the stack creates, owns and deletes with it.
+    Generated(GeneratedAlarm),
+}
+
+impl<'de> Deserialize<'de> for DeploymentAlarm {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = DeploymentAlarm;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an alarm's name, or `http_5xx_percent: N` or `unhealthy_hosts: N`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DeploymentAlarm, E> {
+                Ok(DeploymentAlarm::Existing(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<DeploymentAlarm, A::Error> {
+                // The map is read as the struct, so an unknown key is named
+                // with the keys allowed, like everywhere else.
+                GeneratedAlarm::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(DeploymentAlarm::Generated)
+            }
+        }
+        d.deserialize_any(Entry)
+    }
+}
+
+/// An alarm on a web service's target groups (both of them during a
+/// blue/green, canary or linear deployment). One of the two measures.
+#[derive(Debug, Clone, PartialEq, Deserialize, schemars::JsonSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratedAlarm {
+    /// Fires when at least this percentage of the requests the service's
+    /// targets answer get a 5xx (above 0, up to 100).
+    pub http_5xx_percent: Option<f64>,
+    /// Fires when at least this many of the service's targets fail their
+    /// health check (1 or more).
+    pub unhealthy_hosts: Option<u32>,
+    /// For this many consecutive minutes (1 to 1440; default 2).
+    pub minutes: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema, Default)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::model::{Command, Config, TaskType};
+use super::model::{Command, Config, DeploymentAlarm, TaskType};
 use super::problems::Problems;
 use super::{schedule, sizes};
 use crate::error::ConfigError;
@@ -101,7 +101,8 @@ pub struct TaskSpec {
     /// The container's `awslogs-stream-prefix` (the app's name unless
     /// `log_stream_prefix` says otherwise).
     pub log_stream_prefix: Option<String>,
-    /// CloudWatch alarms that roll a deployment of its service back.
+    /// Existing CloudWatch alarms that roll a deployment of its service
+    /// back (the generated ones are its web service's).
     pub alarms: Vec<String>,
     /// A scheduled task's EventBridge rule and target id.
     pub rule_name: String,
@@ -998,7 +999,7 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
     let kind = t.kind.unwrap_or(TaskType::Task);
     if !kind.is_http() {
         // A web task's is checked with its target group (config::web).
-        super::web::deployment(p, key, t, None);
+        super::web::deployment(p, "", key, t, None);
     }
     let image = t.image.as_deref().filter(|s| !s.trim().is_empty());
     match image {
@@ -1130,9 +1131,13 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
         log_stream_prefix: t.log_stream_prefix.clone(),
         alarms: t
             .deployment
-            .as_ref()
-            .and_then(|d| d.alarms.clone())
-            .unwrap_or_default(),
+            .iter()
+            .flat_map(|d| d.alarms.iter().flatten())
+            .filter_map(|a| match a {
+                DeploymentAlarm::Existing(name) => Some(name.clone()),
+                DeploymentAlarm::Generated(_) => None,
+            })
+            .collect(),
         rule_name: t
             .schedule_rule
             .clone()

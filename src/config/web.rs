@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::model::{Config, Strategy, Task, TaskType};
+use super::model::{Config, Deployment, DeploymentAlarm, Strategy, Task, TaskType};
 use super::problems::Problems;
 use crate::error::ConfigError;
 
@@ -139,7 +139,50 @@ pub struct DeploySpec {
     pub canary: Option<(f64, u32)>,
     /// linear: (percent per step, minutes between steps).
     pub linear: Option<(f64, u32)>,
+    /// The alarms the stack creates for the service's deployments.
+    pub alarms: Vec<AlarmSpec>,
 }
+
+/// A generated alarm: what it watches, for how long, and its name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub watch: Watch,
+    pub minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Watch {
+    /// 5xx answers from the targets, as a percentage of their requests.
+    Http5xxPercent(f64),
+    /// Targets failing their health check.
+    UnhealthyHosts(u32),
+}
+
+impl Watch {
+    /// The config key, which also ends the alarm's name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Watch::Http5xxPercent(_) => "http_5xx_percent",
+            Watch::UnhealthyHosts(_) => "unhealthy_hosts",
+        }
+    }
+
+    pub fn threshold(self) -> f64 {
+        match self {
+            Watch::Http5xxPercent(p) => p,
+            Watch::UnhealthyHosts(n) => f64::from(n),
+        }
+    }
+}
+
+/// A generated alarm's name: `<app>-<task>-http-5xx-percent`.
+pub fn alarm_name(app: &str, task: &str, watch: Watch) -> String {
+    format!("{app}-{task}-{}", watch.key().replace('_', "-"))
+}
+
+pub const DEFAULT_ALARM_MINUTES: u32 = 2;
 
 /// AWS's defaults for the timings it documents; the final bake is ours.
 pub const DEFAULT_CANARY: (f64, u32) = (5.0, 10);
@@ -155,6 +198,7 @@ impl DeploySpec {
             bake_minutes: 0,
             canary: None,
             linear: None,
+            alarms: vec![],
         }
     }
 }
@@ -167,7 +211,13 @@ pub fn alternate_target_group_name(target_group: &str) -> String {
 
 /// A task's `deployment:`: checked against ECS's ranges; the traffic-shifting
 /// strategies only for a web service.
-pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&str>) -> DeploySpec {
+pub fn deployment(
+    p: &mut Problems,
+    app: &str,
+    key: &str,
+    t: &Task,
+    target_group: Option<&str>,
+) -> DeploySpec {
     let Some(d) = &t.deployment else {
         return DeploySpec::rolling();
     };
@@ -211,18 +261,7 @@ pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&s
     let canary_minutes = minutes("canary_minutes", d.canary_minutes, DEFAULT_CANARY.1);
     let step_minutes = minutes("step_minutes", d.step_minutes, DEFAULT_LINEAR.1);
     let bake_minutes = minutes("bake_minutes", d.bake_minutes, DEFAULT_BAKE_MINUTES);
-    for (i, alarm) in d.alarms.iter().flatten().enumerate() {
-        // CloudWatch's alarm names: 1 to 255 characters.
-        if alarm.trim().is_empty() || alarm.len() > 255 {
-            p.add(
-                p.at(
-                    at(&format!("alarms[{i}]")),
-                    format!("`{alarm}` is not a CloudWatch alarm name"),
-                )
-                .hint("write the name of an existing alarm (1 to 255 characters)"),
-            );
-        }
-    }
+    let alarms = generated_alarms(p, app, key, d, target_group.is_some());
     if d.alarms.is_some() && t.kind.unwrap_or(TaskType::Task) == TaskType::Task {
         p.add(
             p.at(
@@ -269,7 +308,10 @@ pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&s
                     .hint("remove it, or choose `blue_green`, `canary` or `linear`"),
             );
         }
-        return DeploySpec::rolling();
+        return DeploySpec {
+            alarms,
+            ..DeploySpec::rolling()
+        };
     }
     DeploySpec {
         strategy,
@@ -277,7 +319,108 @@ pub fn deployment(p: &mut Problems, key: &str, t: &Task, target_group: Option<&s
         bake_minutes,
         canary: (strategy == Strategy::Canary).then_some((canary_percent, canary_minutes)),
         linear: (strategy == Strategy::Linear).then_some((step_percent, step_minutes)),
+        alarms,
     }
+}
+
+/// `deployment.alarms`: existing alarms by name, checked as CloudWatch
+/// names; generated ones checked and named. Those watch the target groups,
+/// so only a web service has them.
+fn generated_alarms(
+    p: &mut Problems,
+    app: &str,
+    key: &str,
+    d: &Deployment,
+    web: bool,
+) -> Vec<AlarmSpec> {
+    let mut out: Vec<AlarmSpec> = Vec::new();
+    for (i, alarm) in d.alarms.iter().flatten().enumerate() {
+        let at = format!("tasks.{key}.deployment.alarms[{i}]");
+        let g = match alarm {
+            DeploymentAlarm::Existing(name) => {
+                // CloudWatch's alarm names: 1 to 255 characters.
+                if name.trim().is_empty() || name.len() > 255 {
+                    p.add(
+                        p.at(at, format!("`{name}` is not a CloudWatch alarm name"))
+                            .hint("write the name of an existing alarm (1 to 255 characters)"),
+                    );
+                }
+                continue;
+            }
+            DeploymentAlarm::Generated(g) => g,
+        };
+        let watch = match (g.http_5xx_percent, g.unhealthy_hosts) {
+            (Some(v), None) if v > 0.0 && v <= 100.0 => Watch::Http5xxPercent(v),
+            (Some(v), None) => {
+                p.add(
+                    p.at(
+                        format!("{at}.http_5xx_percent"),
+                        format!("{v} is not a percentage of requests"),
+                    )
+                    .hint("write a number above 0, up to 100"),
+                );
+                continue;
+            }
+            (None, Some(n)) if n >= 1 => Watch::UnhealthyHosts(n),
+            (None, Some(n)) => {
+                p.add(
+                    p.at(
+                        format!("{at}.unhealthy_hosts"),
+                        format!("{n} unhealthy targets is every deployment"),
+                    )
+                    .hint("write 1 or more"),
+                );
+                continue;
+            }
+            (Some(_), Some(_)) => {
+                p.add(
+                    p.at(at, "one entry is one alarm; this one has two measures")
+                        .hint("split it: `- http_5xx_percent: N` and `- unhealthy_hosts: N`"),
+                );
+                continue;
+            }
+            (None, None) => {
+                p.add(
+                    p.at(at, "an alarm needs something to watch")
+                        .hint("add `http_5xx_percent: N` or `unhealthy_hosts: N`"),
+                );
+                continue;
+            }
+        };
+        let minutes = g.minutes.unwrap_or(DEFAULT_ALARM_MINUTES);
+        if !(1..=MAX_MINUTES).contains(&minutes) {
+            p.add(
+                p.at(
+                    format!("{at}.minutes"),
+                    format!("{minutes} minutes is not a period CloudWatch evaluates"),
+                )
+                .hint(format!("write 1 to {MAX_MINUTES} (a day)")),
+            );
+        }
+        if !web {
+            p.add(
+                p.at(
+                    format!("{at}.{}", watch.key()),
+                    "it watches the service's target group; this task has none",
+                )
+                .hint("use it on an http/https task, or name an existing alarm"),
+            );
+            continue;
+        }
+        if out.iter().any(|a| a.watch.key() == watch.key()) {
+            p.add(
+                p.at(at, format!("a second `{}` alarm", watch.key()))
+                    .hint("keep one of them"),
+            );
+            continue;
+        }
+        out.push(AlarmSpec {
+            name: alarm_name(app, key, watch),
+            watch,
+            minutes,
+        });
+    }
+    out
 }
 
 impl WebService {
@@ -760,7 +903,7 @@ fn web_service(
         Some(n) => n.clone(),
         None => target_group_name(app, key, single),
     };
-    let deployment = deployment(p, key, t, Some(&target_group));
+    let deployment = deployment(p, app, key, t, Some(&target_group));
     if p.count() > before {
         return None;
     }

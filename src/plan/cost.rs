@@ -29,11 +29,19 @@ pub struct Prices {
     pub alb_hour: f64,
     /// Fargate Spot's discount on on-demand, as a fraction.
     pub spot_discount: f64,
+    /// A CloudWatch alarm's monthly charge per metric it reads
+    /// (standard resolution; the same in most regions).
+    #[serde(default = "alarm_metric_month")]
+    pub alarm_metric_month: f64,
+}
+
+fn alarm_metric_month() -> f64 {
+    0.10
 }
 
 /// The built-in table: AWS's published on-demand Linux prices.
 pub fn builtin(region: &str) -> Option<Prices> {
-    let source = "AWS Fargate and Elastic Load Balancing pricing pages, us-east-1 rates as published in 2026 (https://aws.amazon.com/fargate/pricing/); Spot discount stated at 70% (AWS: up to 70%)";
+    let source = "AWS Fargate, Elastic Load Balancing and CloudWatch pricing pages, us-east-1 rates as published in 2026 (https://aws.amazon.com/fargate/pricing/); Spot discount stated at 70% (AWS: up to 70%)";
     match region {
         "us-east-1" => Some(Prices {
             source: source.into(),
@@ -43,6 +51,7 @@ pub fn builtin(region: &str) -> Option<Prices> {
             gb_hour_arm: 0.00356,
             alb_hour: 0.0225,
             spot_discount: 0.70,
+            alarm_metric_month: alarm_metric_month(),
         }),
         _ => None,
     }
@@ -89,6 +98,7 @@ pub fn estimate(
     prices: &Prices,
     current: &BTreeMap<String, Size>,
     load_balancer_exists: bool,
+    alarms_existing: &[String],
 ) -> Estimate {
     let hourly = |(cpu, memory, arm): Size| {
         let (v, g) = if arm {
@@ -183,6 +193,27 @@ pub fn estimate(
             now += alb;
         }
     }
+    for s in spec.web.iter().flat_map(|w| &w.services) {
+        let groups = 1 + usize::from(s.deployment.alternate_target_group.is_some());
+        for a in &s.deployment.alarms {
+            // Errors and requests per group for the rate; one metric per
+            // group for the unhealthy count.
+            let metrics = match a.watch {
+                crate::config::web::Watch::Http5xxPercent(_) => 2 * groups,
+                crate::config::web::Watch::UnhealthyHosts(_) => groups,
+            };
+            let monthly = metrics as f64 * prices.alarm_metric_month;
+            items.push(Item {
+                what: format!("cloudwatch alarm {}", a.name),
+                detail: format!("{metrics} metrics, all month"),
+                monthly,
+                monthly_max: monthly,
+            });
+            if alarms_existing.contains(&a.name) {
+                now += monthly;
+            }
+        }
+    }
     Estimate {
         monthly: items.iter().map(|i| i.monthly).sum(),
         monthly_max: items.iter().map(|i| i.monthly_max).sum(),
@@ -270,12 +301,12 @@ mod tests {
         let s = spec(
             "app:\n  name: a\ntasks:\n  w:\n    type: daemon\n    image: x\n    size: medium\n    desired_count: 2\n",
         );
-        let e = estimate(&s, &p, &BTreeMap::new(), false);
+        let e = estimate(&s, &p, &BTreeMap::new(), false, &[]);
         assert!((e.monthly - 72.0808).abs() < 0.01, "{}", e.monthly);
         assert_eq!(e.current, 0.0);
         // The same size exists now: no difference.
         let now = BTreeMap::from([("w".to_string(), (1024, 2048, false))]);
-        let e = estimate(&s, &p, &now, false);
+        let e = estimate(&s, &p, &now, false, &[]);
         assert!((e.monthly - e.current).abs() < 1e-9);
     }
 
@@ -285,7 +316,7 @@ mod tests {
         let s = spec(
             "app:\n  name: a\ntasks:\n  web:\n    type: https\n    image: x\n    domain: a.example.com\n    arch: arm64\n    spot: true\n    autoscaling:\n      cpu: 60\n      min_capacity: 2\n      max_capacity: 4\n",
         );
-        let e = estimate(&s, &p, &BTreeMap::new(), false);
+        let e = estimate(&s, &p, &BTreeMap::new(), false, &[]);
         let task = &e.items[0];
         let hour = 0.03238 + 2.0 * 0.00356;
         // min 2: one on-demand, one on Spot at 70% off.
@@ -295,6 +326,28 @@ mod tests {
             "{task:?}"
         );
         assert!((e.items[1].monthly - 16.425).abs() < 0.001);
+    }
+
+    #[test]
+    fn generated_alarms_cost_their_metrics() {
+        let p = builtin("us-east-1").unwrap();
+        let s = spec(
+            "app:\n  name: a\ntasks:\n  web:\n    type: https\n    image: x\n    domain: a.example.com\n    deployment:\n      strategy: blue_green\n      alarms:\n        - http_5xx_percent: 5\n        - unhealthy_hosts: 1\n",
+        );
+        let e = estimate(&s, &p, &BTreeMap::new(), false, &[]);
+        let alarms = &e.items[2..];
+        // Errors and requests in both groups; unhealthy in both.
+        assert_eq!(alarms[0].detail, "4 metrics, all month");
+        assert!((alarms[0].monthly - 0.4).abs() < 1e-9);
+        assert!((alarms[1].monthly - 0.2).abs() < 1e-9);
+        let e = estimate(
+            &s,
+            &p,
+            &BTreeMap::new(),
+            false,
+            &["a-web-unhealthy-hosts".into()],
+        );
+        assert!((e.current - 0.2).abs() < 1e-9, "{}", e.current);
     }
 
     #[test]

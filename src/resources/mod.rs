@@ -13,6 +13,7 @@
 //!
 //! Adding a kind is its file and one row in `registry.rs`.
 
+pub mod alarm;
 pub mod alb_ingress;
 pub mod bucket;
 pub mod certificate;

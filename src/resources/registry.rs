@@ -35,6 +35,7 @@ macro_rules! kind_table {
             ListenerRule => listener_rule::ListenerRule, "listener rule", "listener-rule";
             DeployRole => iam_role::DeployRole, "iam deploy role", "deploy-role";
             DeployPolicy => iam_role::DeployPolicy, "iam deploy policy", "deploy-policy";
+            Alarm => alarm::Alarm, "cloudwatch alarm", "alarm";
             AlbIngress => alb_ingress::AlbIngress, "alb ingress rule", "alb-ingress";
             DnsRecord => dns_record::DnsRecord, "dns record", "dns-record";
             WebAcl => web_acl::WebAcl, "waf web acl", "web-acl";

@@ -153,6 +153,15 @@ impl Resource for Service {
                 n.desired = desired(cx, t);
                 n.owner = Some(Address::new(Kind::Cluster, "main"));
                 n.depends_on = vec![Address::new(Kind::Cluster, "main")];
+                // ECS takes the generated alarms by name: they exist first.
+                if let Some(w) = cx.spec.web.as_ref().and_then(|w| w.service(&t.key)) {
+                    n.depends_on.extend(
+                        w.deployment
+                            .alarms
+                            .iter()
+                            .map(|a| super::alarm::address(&t.key, a.watch)),
+                    );
+                }
                 // The revision the config recorded is no reference; the
                 // task definition is an edge still.
                 let family = Address::new(Kind::TaskDefinition, &t.key);
@@ -306,12 +315,20 @@ fn desired(cx: &Inputs, t: &crate::config::spec::TaskSpec) -> Value {
 /// A service's deployment as the service node records it: its strategy
 /// (a web service's own; rolling otherwise) and the alarms that roll it back.
 pub fn deployment_doc(spec: &crate::config::StackSpec, t: &TaskSpec) -> Value {
-    let mut d = match spec.web.as_ref().and_then(|w| w.service(&t.key)) {
+    let web = spec.web.as_ref().and_then(|w| w.service(&t.key));
+    let mut d = match web {
         Some(w) => deployment_document(&w.deployment),
         None => json!({ "strategy": "ROLLING" }),
     };
-    if !t.alarms.is_empty() {
-        d["alarms"] = json!(t.alarms);
+    let generated = web.iter().flat_map(|w| &w.deployment.alarms);
+    let names: Vec<&str> = t
+        .alarms
+        .iter()
+        .map(String::as_str)
+        .chain(generated.map(|a| a.name.as_str()))
+        .collect();
+    if !names.is_empty() {
+        d["alarms"] = json!(names);
     }
     d
 }

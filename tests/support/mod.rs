@@ -57,6 +57,7 @@ const REQUEST_CHECK: &str = "requests-aws-rejects.log";
 /// `GetSecretValue` and `GetParameter(s)` are never called at all.
 const READS: &[&str] = &[
     "BatchGetImage",
+    "DescribeAlarms",
     "DescribeCertificate",
     "DescribeClusters",
     "DescribeFileSystems",

@@ -612,6 +612,36 @@ fn task(app: &str, s: &RunningService, route: Option<&Route>, notes: &mut Vec<St
             "tasks.{key}: {what} (kept: the plan refuses a new revision that would drop it)"
         ));
     }
+    let deployment = s.service.deployment_configuration();
+    // The alarms ECS rolls the service back on carry over by name: a
+    // redeploy from the config would otherwise turn them off.
+    if let Some(alarms) = deployment
+        .and_then(|d| d.alarms())
+        .filter(|a| a.enable() && !a.alarm_names().is_empty())
+    {
+        let mut d = serde_yaml::Mapping::new();
+        let names: Vec<serde_yaml::Value> = alarms
+            .alarm_names()
+            .iter()
+            .map(|n| n.as_str().into())
+            .collect();
+        d.insert("alarms".into(), names.into());
+        set("deployment", d.into());
+        if !alarms.rollback() {
+            notes.push(format!(
+                "tasks.{key}: the service's alarms only fail a deployment; fargate-stack sends them with rollback on"
+            ));
+        }
+    }
+    if let Some(strategy) = deployment
+        .and_then(|d| d.strategy())
+        .map(|s| s.as_str())
+        .filter(|s| *s != "ROLLING")
+    {
+        notes.push(format!(
+            "tasks.{key}: the service deploys with ECS's {strategy} strategy, on target groups and rules of its own; the config's is rolling until `deployment.strategy` says otherwise (the stack then adds its own alternate group and rules)"
+        ));
+    }
     if let Some(controller) = s
         .service
         .deployment_controller()
