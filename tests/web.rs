@@ -2069,31 +2069,51 @@ async fn generated_alarms_watch_both_target_groups_and_go_with_the_stack() {
     w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
     moto.assert_no_mutations("a second apply with generated alarms");
 
+    // verify: a named alarm that does not exist protects nothing.
+    let verify = w.run(&["verify", "-c", "bg.yml"]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains(
+            "checkout-latency does not exist, so web's deployments cannot roll back on it"
+        ),
+        "{}",
+        verify.stdout
+    );
+    assert!(
+        verify.stdout.contains("bg-web-unhealthy-hosts exists"),
+        "{}",
+        verify.stdout
+    );
+
     // ECS rolls back on the existing alarm and on both generated ones.
     run(&w, &["create-service", "-c", "bg.yml", "web"]).ok();
     let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
-    let svc = ecs
-        .describe_services()
-        .cluster("bg-cluster")
-        .services("web")
-        .send()
-        .await
-        .unwrap();
-    let alarms = svc.services()[0]
-        .deployment_configuration()
-        .unwrap()
-        .alarms()
-        .unwrap()
-        .clone();
+    // The alarms ECS watches for the service, with rollback on.
+    let names = |ecs: aws_sdk_ecs::Client| async move {
+        let out = ecs
+            .describe_services()
+            .cluster("bg-cluster")
+            .services("web")
+            .send()
+            .await
+            .unwrap();
+        let alarms = out.services()[0]
+            .deployment_configuration()
+            .and_then(|d| d.alarms())
+            .cloned();
+        alarms
+            .filter(|a| a.enable() && a.rollback())
+            .map(|a| a.alarm_names().to_vec())
+            .unwrap_or_default()
+    };
     assert_eq!(
-        alarms.alarm_names(),
+        names(ecs.clone()).await,
         [
             "checkout-latency",
             "bg-web-http-5xx-percent",
             "bg-web-unhealthy-hosts"
         ]
     );
-    assert!(alarms.enable() && alarms.rollback());
 
     // A new threshold is the same alarm, put again.
     w.write(
@@ -2125,6 +2145,29 @@ async fn generated_alarms_watch_both_target_groups_and_go_with_the_stack() {
     );
     w.run(&["apply", "-c", "bg.yml", "--yes", "--prune"]).ok();
     assert!(alarm(&cw, "bg-web-unhealthy-hosts").await.is_none());
+    run(&w, &["update-service", "-c", "bg.yml", "web"]).ok();
+    assert_eq!(
+        names(ecs.clone()).await,
+        ["checkout-latency", "bg-web-http-5xx-percent"]
+    );
+    // ECS is never told to watch a generated alarm apply has not made.
+    w.write(
+        "bg.yml",
+        &w.read("bg.yml").replace(
+            "        - http_5xx_percent: 2.5\n",
+            "        - http_5xx_percent: 2.5\n        - unhealthy_hosts: 1\n",
+        ),
+    );
+    let early = w.run(&["update-service", "-c", "bg.yml", "web"]);
+    assert_eq!(early.code, 2, "{}{}", early.stdout, early.stderr);
+    assert!(
+        early.stderr.contains("bg-web-unhealthy-hosts that web rolls back on does not exist yet; run `fargate-stack apply -c bg.yml` first"),
+        "{}",
+        early.stderr
+    );
+    w.run(&["apply", "-c", "bg.yml", "--yes"]).ok();
+    run(&w, &["update-service", "-c", "bg.yml", "web"]).ok();
+    assert_eq!(names(ecs.clone()).await.len(), 3);
 
     // Destroy removes the alarms the stack made, and never the one it names.
     cw.put_metric_alarm()
@@ -2139,6 +2182,12 @@ async fn generated_alarms_watch_both_target_groups_and_go_with_the_stack() {
         .send()
         .await
         .unwrap();
+    let verify = w.run(&["verify", "-c", "bg.yml"]);
+    assert!(
+        verify.stdout.contains("checkout-latency exists"),
+        "{}",
+        verify.stdout
+    );
     w.run(&["destroy", "-c", "bg.yml", "--yes"]).ok();
     assert!(alarm(&cw, "bg-web-http-5xx-percent").await.is_none());
     assert!(alarm(&cw, "checkout-latency").await.is_some());

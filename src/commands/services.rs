@@ -399,6 +399,48 @@ pub fn describe_deployment(d: &serde_json::Value) -> String {
     out
 }
 
+/// The alarms the stack makes for a service exist before ECS is told to
+/// watch them: apply makes them, as it makes the service's other parts.
+async fn generated_alarms_exist(ctx: &Ctx, task: &TaskSpec) -> Result<()> {
+    let names: Vec<String> = ctx
+        .spec
+        .web
+        .as_ref()
+        .and_then(|w| w.service(&task.key))
+        .iter()
+        .flat_map(|w| &w.deployment.alarms)
+        .map(|a| a.name.clone())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let found = ctx
+        .aws
+        .cloudwatch
+        .describe_alarms()
+        .set_alarm_names(Some(names.clone()))
+        .send()
+        .await
+        .ctx("cloudwatch DescribeAlarms")?;
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| {
+            !found
+                .metric_alarms()
+                .iter()
+                .any(|a| a.alarm_name() == Some(n.as_str()))
+        })
+        .collect();
+    if let Some(name) = missing.first() {
+        return Err(UserError::new(format!(
+            "the alarm {name} that {} rolls back on does not exist yet; run `fargate-stack apply{}` first (it makes it)",
+            task.key, ctx.c
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 fn deployment_change(
     ctx: &Ctx,
     task: &TaskSpec,
@@ -575,6 +617,9 @@ pub async fn update(settings: &Settings, args: &ServiceWait) -> Result<u8> {
     let latest = ctx.recorded_task_arn(task)?;
     let current = before.task_definition().unwrap_or_default().to_string();
     let change = deployment_change(&ctx, task, &before)?;
+    if change.is_some() {
+        generated_alarms_exist(&ctx, task).await?;
+    }
     let (attach, grace) = load_balancers_to_send(&ctx, task, &before, change.as_ref())?;
     if current == latest && attach.is_none() && change.is_none() {
         say!(
@@ -632,6 +677,9 @@ pub async fn redeploy(settings: &Settings, args: &ServiceWait) -> Result<u8> {
         return Ok(0);
     }
     let change = deployment_change(&ctx, task, &before)?;
+    if change.is_some() {
+        generated_alarms_exist(&ctx, task).await?;
+    }
     let (attach, grace) = load_balancers_to_send(&ctx, task, &before, change.as_ref())?;
     if let Some(c) = &change {
         say!(settings, "service {}: {}", task.key, c.said);

@@ -242,6 +242,103 @@ async fn exec_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
     out
 }
 
+/// The alarms the services' deployments roll back on: each named one must
+/// exist (ECS cannot watch an alarm that is not there); a generated one
+/// missing is apply's to make. One call for all of them.
+async fn alarm_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
+    let named: Vec<(&str, &str)> = spec
+        .tasks
+        .iter()
+        .flat_map(|t| t.alarms.iter().map(|a| (t.key.as_str(), a.as_str())))
+        .collect();
+    let generated: Vec<(&str, &str)> = spec
+        .web
+        .iter()
+        .flat_map(|w| &w.services)
+        .flat_map(|s| {
+            s.deployment
+                .alarms
+                .iter()
+                .map(|a| (s.task.as_str(), a.name.as_str()))
+        })
+        .collect();
+    if named.is_empty() && generated.is_empty() {
+        return vec![];
+    }
+    let mut names: Vec<String> = named
+        .iter()
+        .chain(&generated)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    names.sort();
+    names.dedup();
+    let found = match aws
+        .cloudwatch
+        .describe_alarms()
+        .set_alarm_names(Some(names))
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
+        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::CompositeAlarm)
+        .send()
+        .await
+    {
+        Ok(out) => out,
+        Err(e) => {
+            return vec![check(
+                "alarms",
+                Verdict::Fail,
+                format!(
+                    "{:#}",
+                    anyhow::Error::from(e).context("cloudwatch DescribeAlarms")
+                ),
+            )];
+        }
+    };
+    // A composite alarm is named the same way and ECS takes it too.
+    let state = |name: &str| -> Option<String> {
+        let metric = found
+            .metric_alarms()
+            .iter()
+            .find(|a| a.alarm_name() == Some(name))
+            .map(|a| a.state_value().map(|s| s.as_str().to_string()));
+        let composite = || {
+            found
+                .composite_alarms()
+                .iter()
+                .find(|a| a.alarm_name() == Some(name))
+                .map(|a| a.state_value().map(|s| s.as_str().to_string()))
+        };
+        metric
+            .or_else(composite)
+            .map(|s| s.unwrap_or_else(|| "no state yet".into()))
+    };
+    let mut out = Vec::new();
+    for (task, name) in named {
+        out.push(match state(name) {
+            Some(s) => check("alarms", Verdict::Pass, format!("{name} exists ({s}); {task} rolls back on it")),
+            None => check(
+                "alarms",
+                Verdict::Fail,
+                format!("{name} does not exist, so {task}'s deployments cannot roll back on it: create it, or remove it from tasks.{task}.deployment.alarms"),
+            ),
+        });
+    }
+    for (task, name) in generated {
+        out.push(match state(name) {
+            Some(s) => check(
+                "alarms",
+                Verdict::Pass,
+                format!("{name} exists ({s}); {task} rolls back on it"),
+            ),
+            None => check(
+                "alarms",
+                Verdict::Warn,
+                format!("{name} is not made yet: `fargate-stack apply` makes it"),
+            ),
+        });
+    }
+    out
+}
+
 /// The load balancer's zones against where the web services run (or would
 /// run): AWS sends no traffic to a target in a zone its load balancer does
 /// not serve. Most useful for a load balancer the stack adopted, whose
@@ -615,7 +712,9 @@ pub async fn run(settings: &Settings) -> Result<u8> {
         if let Some(network) = &network {
             checks.extend(zone_checks(&aws, &spec, c, network).await);
         }
-        checks.extend(exec_checks(&aws, &spec).await);
+        let (exec, alarms) = tokio::join!(exec_checks(&aws, &spec), alarm_checks(&aws, &spec));
+        checks.extend(exec);
+        checks.extend(alarms);
     }
     let failed = checks.iter().filter(|c| c.result == Verdict::Fail).count();
     let warned = checks.iter().filter(|c| c.result == Verdict::Warn).count();
