@@ -94,8 +94,30 @@ def to_cbor_answer(signing, operation, status, headers, payload):
             if operation in model.operation_names:
                 shape = model.operation_model(operation).output_shape
         doc = _typed(shape, doc) if shape is not None else doc
-    body = cbor2.dumps(doc)
     kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+    if not status.startswith("2") and isinstance(doc, dict):
+        # AWS's query-compatible error: the shape in __type, its query code
+        # (which the SDK reports) in x-amzn-query-error.
+        code = str(doc.get("__type", "")).rsplit("#", 1)[-1]
+        shape, query_code = _error_shape(signing, operation, code)
+        doc["__type"] = shape
+        fault = "Sender" if status.startswith("4") else "Receiver"
+        kept = [(k, v) for k, v in kept if k.lower() != "x-amzn-query-error"]
+        kept.append(("x-amzn-query-error", "%s;%s" % (query_code, fault)))
+    body = cbor2.dumps(doc)
     kept += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
              ("Content-Length", str(len(body)))]
     return kept, body
+
+
+def _error_shape(signing, operation, code):
+    """(error shape name, its query code) of the operation's error that
+    `code` names by either; the code itself when none does."""
+    for model in aws_models.models_for(signing):
+        if operation not in model.operation_names:
+            continue
+        for e in model.operation_model(operation).error_shapes:
+            query_code = e.metadata.get("error", {}).get("code", e.name)
+            if code in (e.name, query_code):
+                return e.name, query_code
+    return code, code

@@ -76,7 +76,10 @@ Nothing in moto's files is changed; the patches are applied at start-up:
    CloudWatch requests in CBOR, which moto 5.2.1 does not read; each is
    passed to moto as the same operation in JSON (a protocol AWS also
    serves for CloudWatch) and the answer turned back into CBOR by the
-   operation's output shape.
+   operation's output shape. An error keeps AWS's code for the SDK (the
+   `__type` and `x-amzn-query-error` of the query-compatible protocol), and
+   ListTagsForResource of an alarm that does not exist answers
+   ResourceNotFoundException, as AWS does (moto answers no tags).
 
 Usage: moto_server.py [-H HOST] [-p PORT]   (moto's own flags)
        moto_server.py --fork-server          (the test harness: see fork_server)
@@ -676,6 +679,24 @@ def _fault_response(environ, start_response, status, code, message="injected by 
     return [body]
 
 
+def _missing_alarm(environ, body):
+    """The name of the alarm a ListTagsForResource asks about when it does
+    not exist: moto answers such a request with no tags, AWS with
+    ResourceNotFoundException."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    try:
+        arn = json.loads(body or b"{}").get("ResourceARN", "")
+    except ValueError:
+        return None
+    parts = arn.split(":", 6)
+    if len(parts) < 7 or parts[5] != "alarm":
+        return None
+    account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
+    alarms = cloudwatch_backends[account][_region_of(environ)].alarms
+    return None if parts[6] in alarms else parts[6]
+
+
 def _faults_for(operation):
     """(fail, lose, hang seconds) for one request; a lost answer is lost once."""
     with _state_lock:
@@ -788,6 +809,11 @@ class Middleware:
                 code = "ValidationException" if "json" in environ.get("CONTENT_TYPE", "") else "ValidationError"
                 message = "%d validation error(s) detected: %s" % (len(broken), "; ".join(broken))
                 return _fault_response(environ, start_response, "400 Bad Request", code, message)
+        if service == "monitoring" and operation == "ListTagsForResource":
+            missing = _missing_alarm(environ, body)
+            if missing:
+                return _fault_response(environ, start_response, "404 Not Found", "ResourceNotFoundException",
+                                       "Unknown alarm %s" % missing)
         if service == "cloudtrail" and operation == "LookupEvents":
             return _lookup_events(start_response, body)
         if service == "ecs" and operation == "ExecuteCommand":

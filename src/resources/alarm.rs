@@ -13,7 +13,7 @@ use aws_sdk_cloudwatch::types::{
 use serde_json::{Value, json};
 
 use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
-use crate::aws::{Aws, AwsResultExt, code_of};
+use crate::aws::{Aws, AwsResultExt};
 use crate::config::web::{AlarmSpec, Watch};
 use crate::discovery::Identity;
 
@@ -135,7 +135,12 @@ impl Resource for Alarm {
                     .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
                     .collect(),
             ),
-            Err(e) if code_of(&e) == Some("ResourceNotFound") => None,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                None
+            }
             Err(e) => {
                 return Err(e)
                     .ctx("cloudwatch ListTagsForResource")
