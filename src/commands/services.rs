@@ -349,28 +349,6 @@ struct DeploymentChange {
     said: String,
 }
 
-/// The service's deployment as the config would write it.
-pub fn live_deployment(svc: &Service) -> serde_json::Value {
-    let c = svc.deployment_configuration();
-    let strategy = c
-        .and_then(|c| c.strategy())
-        .map_or("ROLLING", |s| s.as_str());
-    let mut d = serde_json::json!({ "strategy": strategy });
-    if strategy != "ROLLING" {
-        d["bake_minutes"] = serde_json::json!(c.and_then(|c| c.bake_time_in_minutes()));
-    }
-    if let Some(k) = c.and_then(|c| c.canary_configuration()) {
-        d["canary"] = serde_json::json!({"percent": k.canary_percent(), "minutes": k.canary_bake_time_in_minutes()});
-    }
-    if let Some(k) = c.and_then(|c| c.linear_configuration()) {
-        d["linear"] = serde_json::json!({"percent": k.step_percent(), "minutes": k.step_bake_time_in_minutes()});
-    }
-    if let Some(a) = c.and_then(|c| c.alarms()).filter(|a| a.enable()) {
-        d["alarms"] = serde_json::json!(a.alarm_names());
-    }
-    d
-}
-
 pub fn describe_deployment(d: &serde_json::Value) -> String {
     let strategy = d["strategy"]
         .as_str()
@@ -448,7 +426,7 @@ fn deployment_change(
 ) -> Result<Option<DeploymentChange>> {
     let web = ctx.spec.web.as_ref().and_then(|w| w.service(&task.key));
     let wanted = service::deployment_doc(&ctx.spec, task);
-    let live = live_deployment(svc);
+    let live = service::deployment_of(svc);
     if live == wanted {
         return Ok(None);
     }

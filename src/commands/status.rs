@@ -227,7 +227,7 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
                     "pending": svc.pending_count(),
                     "desired": svc.desired_count(),
                     "task_definition": svc.task_definition(),
-                    "deployment": super::services::live_deployment(svc),
+                    "deployment": crate::resources::service::deployment_of(svc),
                     "traffic": s.traffic.iter().map(|(g, w)| json!({"target_group": g, "weight": w})).collect::<Vec<_>>(),
                     "url": s.url,
                     "targets": s.targets.iter().map(|t| json!({
@@ -287,7 +287,9 @@ pub async fn run(settings: &Settings, name: Option<&str>, max_events: Option<usi
             let _ = writeln!(
                 out,
                 "deployment: {}",
-                super::services::describe_deployment(&super::services::live_deployment(svc))
+                super::services::describe_deployment(&crate::resources::service::deployment_of(
+                    svc
+                ))
             );
             if !s.traffic.is_empty() {
                 let total: i32 = s.traffic.iter().map(|(_, w)| w).sum::<i32>().max(1);

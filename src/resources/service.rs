@@ -417,6 +417,30 @@ pub fn deployment_configuration(d: &Value) -> DeploymentConfiguration {
         .build()
 }
 
+/// A running service's deployment in the form `deployment_doc` gives:
+/// the inverse of `deployment_configuration` (a unit test holds them to it).
+pub fn deployment_of(svc: &aws_sdk_ecs::types::Service) -> Value {
+    let c = svc.deployment_configuration();
+    let strategy = c
+        .and_then(|c| c.strategy())
+        .map_or("ROLLING", |s| s.as_str());
+    let mut d = json!({ "strategy": strategy });
+    if strategy != "ROLLING" {
+        d["bake_minutes"] = json!(c.and_then(|c| c.bake_time_in_minutes()));
+    }
+    if let Some(k) = c.and_then(|c| c.canary_configuration()) {
+        d["canary"] =
+            json!({"percent": k.canary_percent(), "minutes": k.canary_bake_time_in_minutes()});
+    }
+    if let Some(k) = c.and_then(|c| c.linear_configuration()) {
+        d["linear"] =
+            json!({"percent": k.step_percent(), "minutes": k.step_bake_time_in_minutes()});
+    }
+    if let Some(a) = c.and_then(|c| c.alarms()).filter(|a| a.enable()) {
+        d["alarms"] = json!(a.alarm_names());
+    }
+    d
+}
 /// A rolling deployment: new tasks start beside the old ones, which stop
 /// once the new ones are healthy.
 const MAXIMUM_PERCENT: i32 = 200;
@@ -516,4 +540,29 @@ pub fn load_balancers(entry: &Value) -> (Option<Vec<LoadBalancer>>, Option<i32>)
         Some(vec![lb]),
         entry["grace_seconds"].as_i64().map(|g| g as i32),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// What create-service and update-service send is what a describe of
+    /// the service reads back, for every strategy.
+    #[test]
+    fn a_deployment_reads_back_as_it_was_sent() {
+        for doc in [
+            json!({ "strategy": "ROLLING" }),
+            json!({ "strategy": "ROLLING", "alarms": ["a", "b"] }),
+            json!({ "strategy": "BLUE_GREEN", "bake_minutes": 10 }),
+            json!({ "strategy": "CANARY", "bake_minutes": 15,
+                    "canary": { "percent": 10.0, "minutes": 5 }, "alarms": ["web-5xx"] }),
+            json!({ "strategy": "LINEAR", "bake_minutes": 0,
+                    "linear": { "percent": 20.0, "minutes": 3 } }),
+        ] {
+            let svc = aws_sdk_ecs::types::Service::builder()
+                .deployment_configuration(super::deployment_configuration(&doc))
+                .build();
+            assert_eq!(super::deployment_of(&svc), doc);
+        }
+    }
 }
