@@ -40,6 +40,11 @@ fn check(name: impl Into<String>, result: Verdict, detail: impl Into<String>) ->
     }
 }
 
+/// A check that could not be made because the call it needed failed.
+fn call_failed(name: impl Into<String>, call: &'static str, e: impl Into<anyhow::Error>) -> Check {
+    check(name, Verdict::Fail, format!("{:#}", e.into().context(call)))
+}
+
 /// Names that usually hold a secret: their values belong in `secrets:`.
 fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -230,14 +235,7 @@ async fn exec_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
                 });
             }
         }
-        Err(e) => out.push(check(
-            "exec",
-            Verdict::Fail,
-            format!(
-                "{:#}",
-                anyhow::Error::from(e).context("ecs DescribeServices")
-            ),
-        )),
+        Err(e) => out.push(call_failed("exec", "ecs DescribeServices", e)),
     }
     out
 }
@@ -283,14 +281,7 @@ async fn alarm_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
     {
         Ok(out) => out,
         Err(e) => {
-            return vec![check(
-                "alarms",
-                Verdict::Fail,
-                format!(
-                    "{:#}",
-                    anyhow::Error::from(e).context("cloudwatch DescribeAlarms")
-                ),
-            )];
+            return vec![call_failed("alarms", "cloudwatch DescribeAlarms", e)];
         }
     };
     // A composite alarm is named the same way and ECS takes it too.
@@ -385,13 +376,10 @@ async fn zone_checks(aws: &Aws, spec: &StackSpec, config: &Config, net: &Network
             })
             .collect(),
         Err(e) => {
-            return vec![check(
+            return vec![call_failed(
                 "load balancer zones",
-                Verdict::Fail,
-                format!(
-                    "{:#}",
-                    anyhow::Error::from(e).context("ecs DescribeServices")
-                ),
+                "ecs DescribeServices",
+                e,
             )];
         }
     };
@@ -575,14 +563,7 @@ async fn log_group(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
             Verdict::Pass,
             format!("{} does not exist yet: apply creates it", spec.log_group),
         )],
-        Err(e) => vec![check(
-            "log group",
-            Verdict::Fail,
-            format!(
-                "{:#}",
-                anyhow::Error::from(e).context("logs DescribeLogGroups")
-            ),
-        )],
+        Err(e) => vec![call_failed("log group", "logs DescribeLogGroups", e)],
     }
 }
 
@@ -616,11 +597,7 @@ async fn role(aws: &Aws, what: &str, name: &str) -> Check {
             Verdict::Pass,
             format!("{name} does not exist yet: apply creates it"),
         ),
-        Err(e) => check(
-            label,
-            Verdict::Fail,
-            format!("{:#}", anyhow::Error::from(e).context("iam GetRole")),
-        ),
+        Err(e) => call_failed(label, "iam GetRole", e),
     }
 }
 
