@@ -194,14 +194,9 @@ pub fn estimate(
         }
     }
     for s in spec.web.iter().flat_map(|w| &w.services) {
-        let groups = 1 + usize::from(s.deployment.alternate_target_group.is_some());
+        let groups = crate::resources::target_group::addresses(s).len();
         for a in &s.deployment.alarms {
-            // Errors and requests per group for the rate; one metric per
-            // group for the unhealthy count.
-            let metrics = match a.watch {
-                crate::config::web::Watch::Http5xxPercent(_) => 2 * groups,
-                crate::config::web::Watch::UnhealthyHosts(_) => groups,
-            };
+            let metrics = crate::resources::alarm::metric_count(a.watch, groups);
             let monthly = metrics as f64 * prices.alarm_metric_month;
             items.push(Item {
                 what: format!("cloudwatch alarm {}", a.name),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::core::{Address, Inputs, Kind, Node, Resource, State, Work, reference};
 use crate::aws::{Aws, AwsResultExt};
-use crate::config::web::{AlarmSpec, Watch};
+use crate::config::web::{AlarmSpec, Watch, WebService};
 use crate::discovery::Identity;
 
 pub fn arn(id: &Identity, name: &str) -> String {
@@ -29,13 +29,23 @@ pub fn address(task: &str, watch: Watch) -> Address {
     )
 }
 
-/// The target-group metric each measure reads, with its statistic.
-fn metric_of(watch: &str) -> Option<(&'static str, &'static str)> {
+/// What a measure reads from each target group: (metric, statistic, the
+/// prefix of its query ids); the first one tells the measure apart.
+type Read = (&'static str, &'static str, &'static str);
+
+fn reads(watch: &str) -> &'static [Read] {
     match watch {
-        "http_5xx_percent" => Some(("HTTPCode_Target_5XX_Count", "Sum")),
-        "unhealthy_hosts" => Some(("UnHealthyHostCount", "Maximum")),
-        _ => None,
+        "http_5xx_percent" => &[
+            ("HTTPCode_Target_5XX_Count", "Sum", "errors"),
+            ("RequestCount", "Sum", "requests"),
+        ],
+        _ => &[("UnHealthyHostCount", "Maximum", "unhealthy")],
     }
+}
+
+/// How many metrics the alarm reads (CloudWatch bills an alarm by them).
+pub fn metric_count(watch: Watch, groups: usize) -> usize {
+    reads(watch.key()).len() * groups
 }
 
 /// The metric math over `groups` target groups whose value is compared
@@ -47,27 +57,17 @@ fn expression(watch: &str, groups: usize) -> String {
             .collect::<Vec<_>>()
             .join(" + ")
     };
-    match watch {
-        "http_5xx_percent" => format!("100 * ({}) / ({})", sum("errors"), sum("requests")),
-        _ => sum("unhealthy"),
+    match reads(watch) {
+        [errors, requests] => format!("100 * ({}) / ({})", sum(errors.2), sum(requests.2)),
+        counted => sum(counted[0].2),
     }
 }
 
-fn id_prefix(watch: &str) -> &'static str {
-    match watch {
-        "http_5xx_percent" => "errors",
-        _ => "unhealthy",
-    }
-}
-
-fn desired(alarm: &AlarmSpec, task: &str, alternate: bool) -> Value {
-    let mut groups = vec![reference(&Address::new(Kind::TargetGroup, task))];
-    if alternate {
-        groups.push(reference(&Address::new(
-            Kind::TargetGroup,
-            super::target_group::alternate_key(task),
-        )));
-    }
+fn desired(alarm: &AlarmSpec, service: &WebService) -> Value {
+    let groups: Vec<String> = super::target_group::addresses(service)
+        .iter()
+        .map(reference)
+        .collect();
     json!({
         "watch": alarm.watch.key(),
         "threshold": alarm.watch.threshold(),
@@ -102,11 +102,10 @@ impl Resource for Alarm {
         };
         let mut nodes = Vec::new();
         for s in &web.services {
-            let alternate = s.deployment.alternate_target_group.is_some();
             for a in &s.deployment.alarms {
                 let mut n = Node::new(Kind::Alarm, &address(&s.task, a.watch).key, &a.name);
                 n.predicted = arn(cx.id, &a.name);
-                n.desired = desired(a, &s.task, alternate);
+                n.desired = desired(a, s);
                 n.task = Some(s.task.clone());
                 nodes.push(n);
             }
@@ -159,13 +158,12 @@ impl Resource for Alarm {
     async fn apply(aws: &Aws, cx: &Inputs<'_>, work: &Work<'_>) -> Result<State> {
         let d = &work.node.desired;
         let watch = d["watch"].as_str().unwrap_or_default();
-        let (metric_name, stat) = metric_of(watch).unwrap_or(("UnHealthyHostCount", "Maximum"));
         let load_balancer = d["load_balancer"]
             .as_str()
             .and_then(|a| a.split_once(":loadbalancer/"))
             .map(|(_, d)| d.to_string())
             .unwrap_or_default();
-        let query = |id: String, metric: &str, group: &str| {
+        let query = |id: String, (metric, stat, _): Read, group: &str| {
             MetricDataQuery::builder()
                 .id(id)
                 .return_data(false)
@@ -202,13 +200,8 @@ impl Resource for Alarm {
         {
             // The dimension is the ARN's resource: targetgroup/<name>/<id>.
             let group = group.rsplit_once(':').map(|(_, g)| g).unwrap_or(group);
-            metrics.push(query(
-                format!("{}{i}", id_prefix(watch)),
-                metric_name,
-                group,
-            ));
-            if watch == "http_5xx_percent" {
-                metrics.push(query(format!("requests{i}"), "RequestCount", group));
+            for read in reads(watch) {
+                metrics.push(query(format!("{}{i}", read.2), *read, group));
             }
         }
         metrics.push(
@@ -284,7 +277,7 @@ fn observed(id: &Identity, a: &MetricAlarm) -> Value {
         let name = metric.metric_name().unwrap_or_default();
         let measure = ["http_5xx_percent", "unhealthy_hosts"]
             .into_iter()
-            .find(|w| metric_of(w).map(|(m, _)| m) == Some(name));
+            .find(|w| reads(w)[0].0 == name);
         let Some(measure) = measure else {
             continue;
         };

@@ -145,15 +145,8 @@ pub fn deploy_policy(cx: &Inputs) -> Value {
         .collect();
     let groups: Vec<String> = shifting
         .iter()
-        .flat_map(|s| {
-            [
-                reference(&Address::new(Kind::TargetGroup, &s.task)),
-                reference(&Address::new(
-                    Kind::TargetGroup,
-                    super::target_group::alternate_key(&s.task),
-                )),
-            ]
-        })
+        .flat_map(|s| super::target_group::addresses(s))
+        .map(|a| reference(&a))
         .collect();
     json!({
         "Version": "2012-10-17",

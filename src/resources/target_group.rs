@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use serde_json::{Value, json};
 
-use super::core::{Inputs, Kind, Node, Record, Resource, State, Work};
+use super::core::{Address, Inputs, Kind, Node, Record, Resource, State, Work};
 
 /// The health-check settings, on a create or a modify request alike.
 macro_rules! with_health_check {
@@ -32,6 +32,16 @@ use crate::config::web::WebService;
 /// canary, linear).
 pub fn alternate_key(task: &str) -> String {
     format!("{task}-alt")
+}
+
+/// The target groups a web service's tasks can be in: its own, then the
+/// alternate one where ECS moves traffic between two.
+pub fn addresses(s: &WebService) -> Vec<Address> {
+    let mut out = vec![Address::new(Kind::TargetGroup, &s.task)];
+    if s.deployment.alternate_target_group.is_some() {
+        out.push(Address::new(Kind::TargetGroup, alternate_key(&s.task)));
+    }
+    out
 }
 
 pub struct TargetGroup;
