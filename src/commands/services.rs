@@ -392,24 +392,10 @@ async fn generated_alarms_exist(ctx: &Ctx, task: &TaskSpec) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
-    let found = ctx
-        .aws
-        .cloudwatch
-        .describe_alarms()
-        .set_alarm_names(Some(names.clone()))
-        .send()
+    let states = crate::resources::alarm::states(&ctx.aws, names.clone())
         .await
         .ctx("cloudwatch DescribeAlarms")?;
-    let missing: Vec<&String> = names
-        .iter()
-        .filter(|n| {
-            !found
-                .metric_alarms()
-                .iter()
-                .any(|a| a.alarm_name() == Some(n.as_str()))
-        })
-        .collect();
-    if let Some(name) = missing.first() {
+    if let Some(name) = names.iter().find(|n| !states.contains_key(*n)) {
         return Err(UserError::new(format!(
             "the alarm {name} that {} rolls back on does not exist yet; run `fargate-stack apply{}` first (it makes it)",
             task.key, ctx.c

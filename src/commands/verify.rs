@@ -270,38 +270,11 @@ async fn alarm_checks(aws: &Aws, spec: &StackSpec) -> Vec<Check> {
         .collect();
     names.sort();
     names.dedup();
-    let found = match aws
-        .cloudwatch
-        .describe_alarms()
-        .set_alarm_names(Some(names))
-        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::MetricAlarm)
-        .alarm_types(aws_sdk_cloudwatch::types::AlarmType::CompositeAlarm)
-        .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            return vec![call_failed("alarms", "cloudwatch DescribeAlarms", e)];
-        }
+    let states = match crate::resources::alarm::states(aws, names).await {
+        Ok(states) => states,
+        Err(e) => return vec![call_failed("alarms", "cloudwatch DescribeAlarms", e)],
     };
-    // A composite alarm is named the same way and ECS takes it too.
-    let state = |name: &str| -> Option<String> {
-        let metric = found
-            .metric_alarms()
-            .iter()
-            .find(|a| a.alarm_name() == Some(name))
-            .map(|a| a.state_value().map(|s| s.as_str().to_string()));
-        let composite = || {
-            found
-                .composite_alarms()
-                .iter()
-                .find(|a| a.alarm_name() == Some(name))
-                .map(|a| a.state_value().map(|s| s.as_str().to_string()))
-        };
-        metric
-            .or_else(composite)
-            .map(|s| s.unwrap_or_else(|| "no state yet".into()))
-    };
+    let state = |name: &str| states.get(name);
     let mut out = Vec::new();
     for (task, name) in named {
         out.push(match state(name) {

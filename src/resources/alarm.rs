@@ -6,9 +6,11 @@
 //! them by name from the service's deployment configuration. A changed
 //! threshold or period is the same alarm put again.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use aws_sdk_cloudwatch::types::{
-    ComparisonOperator, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat, Tag,
+    AlarmType, ComparisonOperator, Dimension, Metric, MetricAlarm, MetricDataQuery, MetricStat, Tag,
 };
 use serde_json::{Value, json};
 
@@ -77,6 +79,38 @@ fn desired(alarm: &AlarmSpec, service: &WebService) -> Value {
         "target_groups": groups,
     })
 }
+
+/// The state of each of the named alarms that exists (metric or composite:
+/// ECS takes either), one call for up to 100 names.
+pub async fn states(
+    aws: &Aws,
+    names: Vec<String>,
+) -> Result<BTreeMap<String, String>, DescribeAlarmsSdkError> {
+    let found = aws
+        .cloudwatch
+        .describe_alarms()
+        .set_alarm_names(Some(names))
+        .alarm_types(AlarmType::MetricAlarm)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .send()
+        .await?;
+    let state = |s: Option<&aws_sdk_cloudwatch::types::StateValue>| {
+        s.map_or("no state yet", |s| s.as_str()).to_string()
+    };
+    let metric = found
+        .metric_alarms()
+        .iter()
+        .filter_map(|a| Some((a.alarm_name()?.to_string(), state(a.state_value()))));
+    let composite = found
+        .composite_alarms()
+        .iter()
+        .filter_map(|a| Some((a.alarm_name()?.to_string(), state(a.state_value()))));
+    Ok(metric.chain(composite).collect())
+}
+
+pub type DescribeAlarmsSdkError = aws_sdk_cloudwatch::error::SdkError<
+    aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsError,
+>;
 
 pub struct Alarm;
 
