@@ -999,7 +999,7 @@ fn task_spec(p: &mut Problems, key: &str, t: &super::model::Task) -> Option<Task
     let kind = t.kind.unwrap_or(TaskType::Task);
     if !kind.is_http() {
         // A web task's is checked with its target group (config::web).
-        super::web::deployment(p, "", key, t, None);
+        super::web::deployment(p, key, t, None);
     }
     let image = t.image.as_deref().filter(|s| !s.trim().is_empty());
     match image {

@@ -169,6 +169,11 @@ impl Watch {
         }
     }
 
+    /// The key as a name part: `http-5xx-percent`.
+    pub fn slug(self) -> String {
+        self.key().replace('_', "-")
+    }
+
     pub fn threshold(self) -> f64 {
         match self {
             Watch::Http5xxPercent(p) => p,
@@ -179,7 +184,7 @@ impl Watch {
 
 /// A generated alarm's name: `<app>-<task>-http-5xx-percent`.
 pub fn alarm_name(app: &str, task: &str, watch: Watch) -> String {
-    format!("{app}-{task}-{}", watch.key().replace('_', "-"))
+    format!("{app}-{task}-{}", watch.slug())
 }
 
 pub const DEFAULT_ALARM_MINUTES: u32 = 2;
@@ -211,13 +216,9 @@ pub fn alternate_target_group_name(target_group: &str) -> String {
 
 /// A task's `deployment:`: checked against ECS's ranges; the traffic-shifting
 /// strategies only for a web service.
-pub fn deployment(
-    p: &mut Problems,
-    app: &str,
-    key: &str,
-    t: &Task,
-    target_group: Option<&str>,
-) -> DeploySpec {
+/// `web` is an http/https task's (app, target group).
+pub fn deployment(p: &mut Problems, key: &str, t: &Task, web: Option<(&str, &str)>) -> DeploySpec {
+    let target_group = web.map(|(_, group)| group);
     let Some(d) = &t.deployment else {
         return DeploySpec::rolling();
     };
@@ -261,7 +262,7 @@ pub fn deployment(
     let canary_minutes = minutes("canary_minutes", d.canary_minutes, DEFAULT_CANARY.1);
     let step_minutes = minutes("step_minutes", d.step_minutes, DEFAULT_LINEAR.1);
     let bake_minutes = minutes("bake_minutes", d.bake_minutes, DEFAULT_BAKE_MINUTES);
-    let alarms = generated_alarms(p, app, key, d, target_group.is_some());
+    let alarms = generated_alarms(p, key, d, web.map(|(app, _)| app));
     if d.alarms.is_some() && t.kind.unwrap_or(TaskType::Task) == TaskType::Task {
         p.add(
             p.at(
@@ -325,13 +326,12 @@ pub fn deployment(
 
 /// `deployment.alarms`: existing alarms by name, checked as CloudWatch
 /// names; generated ones checked and named. Those watch the target groups,
-/// so only a web service has them.
+/// so only a web service (its app given) has them.
 fn generated_alarms(
     p: &mut Problems,
-    app: &str,
     key: &str,
     d: &Deployment,
-    web: bool,
+    web_app: Option<&str>,
 ) -> Vec<AlarmSpec> {
     let mut out: Vec<AlarmSpec> = Vec::new();
     for (i, alarm) in d.alarms.iter().flatten().enumerate() {
@@ -397,7 +397,7 @@ fn generated_alarms(
                 .hint(format!("write 1 to {MAX_MINUTES} (a day)")),
             );
         }
-        if !web {
+        let Some(app) = web_app else {
             p.add(
                 p.at(
                     format!("{at}.{}", watch.key()),
@@ -406,7 +406,7 @@ fn generated_alarms(
                 .hint("use it on an http/https task, or name an existing alarm"),
             );
             continue;
-        }
+        };
         if out.iter().any(|a| a.watch.key() == watch.key()) {
             p.add(
                 p.at(at, format!("a second `{}` alarm", watch.key()))
@@ -903,7 +903,7 @@ fn web_service(
         Some(n) => n.clone(),
         None => target_group_name(app, key, single),
     };
-    let deployment = deployment(p, app, key, t, Some(&target_group));
+    let deployment = deployment(p, key, t, Some((app, &target_group)));
     if p.count() > before {
         return None;
     }

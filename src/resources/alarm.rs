@@ -25,10 +25,7 @@ pub fn arn(id: &Identity, name: &str) -> String {
 
 /// `alarm/<task>-http-5xx-percent`, `alarm/<task>-unhealthy-hosts`.
 pub fn address(task: &str, watch: Watch) -> Address {
-    Address::new(
-        Kind::Alarm,
-        format!("{task}-{}", watch.key().replace('_', "-")),
-    )
+    Address::new(Kind::Alarm, format!("{task}-{}", watch.slug()))
 }
 
 /// What a measure reads from each target group: (metric, statistic, the
