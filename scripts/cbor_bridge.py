@@ -88,18 +88,15 @@ def to_cbor_answer(signing, operation, status, headers, payload):
         doc = json.loads(payload) if payload.strip() else {}
     except ValueError:
         doc = {"__type": "InternalFailure", "message": payload.decode("utf-8", "replace")}
-    if status.startswith("2"):
-        shape = None
-        for model in aws_models.models_for(signing):
-            if operation in model.operation_names:
-                shape = model.operation_model(operation).output_shape
-        doc = _typed(shape, doc) if shape is not None else doc
+    op = _operation(signing, operation)
+    if status.startswith("2") and op is not None:
+        doc = _typed(op.output_shape, doc)
     kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
     if not status.startswith("2") and isinstance(doc, dict):
         # AWS's query-compatible error: the shape in __type, its query code
         # (which the SDK reports) in x-amzn-query-error.
         code = str(doc.get("__type", "")).rsplit("#", 1)[-1]
-        shape, query_code = _error_shape(signing, operation, code)
+        shape, query_code = _error_shape(op, code)
         doc["__type"] = shape
         fault = "Sender" if status.startswith("4") else "Receiver"
         kept = [(k, v) for k, v in kept if k.lower() != "x-amzn-query-error"]
@@ -110,14 +107,19 @@ def to_cbor_answer(signing, operation, status, headers, payload):
     return kept, body
 
 
-def _error_shape(signing, operation, code):
+def _operation(signing, operation):
+    """The operation's model in AWS's models, or None."""
+    for model in aws_models.models_for(signing):
+        if operation in model.operation_names:
+            return model.operation_model(operation)
+    return None
+
+
+def _error_shape(op, code):
     """(error shape name, its query code) of the operation's error that
     `code` names by either; the code itself when none does."""
-    for model in aws_models.models_for(signing):
-        if operation not in model.operation_names:
-            continue
-        for e in model.operation_model(operation).error_shapes:
-            query_code = e.metadata.get("error", {}).get("code", e.name)
-            if code in (e.name, query_code):
-                return e.name, query_code
+    for e in op.error_shapes if op is not None else []:
+        query_code = e.metadata.get("error", {}).get("code", e.name)
+        if code in (e.name, query_code):
+            return e.name, query_code
     return code, code

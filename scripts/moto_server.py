@@ -679,7 +679,7 @@ def _fault_response(environ, start_response, status, code, message="injected by 
     return [body]
 
 
-def _missing_alarm(environ, body):
+def _missing_alarm(environ, body, account):
     """The name of the alarm a ListTagsForResource asks about when it does
     not exist: moto answers such a request with no tags, AWS with
     ResourceNotFoundException."""
@@ -692,7 +692,6 @@ def _missing_alarm(environ, body):
     parts = arn.split(":", 6)
     if len(parts) < 7 or parts[5] != "alarm":
         return None
-    account = os.environ.get("MOTO_ACCOUNT_ID", "123456789012")
     alarms = cloudwatch_backends[account][_region_of(environ)].alarms
     return None if parts[6] in alarms else parts[6]
 
@@ -810,7 +809,7 @@ class Middleware:
                 message = "%d validation error(s) detected: %s" % (len(broken), "; ".join(broken))
                 return _fault_response(environ, start_response, "400 Bad Request", code, message)
         if service == "monitoring" and operation == "ListTagsForResource":
-            missing = _missing_alarm(environ, body)
+            missing = _missing_alarm(environ, body, self.account)
             if missing:
                 return _fault_response(environ, start_response, "404 Not Found", "ResourceNotFoundException",
                                        "Unknown alarm %s" % missing)
