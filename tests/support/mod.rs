@@ -44,6 +44,15 @@ impl Drop for Moto {
         if !broken.is_empty() && !std::thread::panicking() {
             panic!("requests that AWS's API models reject (member: rule, value):\n{broken}");
         }
+        // A failed test shows the emulator's own errors (a 500 from moto
+        // reaches the binary as an HTML page and says nothing more).
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(self.dir.path().join("moto.log")).unwrap_or_default();
+            if let Some(at) = log.find("Traceback") {
+                let tail: String = log[at..].lines().take(60).collect::<Vec<_>>().join("\n");
+                eprintln!("--- the emulator's log from its first traceback ---\n{tail}");
+            }
+        }
     }
 }
 
