@@ -1162,4 +1162,22 @@ fn the_plan_says_what_the_stack_costs() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&custom.stdout);
     assert!(stdout.contains("Cost: $73.00/month"), "{stdout}");
+    // A stack in another region costs that region's rates:
+    // (0.5 * 0.04656 + 1 * 0.00511) * 730 = $20.72 in Frankfurt.
+    moto.seed_in("eligible", "eu-central-1");
+    let example = std::fs::read_to_string(repo_root().join("examples/daemon.yml")).unwrap();
+    w.write("frankfurt.yml", &format!("region: eu-central-1\n{example}"));
+    let there = w
+        .run(&["plan", "-c", "frankfurt.yml", "--no-color", "--cost"])
+        .ok();
+    assert!(
+        there
+            .stdout
+            .contains("Cost: $20.72/month (+$20.72) in eu-central-1")
+            && there
+                .stdout
+                .contains("eu-central-1; arm64 at 20% below x86"),
+        "{}",
+        there.stdout
+    );
 }

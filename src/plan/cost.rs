@@ -25,8 +25,11 @@ pub struct Prices {
     pub gb_hour: f64,
     pub vcpu_hour_arm: f64,
     pub gb_hour_arm: f64,
-    /// An application load balancer's hourly charge (LCUs not included).
-    pub alb_hour: f64,
+    /// An application load balancer's hourly charge (LCUs not included);
+    /// none where no published rate was at hand, and the estimate says
+    /// it leaves the load balancer out.
+    #[serde(default)]
+    pub alb_hour: Option<f64>,
     /// Fargate Spot's discount on on-demand, as a fraction.
     pub spot_discount: f64,
     /// A CloudWatch alarm's monthly charge per metric it reads
@@ -39,22 +42,115 @@ fn alarm_metric_month() -> f64 {
     0.10
 }
 
-/// The built-in table: AWS's published on-demand Linux prices.
-pub fn builtin(region: &str) -> Option<Prices> {
-    let source = "AWS Fargate, Elastic Load Balancing and CloudWatch pricing pages, us-east-1 rates as published in 2026 (https://aws.amazon.com/fargate/pricing/); Spot discount stated at 70% (AWS: up to 70%)";
-    match region {
-        "us-east-1" => Some(Prices {
-            source: source.into(),
-            vcpu_hour: 0.04048,
-            gb_hour: 0.004445,
-            vcpu_hour_arm: 0.03238,
-            gb_hour_arm: 0.00356,
-            alb_hour: 0.0225,
-            spot_discount: 0.70,
-            alarm_metric_month: alarm_metric_month(),
-        }),
-        _ => None,
+/// One region's row: Linux/x86 vCPU-hour and GB-hour, Linux/arm64 where
+/// the published rate was at hand, the load balancer's hour where it was,
+/// and whether the x86 rates were checked against 2026 data.
+struct Row {
+    region: &'static str,
+    vcpu_hour: f64,
+    gb_hour: f64,
+    arm: Option<(f64, f64)>,
+    alb_hour: Option<f64>,
+    checked_2026: bool,
+}
+
+const fn row(region: &'static str, vcpu_hour: f64, gb_hour: f64) -> Row {
+    Row {
+        region,
+        vcpu_hour,
+        gb_hour,
+        arm: None,
+        alb_hour: None,
+        checked_2026: false,
     }
+}
+
+const fn checked(region: &'static str, vcpu_hour: f64, gb_hour: f64, alb_hour: f64) -> Row {
+    Row {
+        region,
+        vcpu_hour,
+        gb_hour,
+        arm: None,
+        alb_hour: Some(alb_hour),
+        checked_2026: true,
+    }
+}
+
+/// AWS's on-demand Fargate rates for the regions its pricing page listed
+/// in January 2021 (Fargate's rates have not changed since its 2019 price
+/// cut; the rows marked checked agree with 2026 Price List and billing
+/// data). Regions opened since are not here: their plan says so and a
+/// prices file gives them. docs/commands.md says where each part comes
+/// from.
+const TABLE: &[Row] = &[
+    Row {
+        arm: Some((0.03238, 0.00356)),
+        ..checked("us-east-1", 0.04048, 0.004445, 0.0225)
+    },
+    row("us-east-2", 0.04048, 0.004445),
+    row("us-west-1", 0.04656, 0.00511),
+    checked("us-west-2", 0.04048, 0.004445, 0.0225),
+    row("ca-central-1", 0.04456, 0.004865),
+    row("sa-east-1", 0.0696, 0.0076),
+    checked("eu-west-1", 0.04048, 0.004445, 0.0252),
+    Row {
+        arm: Some((0.03725, 0.00409)),
+        ..checked("eu-west-2", 0.04656, 0.00511, 0.02646)
+    },
+    row("eu-west-3", 0.0486, 0.0053),
+    checked("eu-central-1", 0.04656, 0.00511, 0.027),
+    row("eu-north-1", 0.0445, 0.0049),
+    row("eu-south-1", 0.0486, 0.0053),
+    row("me-south-1", 0.0526, 0.0058),
+    row("af-south-1", 0.0546, 0.006),
+    row("ap-east-1", 0.0556, 0.0061),
+    row("ap-south-1", 0.04256, 0.004655),
+    Row {
+        arm: Some((0.04045, 0.00442)),
+        ..checked("ap-northeast-1", 0.05056, 0.00553, 0.0243)
+    },
+    row("ap-northeast-2", 0.04656, 0.00511),
+    row("ap-southeast-1", 0.05056, 0.00553),
+    row("ap-southeast-2", 0.04856, 0.00532),
+    row("us-gov-east-1", 0.0486, 0.0053),
+    row("us-gov-west-1", 0.0486, 0.0053),
+];
+
+/// Graviton on Fargate is priced 20% below x86.
+const ARM_FACTOR: f64 = 0.8;
+
+/// The built-in table's prices for the region, if it has a row.
+pub fn builtin(region: &str) -> Option<Prices> {
+    let r = TABLE.iter().find(|r| r.region == region)?;
+    let (vcpu_hour_arm, gb_hour_arm, arm_note) = match r.arm {
+        Some((v, g)) => (v, g, "arm64 at its published rate"),
+        None => (
+            r.vcpu_hour * ARM_FACTOR,
+            r.gb_hour * ARM_FACTOR,
+            "arm64 at 20% below x86 (AWS's Graviton price difference; no published rate for this region at hand)",
+        ),
+    };
+    let taken = if r.checked_2026 {
+        "AWS Fargate pricing, on-demand Linux rates, checked against 2026 AWS Price List and billing data"
+    } else {
+        "AWS Fargate pricing page, on-demand Linux rates as listed in January 2021 (unchanged since 2019 where checked in 2026)"
+    };
+    let alb = match r.alb_hour {
+        Some(_) => "the load balancer at Elastic Load Balancing's 2026 rate",
+        None => "no load balancer rate for this region",
+    };
+    Some(Prices {
+        source: format!(
+            "{taken}, {region}; {arm_note}; {alb}; Spot discount stated at 70% (AWS: up to 70%); https://aws.amazon.com/fargate/pricing/"
+        ),
+        vcpu_hour: r.vcpu_hour,
+        gb_hour: r.gb_hour,
+        vcpu_hour_arm,
+        gb_hour_arm,
+        alb_hour: r.alb_hour,
+        spot_discount: 0.70,
+        alarm_metric_month: alarm_metric_month(),
+    })
 }
 
 /// Prices for the region: from `file` (a JSON object of region -> prices)
@@ -181,17 +277,23 @@ pub fn estimate(
         });
         now += before.map_or(0.0, |b| b * HOURS * spot(low));
     }
-    if spec.web.is_some() {
-        let alb = prices.alb_hour * HOURS;
-        items.push(Item {
-            what: "application load balancer".into(),
-            detail: "all month (its capacity units are extra)".into(),
-            monthly: alb,
-            monthly_max: alb,
-        });
-        if load_balancer_exists {
-            now += alb;
+    match (&spec.web, prices.alb_hour) {
+        (Some(_), Some(hourly)) => {
+            let alb = hourly * HOURS;
+            items.push(Item {
+                what: "application load balancer".into(),
+                detail: "all month (its capacity units are extra)".into(),
+                monthly: alb,
+                monthly_max: alb,
+            });
+            if load_balancer_exists {
+                now += alb;
+            }
         }
+        (Some(_), None) => left_out.push(
+            "the application load balancer's hours: no rate for this region in the prices (give `alb_hour` in the file FARGATE_STACK_PRICES names)".into(),
+        ),
+        (None, _) => {}
     }
     for s in spec.web.iter().flat_map(|w| &w.services) {
         let groups = crate::resources::target_group::addresses(s).len();
@@ -347,16 +449,85 @@ mod tests {
 
     #[test]
     fn a_region_without_prices_says_so() {
-        assert!(prices("eu-west-1", None).unwrap().is_none());
+        assert!(prices("mx-central-1", None).unwrap().is_none());
         let line = crate::plan::render::cost(
-            &Err("no prices for eu-west-1 built in".into()),
+            &Err("no prices for mx-central-1 built in".into()),
             false,
-            "eu-west-1",
+            "mx-central-1",
         );
         assert_eq!(
             line,
-            "Cost: not estimated: no prices for eu-west-1 built in\n"
+            "Cost: not estimated: no prices for mx-central-1 built in\n"
         );
+    }
+
+    #[test]
+    fn the_table_has_one_sane_row_a_region() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in TABLE {
+            assert!(seen.insert(r.region), "{} twice", r.region);
+            let p = builtin(r.region).unwrap();
+            assert!(p.vcpu_hour > 0.03 && p.vcpu_hour < 0.08, "{}", r.region);
+            // A GB-hour is about a ninth of a vCPU-hour everywhere.
+            let ratio = p.vcpu_hour / p.gb_hour;
+            assert!((8.5..9.5).contains(&ratio), "{} {ratio}", r.region);
+            assert!(p.vcpu_hour_arm < p.vcpu_hour && p.gb_hour_arm < p.gb_hour);
+            assert!(p.source.contains(r.region), "{}", p.source);
+        }
+        // Published arm64 rates sit where 20% off would put them.
+        for region in ["us-east-1", "eu-west-2", "ap-northeast-1"] {
+            let p = builtin(region).unwrap();
+            assert!((p.vcpu_hour_arm - p.vcpu_hour * ARM_FACTOR).abs() < 0.0001);
+            assert!((p.gb_hour_arm - p.gb_hour * ARM_FACTOR).abs() < 0.00001);
+        }
+    }
+
+    #[test]
+    fn another_region_costs_its_own_rates() {
+        let s = spec(
+            "app:\n  name: a\ntasks:\n  web:\n    type: https\n    image: x\n    domain: a.example.com\n    size: medium\n",
+        );
+        // London: (0.04656 + 2 * 0.00511) * 730, and its load balancer.
+        let e = estimate(
+            &s,
+            &builtin("eu-west-2").unwrap(),
+            &BTreeMap::new(),
+            false,
+            &[],
+        );
+        assert!(
+            (e.items[0].monthly - 41.4494).abs() < 0.001,
+            "{:?}",
+            e.items
+        );
+        assert!(
+            (e.items[1].monthly - 19.3158).abs() < 0.001,
+            "{:?}",
+            e.items
+        );
+        // Canada: no load balancer rate at hand, so it is left out, said so.
+        let e = estimate(
+            &s,
+            &builtin("ca-central-1").unwrap(),
+            &BTreeMap::new(),
+            false,
+            &[],
+        );
+        assert_eq!(e.items.len(), 1, "{:?}", e.items);
+        assert!(
+            e.left_out
+                .iter()
+                .any(|l| l.contains("load balancer's hours")),
+            "{:?}",
+            e.left_out
+        );
+        assert!(e.prices.contains("January 2021"), "{}", e.prices);
+        // A prices file may leave the load balancer out too.
+        let p: BTreeMap<String, Prices> = serde_json::from_str(
+            r#"{"mx-central-1": {"source": "mine", "vcpu_hour": 0.05, "gb_hour": 0.005, "vcpu_hour_arm": 0.04, "gb_hour_arm": 0.004, "spot_discount": 0.7}}"#,
+        )
+        .unwrap();
+        assert_eq!(p["mx-central-1"].alb_hour, None);
     }
 
     #[test]

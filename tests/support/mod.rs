@@ -290,10 +290,16 @@ impl Moto {
     }
 
     pub fn seed(&self, variant: &str) -> Seed {
+        self.seed_in(variant, "us-east-1")
+    }
+
+    /// The same in another region, for a stack whose config names it.
+    pub fn seed_in(&self, variant: &str, region: &str) -> Seed {
         let out = Command::new(python())
             .arg(repo_root().join("scripts/seed_moto.py"))
             .args(["--variant", variant])
             .envs(self.env())
+            .env("AWS_REGION", region)
             .output()
             .unwrap();
         assert!(
