@@ -105,10 +105,13 @@ import aws_shapes
 import cbor_bridge
 
 _log_lock = threading.Lock()
-# moto's IAM backend is not safe under concurrent requests (a GetRolePolicy
-# beside a PutRolePolicy on the threaded server sometimes answers 500):
-# its requests are answered one at a time, as AWS's would be consistent.
-SERIAL_SERVICES = ("iam",)
+# moto's IAM and ECS backends are not safe under concurrent requests (a
+# GetRolePolicy beside a PutRolePolicy on the threaded server sometimes
+# answers 500; ECS reads a family's revisions with max() over the dict a
+# RegisterTaskDefinition is adding to, and a DescribeTaskDefinition once
+# answered moto's HTML error page): their requests are answered one at a
+# time, as AWS's would be consistent.
+SERIAL_SERVICES = ("iam", "ecs")
 _serial_lock = threading.Lock()
 _state_lock = threading.Lock()
 OUTCOMES = {"tasks": {}, "services": {}}
