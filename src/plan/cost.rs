@@ -65,6 +65,15 @@ const fn row(region: &'static str, vcpu_hour: f64, gb_hour: f64) -> Row {
     }
 }
 
+/// A load balancer rate from Elastic Load Balancing's pricing page of
+/// December 2017 (every region checked in 2026 still had it).
+const fn with_alb(r: Row, alb_hour: f64) -> Row {
+    Row {
+        alb_hour: Some(alb_hour),
+        ..r
+    }
+}
+
 const fn checked(region: &'static str, vcpu_hour: f64, gb_hour: f64, alb_hour: f64) -> Row {
     Row {
         region,
@@ -79,18 +88,19 @@ const fn checked(region: &'static str, vcpu_hour: f64, gb_hour: f64, alb_hour: f
 /// AWS's on-demand Fargate rates for the regions its pricing page listed
 /// in January 2021 (Fargate's rates have not changed since its 2019 price
 /// cut; the rows marked checked agree with 2026 Price List and billing
-/// data). Regions opened since are not here: their plan says so and a
-/// prices file gives them. docs/commands.md says where each part comes
-/// from.
+/// data), and the load balancer's hour for the regions Elastic Load
+/// Balancing listed in December 2017. Regions opened since are not here:
+/// their plan says so and a prices file gives them. docs/commands.md says
+/// where each part comes from.
 const TABLE: &[Row] = &[
     Row {
         arm: Some((0.03238, 0.00356)),
         ..checked("us-east-1", 0.04048, 0.004445, 0.0225)
     },
-    row("us-east-2", 0.04048, 0.004445),
-    row("us-west-1", 0.04656, 0.00511),
+    with_alb(row("us-east-2", 0.04048, 0.004445), 0.0225),
+    with_alb(row("us-west-1", 0.04656, 0.00511), 0.0252),
     checked("us-west-2", 0.04048, 0.004445, 0.0225),
-    row("ca-central-1", 0.04456, 0.004865),
+    with_alb(row("ca-central-1", 0.04456, 0.004865), 0.02475),
     row("sa-east-1", 0.0696, 0.0076),
     checked("eu-west-1", 0.04048, 0.004445, 0.0252),
     Row {
@@ -109,9 +119,9 @@ const TABLE: &[Row] = &[
         arm: Some((0.04045, 0.00442)),
         ..checked("ap-northeast-1", 0.05056, 0.00553, 0.0243)
     },
-    row("ap-northeast-2", 0.04656, 0.00511),
-    row("ap-southeast-1", 0.05056, 0.00553),
-    row("ap-southeast-2", 0.04856, 0.00532),
+    with_alb(row("ap-northeast-2", 0.04656, 0.00511), 0.0225),
+    with_alb(row("ap-southeast-1", 0.05056, 0.00553), 0.0252),
+    with_alb(row("ap-southeast-2", 0.04856, 0.00532), 0.0252),
     row("us-gov-east-1", 0.0486, 0.0053),
     row("us-gov-west-1", 0.0486, 0.0053),
 ];
@@ -135,9 +145,12 @@ pub fn builtin(region: &str) -> Option<Prices> {
     } else {
         "AWS Fargate pricing page, on-demand Linux rates as listed in January 2021 (unchanged since 2019 where checked in 2026)"
     };
-    let alb = match r.alb_hour {
-        Some(_) => "the load balancer at Elastic Load Balancing's 2026 rate",
-        None => "no load balancer rate for this region",
+    let alb = match (r.alb_hour, r.checked_2026) {
+        (Some(_), true) => "the load balancer at Elastic Load Balancing's 2026 rate",
+        (Some(_), false) => {
+            "the load balancer at Elastic Load Balancing's rate as listed in December 2017 (unchanged where checked in 2026)"
+        }
+        (None, _) => "no load balancer rate for this region",
     };
     Some(Prices {
         source: format!(
@@ -505,10 +518,10 @@ mod tests {
             "{:?}",
             e.items
         );
-        // Canada: no load balancer rate at hand, so it is left out, said so.
+        // São Paulo: no load balancer rate at hand, so it is left out, said so.
         let e = estimate(
             &s,
-            &builtin("ca-central-1").unwrap(),
+            &builtin("sa-east-1").unwrap(),
             &BTreeMap::new(),
             false,
             &[],
@@ -522,6 +535,10 @@ mod tests {
             e.left_out
         );
         assert!(e.prices.contains("January 2021"), "{}", e.prices);
+        // Canada's load balancer rate is the one listed in 2017.
+        let canada = builtin("ca-central-1").unwrap();
+        assert_eq!(canada.alb_hour, Some(0.02475));
+        assert!(canada.source.contains("December 2017"), "{}", canada.source);
         // A prices file may leave the load balancer out too.
         let p: BTreeMap<String, Prices> = serde_json::from_str(
             r#"{"mx-central-1": {"source": "mine", "vcpu_hour": 0.05, "gb_hour": 0.005, "vcpu_hour_arm": 0.04, "gb_hour_arm": 0.004, "spot_discount": 0.7}}"#,
